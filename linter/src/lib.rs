@@ -1,0 +1,1 @@
+//! sovereign-lint library.

@@ -1,0 +1,1 @@
+//! Jurisdiction catalog and policy model shared by sovereign-lint and terraform-provider-sovereign.
