@@ -532,15 +532,14 @@ impl Scope<'_> {
             return None;
         }
         let v = self.check_region(Some(Cloud::Aws), arn.region);
-        if v.inside {
-            if let Some(p) = catalog().aws_partition_of(arn.region) {
-                if p.id != arn.partition {
-                    return Some(Verdict::outside(format!(
-                        "ARN partition `{}` does not match region `{}` (partition `{}`)",
-                        arn.partition, arn.region, p.id
-                    )));
-                }
-            }
+        if v.inside
+            && let Some(p) = catalog().aws_partition_of(arn.region)
+            && p.id != arn.partition
+        {
+            return Some(Verdict::outside(format!(
+                "ARN partition `{}` does not match region `{}` (partition `{}`)",
+                arn.partition, arn.region, p.id
+            )));
         }
         Some(v)
     }
