@@ -1,1 +1,10 @@
-//! sovereign-lint library.
+//! sovereign-lint: fails Terraform configurations and plans that leave their jurisdiction.
+//!
+//! Stages, one module each, data flowing one way:
+//! - [`load`]: discovers configuration directories and parses `.tf`, `.tf.json` and `.tfvars` with spans;
+//! - [`eval`]: evaluates modules into resource instances whose values keep their provenance;
+//! - [`plan`]: reads `terraform show -json` output into the same instances;
+//! - [`model`]: the evaluated-instance model both produce;
+//! - [`rules`]: SOV001–SOV011, one file each, reading only the model;
+//! - [`report`]: human, SARIF, JSON, JUnit, GitHub and compact output.
+pub mod model;

@@ -1,0 +1,370 @@
+//! The evaluated-instance model: what both inputs produce and what every rule reads.
+//!
+//! Data flows one way: files → parsed modules → **this model** → rules → findings → reporters.
+//! The configuration loader (`load`/`eval`) and the plan reader (`plan`) each produce a [`Model`];
+//! rules never read files and never know which input the model came from.
+//!
+//! Nested blocks are values too: `ingress { … }` blocks become `ingress = [ {…}, {…} ]`, a list of
+//! maps, exactly as Terraform's plan JSON shows them, so one representation serves both inputs.
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+/// A place in a source file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    /// Path relative to the scanned root, `/`-separated (e.g. `modules/store/main.tf`).
+    pub file: Arc<str>,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (in characters).
+    pub column: u32,
+    /// Byte range in the file of the labelled span (for the human reporter); `None` when unknown.
+    #[serde(skip)]
+    pub span: Option<(usize, usize)>,
+}
+
+impl Location {
+    pub fn new(file: impl Into<Arc<str>>, line: u32, column: u32) -> Self {
+        Location { file: file.into(), line, column, span: None }
+    }
+
+    pub fn with_span(mut self, start: usize, end: usize) -> Self {
+        self.span = Some((start, end));
+        self
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One step of how a value was resolved, outermost first: the attribute that uses it, then each
+/// variable, module input, local or tfvars file it passed through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProvenanceStep {
+    /// What this step is, e.g. `var.region = "us-east-1"`, `module.store input region`, `TF_VAR_region`.
+    pub description: String,
+    /// Where it is written (a tfvars line, a variable default, a module call argument), if in a file.
+    pub location: Option<Location>,
+}
+
+impl fmt::Display for ProvenanceStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.location {
+            Some(loc) => write!(f, "{} (from {})", self.description, loc),
+            None => f.write_str(&self.description),
+        }
+    }
+}
+
+/// A value as far as it can be known statically.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    /// Lists, sets and tuples; also nested blocks.
+    List(Vec<Tracked>),
+    /// Maps and objects; also the body of one nested block.
+    Map(IndexMap<String, Tracked>),
+    /// Not statically known: why (e.g. `var.region has no value`, `known after apply`).
+    Unknown(Unknown),
+}
+
+/// Why a value is unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unknown {
+    pub reason: String,
+}
+
+/// A value with where it was written and how it was resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tracked {
+    pub value: Value,
+    /// Where the expression that produced this value is written in the instance's own block
+    /// (e.g. the `region = var.region` attribute); `None` for values with no source position.
+    pub location: Option<Location>,
+    /// The resolution chain (empty for a literal written in place).
+    pub provenance: Vec<ProvenanceStep>,
+}
+
+impl Tracked {
+    pub fn new(value: Value, location: Option<Location>) -> Self {
+        Tracked { value, location, provenance: Vec::new() }
+    }
+
+    pub fn unknown(reason: impl Into<String>, location: Option<Location>) -> Self {
+        Tracked::new(Value::Unknown(Unknown { reason: reason.into() }), location)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.value {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s == "true" => Some(true),
+            Value::String(s) if s == "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    pub fn as_number(&self) -> Option<f64> {
+        match &self.value {
+            Value::Number(n) => Some(*n),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> Option<&[Tracked]> {
+        match &self.value {
+            Value::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&IndexMap<String, Tracked>> {
+        match &self.value {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    pub fn unknown_reason(&self) -> Option<&str> {
+        match &self.value {
+            Value::Unknown(u) => Some(&u.reason),
+            _ => None,
+        }
+    }
+
+    /// A map entry (`None` when not a map or absent).
+    pub fn get(&self, key: &str) -> Option<&Tracked> {
+        self.as_map()?.get(key)
+    }
+
+    /// Items of a list, or the value itself when it is a single map (a block written once).
+    pub fn items(&self) -> &[Tracked] {
+        match &self.value {
+            Value::List(items) => items,
+            Value::Null => &[],
+            _ => std::slice::from_ref(self),
+        }
+    }
+
+    /// Whether this value or anything inside it is unknown.
+    pub fn contains_unknown(&self) -> bool {
+        match &self.value {
+            Value::Unknown(_) => true,
+            Value::List(items) => items.iter().any(Tracked::contains_unknown),
+            Value::Map(m) => m.values().any(Tracked::contains_unknown),
+            _ => false,
+        }
+    }
+
+    /// The value as users read it in messages: strings quoted, `(known after apply)` for unknowns.
+    pub fn render(&self) -> String {
+        render_value(&self.value)
+    }
+}
+
+fn render_value(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => {
+            if n.fract() == 0.0 && n.abs() < 1e15 {
+                format!("{}", *n as i64)
+            } else {
+                n.to_string()
+            }
+        }
+        Value::String(s) => format!("{s:?}"),
+        Value::List(items) => {
+            let inner: Vec<String> = items.iter().map(Tracked::render).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Map(m) => {
+            let inner: Vec<String> = m.iter().map(|(k, v)| format!("{k} = {}", v.render())).collect();
+            format!("{{ {} }}", inner.join(", "))
+        }
+        Value::Unknown(u) => format!("(unknown: {})", u.reason),
+    }
+}
+
+/// Managed resource or data source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceMode {
+    Managed,
+    Data,
+}
+
+/// One instance of a resource (after `count`/`for_each` expansion and per module instance).
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceInstance {
+    /// Full instance address: `module.store["offsite"].aws_kms_replica_key.copy[0]`.
+    pub address: String,
+    /// Module instance address, empty for the root module: `module.store["offsite"]`.
+    pub module_address: String,
+    pub mode: ResourceMode,
+    /// `aws_s3_bucket`
+    pub resource_type: String,
+    /// `this`
+    pub name: String,
+    /// Arguments and nested blocks (blocks as lists of maps).
+    pub attributes: IndexMap<String, Tracked>,
+    /// Index into [`Model::providers`] of the provider configuration this instance uses, if any.
+    pub provider: Option<usize>,
+    /// The block header (`resource "aws_s3_bucket" "this" {`).
+    pub location: Location,
+    /// Module call blocks from the root down to this instance's module (empty in the root module):
+    /// SARIF related locations.
+    pub call_chain: Vec<Location>,
+}
+
+impl ResourceInstance {
+    pub fn attr(&self, name: &str) -> Option<&Tracked> {
+        self.attributes.get(name)
+    }
+
+    /// The location to report an attribute at: the attribute if written, else the block.
+    pub fn attr_location(&self, name: &str) -> Location {
+        self.attributes
+            .get(name)
+            .and_then(|t| t.location.clone())
+            .unwrap_or_else(|| self.location.clone())
+    }
+}
+
+/// A provider configuration as a module instance sees it (a `provider` block, possibly reached
+/// through a module's `providers = {}` map), or an implicit empty one when no block exists.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderConfig {
+    /// Display address: `provider["registry.terraform.io/hashicorp/aws"].west` or `provider.aws.west`
+    /// qualified by module (`module.x.provider.aws`) where it is defined in a module.
+    pub address: String,
+    /// Provider type (`aws`, `azurerm`, `google`, `sovereign`).
+    pub provider_type: String,
+    pub alias: Option<String>,
+    /// The module instance that defines the block (empty for the root module).
+    pub module_address: String,
+    /// Arguments and nested blocks (`endpoints`, `default_tags`, `assume_role` as lists of maps).
+    pub attributes: IndexMap<String, Tracked>,
+    /// The `provider` block header; for an implicit provider, the first resource that uses it.
+    pub location: Location,
+    pub call_chain: Vec<Location>,
+    /// No `provider` block exists: the configuration comes from the environment.
+    pub implicit: bool,
+}
+
+impl ProviderConfig {
+    pub fn attr(&self, name: &str) -> Option<&Tracked> {
+        self.attributes.get(name)
+    }
+}
+
+/// The `terraform { backend "…" {} }` or `terraform { cloud {} }` block.
+#[derive(Debug, Clone, Serialize)]
+pub struct Backend {
+    /// `s3`, `azurerm`, `gcs`, `remote`, `cloud`, `http`, `local`, …
+    pub backend_type: String,
+    pub attributes: IndexMap<String, Tracked>,
+    pub location: Location,
+}
+
+/// A `module` call instance.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModuleCall {
+    /// `module.store["offsite"]`
+    pub address: String,
+    pub source: Tracked,
+    pub version: Option<String>,
+    pub location: Location,
+    pub call_chain: Vec<Location>,
+    /// How the call's module was obtained.
+    pub resolution: ModuleResolution,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModuleResolution {
+    /// A local path, loaded and evaluated.
+    Local,
+    /// A remote module read from `.terraform/modules`.
+    Fetched,
+    /// A remote module that `terraform init` has not fetched: noted, not linted.
+    NotFetched,
+}
+
+/// Something worth telling the user that is not a finding (e.g. a remote module not fetched).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub location: Option<Location>,
+    pub message: String,
+}
+
+/// An input problem: unreadable or unparsable file, bad tfvars, … Exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputError {
+    /// The file (relative to the scanned root when inside it) and position, when known.
+    pub file: Option<Arc<str>>,
+    pub location: Option<Location>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+/// The texts of the files a model was built from, keyed like [`Location::file`], for the human
+/// reporter and for inline suppressions.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    pub files: BTreeMap<Arc<str>, Arc<str>>,
+}
+
+impl Sources {
+    pub fn get(&self, file: &str) -> Option<&Arc<str>> {
+        self.files.get(file)
+    }
+
+    pub fn insert(&mut self, file: impl Into<Arc<str>>, text: impl Into<Arc<str>>) {
+        self.files.insert(file.into(), text.into());
+    }
+}
+
+/// Everything one linted root (a directory, or a plan) evaluates to.
+#[derive(Debug, Clone, Default)]
+pub struct Model {
+    /// The directory findings' paths are relative to (the scanned root).
+    pub root: std::path::PathBuf,
+    /// The configuration directory inside `root` this model was evaluated from (`.` for root itself).
+    pub module_dir: String,
+    pub providers: Vec<ProviderConfig>,
+    pub resources: Vec<ResourceInstance>,
+    pub backends: Vec<Backend>,
+    pub module_calls: Vec<ModuleCall>,
+    pub notes: Vec<Note>,
+    pub errors: Vec<InputError>,
+    pub sources: Sources,
+}
+
+impl Model {
+    pub fn provider_of(&self, resource: &ResourceInstance) -> Option<&ProviderConfig> {
+        resource.provider.and_then(|i| self.providers.get(i))
+    }
+}
