@@ -8,3 +8,9 @@
 //! - [`rules`]: SOV001–SOV011, one file each, reading only the model;
 //! - [`report`]: human, SARIF, JSON, JUnit, GitHub and compact output.
 pub mod model;
+pub mod eval;
+pub mod finding;
+pub mod load;
+pub mod plan;
+pub mod report;
+pub mod rules;

@@ -1,0 +1,1 @@
+//! Evaluation of parsed modules into resource instances whose values keep their provenance.

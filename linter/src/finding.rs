@@ -1,0 +1,36 @@
+//! Findings: what rules produce and reporters print.
+use serde::Serialize;
+pub use sovereign_schemas::Severity;
+
+use crate::model::{Location, ProvenanceStep};
+
+/// A location related to a finding, e.g. a module call on the way to the instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    pub location: Location,
+    pub message: String,
+}
+
+/// One rule violation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// `SOV001`
+    pub rule: &'static str,
+    /// Effective severity after the policy's `[rules]` table (never `Off`).
+    pub severity: Severity,
+    /// The offending span: the attribute value, or the block header when the attribute is missing.
+    pub location: Location,
+    /// The resource instance, provider, backend or module address (`aws_s3_bucket.data`,
+    /// `provider["registry.terraform.io/hashicorp/aws"]`, `terraform.backend.s3`).
+    pub address: String,
+    /// One sentence: what is wrong.
+    pub message: String,
+    /// The resolved offending value as users read it (`"us-east-1"`), when there is one.
+    pub value: Option<String>,
+    /// How the value was resolved (variables, tfvars, module inputs), outermost first.
+    pub provenance: Vec<ProvenanceStep>,
+    /// How to fix it.
+    pub help: String,
+    /// The module calls from the root to the instance (SARIF related locations), and other places.
+    pub related: Vec<Related>,
+}

@@ -1,0 +1,1 @@
+//! Discovery of configuration directories and parsing of `.tf`, `.tf.json` and `.tfvars` files with spans.

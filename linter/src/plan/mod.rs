@@ -1,0 +1,1 @@
+//! Reading `terraform show -json` plan output into the evaluated-instance model.
