@@ -74,9 +74,11 @@
 //! and `main` runs `sovereign_provider::framework::serve(MyProvider)`.
 
 pub mod diagnostics;
+pub mod empty;
 pub mod msgpack;
 pub mod plan;
 pub mod schema;
+pub mod service;
 pub mod timeouts;
 pub mod traits;
 pub mod value;
@@ -88,3 +90,18 @@ pub use schema::{Attribute, Block, Mode, NestedBlock, Nesting, PlanModifier, Sch
 pub use timeouts::{Operation, parse_go_duration, timeout_for, timeouts_block};
 pub use traits::{Context, DataSource, Interrupted, PlanChange, Provider, ProviderData, Resource};
 pub use value::{Number, Type, Value};
+
+/// Runs `provider` as a Terraform plugin (handshake, mTLS, gRPC) until Terraform shuts it down.
+/// `main` is `fn main() -> ExitCode { sovereign_provider::framework::serve(MyProvider::new()) }`.
+pub fn serve<P: Provider>(provider: P) -> std::process::ExitCode {
+    let address = format!(
+        "registry.terraform.io/sovereign-ml/{}",
+        provider.type_name()
+    );
+    crate::protocol::serve(
+        service::ProviderService::new(provider),
+        crate::protocol::ServeOptions {
+            provider_address: address,
+        },
+    )
+}
