@@ -43,7 +43,21 @@ struct HclogLayer {
 
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        self.max.is_some_and(|max| *metadata.level() <= max)
+        let Some(max) = self.max else {
+            return false;
+        };
+        // Dependencies (h2, hyper, tonic) log every frame at DEBUG/TRACE: keep them at INFO unless
+        // TRACE is asked for.
+        let own = metadata.target().starts_with("sovereign_provider")
+            || metadata
+                .target()
+                .starts_with("terraform_provider_sovereign");
+        let max = if own || max == Level::TRACE {
+            max
+        } else {
+            max.min(Level::INFO)
+        };
+        *metadata.level() <= max
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
