@@ -208,10 +208,15 @@ pub fn moto() -> MotoLease {
 /// Path of the `terraform-provider-sovereign` executable the tests run.
 ///
 /// `SOVEREIGN_PROVIDER_BIN` (an absolute path) selects a prebuilt binary. Otherwise the provider is built once per
-/// test binary with the cargo that runs the tests (`cargo build -p terraform-provider-sovereign
-/// --message-format=json`), in the target directory and profile this test executable was built in (derived from
-/// its own path `<target>/<profile>/deps/<test>`), and the executable path is taken from cargo's JSON messages.
-/// Cargo gives no crate the binaries of another crate, and this stays correct whatever `CARGO_TARGET_DIR` is.
+/// test binary with the cargo that runs the tests, in the target directory and profile this test executable was
+/// built in (derived from its own path `<target>/<profile>/deps/<test>`), and the executable path is read from
+/// cargo's JSON messages (cargo gives no crate the binaries of another crate).
+///
+/// The build is `cargo build --workspace --all-targets --keep-going`, not `-p terraform-provider-sovereign`: the
+/// features cargo resolves for the whole workspace with dev-dependencies (what `cargo test --workspace` uses)
+/// differ from the provider's alone (once_cell, log, getrandom, icu… features), so a `-p` build would recompile
+/// much of the AWS SDK chain. Under `cargo test --workspace` this build finds everything fresh and at most links
+/// the binary. `--keep-going` lets the provider binary be used even when another workspace target does not compile.
 pub fn provider_binary() -> &'static Path {
     static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     match BIN.get_or_init(locate_or_build_provider) {
@@ -256,13 +261,7 @@ fn locate_or_build_provider() -> Result<PathBuf, String> {
     let mut command = Command::new(cargo);
     command
         .current_dir(repo_root())
-        .args([
-            "build",
-            "-p",
-            "terraform-provider-sovereign",
-            "--bin",
-            "terraform-provider-sovereign",
-        ])
+        .args(["build", "--workspace", "--all-targets", "--keep-going"])
         .args(["--message-format", "json-render-diagnostics"])
         .env("CARGO_TARGET_DIR", target_dir)
         .stdin(Stdio::null());
@@ -272,13 +271,6 @@ fn locate_or_build_provider() -> Result<PathBuf, String> {
     let out = command
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`cargo build -p terraform-provider-sovereign` failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
     let stdout = String::from_utf8_lossy(&out.stdout);
     for line in stdout.lines() {
         let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
@@ -286,13 +278,17 @@ fn locate_or_build_provider() -> Result<PathBuf, String> {
         };
         if message["reason"] == "compiler-artifact"
             && message["target"]["name"] == "terraform-provider-sovereign"
+            && message["target"]["kind"] == serde_json::json!(["bin"])
+            // `--all-targets` also builds the bin's unit-test harness (same target, `profile.test` = true).
+            && message["profile"]["test"] == false
             && let Some(path) = message["executable"].as_str()
         {
             return Ok(PathBuf::from(path));
         }
     }
     Err(format!(
-        "cargo reported no terraform-provider-sovereign executable; its stderr:\n{}",
+        "`cargo build --workspace --all-targets` produced no terraform-provider-sovereign executable ({}):\n{}",
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     ))
 }
@@ -658,7 +654,7 @@ impl Terraform {
 
     /// `terraform providers schema -json` → the schemas of every provider the configuration uses.
     pub fn providers_schema_json(&self) -> serde_json::Value {
-        let out = self.run_ok(&["providers", "schema", "-json"]);
+        let out = self.run_ok(&["providers", "schema", "-json", "-no-color"]);
         serde_json::from_str(&out.stdout)
             .unwrap_or_else(|e| panic!("providers schema -json printed no JSON ({e}):\n{out}"))
     }
