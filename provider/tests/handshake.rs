@@ -235,6 +235,21 @@ async fn terraform_client_certificate_is_accepted_with_alpn_h2() {
         ServingStatus::Serving as i32
     );
 
+    // An RPC this provider does not serve (provider functions) answers UNIMPLEMENTED.
+    let mut raw = tonic::client::Grpc::new(channel.clone());
+    raw.ready().await.unwrap();
+    let status = raw
+        .unary::<Empty, Empty, _>(
+            tonic::Request::new(Empty {}),
+            tonic::codegen::http::uri::PathAndQuery::from_static(
+                "/tfplugin6.Provider/GetFunctions",
+            ),
+            tonic_prost::ProstCodec::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::Unimplemented);
+
     let schema = ProviderClient::new(channel)
         .get_provider_schema(get_provider_schema::Request {})
         .await

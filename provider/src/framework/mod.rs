@@ -7,7 +7,7 @@
 //! One file per resource, holding one type that implements [`Resource<D>`], where `D` is the
 //! provider's configured state (the [`Provider::Data`] type, which implements [`ProviderData`]):
 //!
-//! ```ignore
+//! ```text
 //! use async_trait::async_trait;
 //! use sovereign_provider::framework::*;
 //!

@@ -16,13 +16,17 @@ use super::value::{Type, Value};
 use crate::protocol::proto::tfplugin6 as pb;
 
 type GrpcResult<T> = Result<Response<T>, Status>;
+/// A registered resource type with its schema (computed once).
+type ResourceEntry<D> = (Arc<dyn Resource<D>>, Schema);
+/// A registered data source type with its schema (computed once).
+type DataSourceEntry<D> = (Arc<dyn DataSource<D>>, Schema);
 
 /// Serves `P` over tfplugin6 (what Terraform calls).
 pub struct ProviderService<P: Provider> {
     provider: Arc<P>,
     provider_schema: Schema,
-    resources: HashMap<&'static str, (Arc<dyn Resource<P::Data>>, Schema)>,
-    data_sources: HashMap<&'static str, (Arc<dyn DataSource<P::Data>>, Schema)>,
+    resources: HashMap<&'static str, ResourceEntry<P::Data>>,
+    data_sources: HashMap<&'static str, DataSourceEntry<P::Data>>,
     configured: RwLock<Option<Arc<P::Data>>>,
     cancel: Mutex<CancellationToken>,
 }
@@ -59,7 +63,7 @@ impl<P: Provider> ProviderService<P> {
         &self,
         type_name: &str,
         diags: &mut Diagnostics,
-    ) -> Option<&(Arc<dyn Resource<P::Data>>, Schema)> {
+    ) -> Option<&ResourceEntry<P::Data>> {
         let found = self.resources.get(type_name);
         if found.is_none() {
             diags.error(
@@ -74,7 +78,7 @@ impl<P: Provider> ProviderService<P> {
         &self,
         type_name: &str,
         diags: &mut Diagnostics,
-    ) -> Option<&(Arc<dyn DataSource<P::Data>>, Schema)> {
+    ) -> Option<&DataSourceEntry<P::Data>> {
         let found = self.data_sources.get(type_name);
         if found.is_none() {
             diags.error(

@@ -154,8 +154,7 @@ async fn serve_plugin<S: GrpcProvider>(service: S) -> Result<(), ServeError> {
     );
     write_stdout(&line).map_err(ServeError::Stdout)?;
     let (shutdown, stopped) = controller::shutdown_channel(true);
-    let result = run_server(service, listener, tls_config, shutdown, stopped).await;
-    result
+    run_server(service, listener, tls_config, shutdown, stopped).await
 }
 
 async fn serve_debug<S: GrpcProvider>(
