@@ -1,1 +1,107 @@
 //! Reading `terraform show -json` plan output into the evaluated-instance model.
+//!
+//! - [`json`]: the documented plan JSON (format_version 1.x), parsed into typed structs that skip
+//!   what the linter never reads;
+//! - [`build`]: planned objects → [`ResourceInstance`](crate::model::ResourceInstance)s, provider
+//!   configurations with their expressions resolved through the plan's variables;
+//! - [`address`]: instance addresses → configuration addresses;
+//! - [`sources`]: when PATH holds the configuration, every address is mapped to its `.tf` block so
+//!   findings point at source lines, and backends come from the sources.
+//!
+//! The rules then run on this model exactly as on a configuration's.
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::model::{InputError, Location, Model};
+
+pub mod address;
+pub mod build;
+pub mod json;
+pub mod sources;
+
+/// The plan format major version this reader understands.
+const SUPPORTED_MAJOR: &str = "1";
+
+/// Reads plan JSON; maps addresses to `.tf` blocks under `source_root` when it holds the
+/// configuration. Problems with the plan file are reported in [`Model::errors`].
+pub fn load_plan(plan_path: &Path, source_root: &Path, opts: &crate::eval::EvalOptions) -> Model {
+    let mut model = read_plan(plan_path, source_root);
+    if model.errors.is_empty() {
+        sources::attach_sources(&mut model, source_root, opts);
+    }
+    model
+}
+
+/// Reads a plan without looking for its configuration: every location is the plan file.
+pub fn read_plan(plan_path: &Path, source_root: &Path) -> Model {
+    let display: Arc<str> = display_path(plan_path, source_root).into();
+    let error_model = |message: String, location: Option<Location>, help: Option<&str>| Model {
+        root: source_root.to_path_buf(),
+        module_dir: ".".to_string(),
+        errors: vec![InputError {
+            file: Some(display.clone()),
+            location,
+            message,
+            help: help.map(str::to_string),
+        }],
+        ..Model::default()
+    };
+    let bytes = match std::fs::read(plan_path) {
+        Ok(b) => b,
+        Err(e) => return error_model(format!("cannot read plan file {display}: {e}"), None, None),
+    };
+    let doc: json::PlanDocument = match serde_json::from_slice(&bytes) {
+        Ok(d) => d,
+        Err(e) => {
+            let location = (e.line() > 0)
+                .then(|| Location::new(display.clone(), e.line() as u32, e.column() as u32));
+            let message = if e.is_data() {
+                format!("{display} is not a Terraform plan in JSON: {e}")
+            } else {
+                format!("{display} is not valid JSON: {e}")
+            };
+            return error_model(message, location, Some(HOW_TO_PRODUCE));
+        }
+    };
+    drop(bytes);
+    match doc.format_version.as_deref() {
+        None => {
+            return error_model(
+                format!("{display} is not a Terraform plan: it has no format_version"),
+                None,
+                Some(HOW_TO_PRODUCE),
+            );
+        }
+        Some(v) if v.split('.').next() != Some(SUPPORTED_MAJOR) => {
+            return error_model(
+                format!("{display} uses plan format_version {v}; sovereign-lint reads format 1.x"),
+                None,
+                Some("produce the plan JSON with Terraform 1.x (`terraform show -json PLANFILE`)"),
+            );
+        }
+        Some(_) => {}
+    }
+    if doc.resource_changes.is_none() && doc.planned_values.is_none() {
+        return error_model(
+            format!(
+                "{display} is not a plan: it has neither resource_changes nor planned_values (a state file?)"
+            ),
+            None,
+            Some(HOW_TO_PRODUCE),
+        );
+    }
+    build::build_model(doc, display, source_root.to_path_buf())
+}
+
+const HOW_TO_PRODUCE: &str =
+    "produce it with `terraform plan -out=tfplan && terraform show -json tfplan > plan.json`";
+
+/// The plan path relative to the scanned root when inside it, else as given; `/`-separated.
+fn display_path(plan_path: &Path, root: &Path) -> String {
+    let relative = match (plan_path.canonicalize(), root.canonicalize()) {
+        (Ok(p), Ok(r)) => p.strip_prefix(&r).map(Path::to_path_buf).ok(),
+        _ => None,
+    };
+    let shown = relative.unwrap_or_else(|| plan_path.to_path_buf());
+    shown.to_string_lossy().replace('\\', "/")
+}

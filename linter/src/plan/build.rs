@@ -1,0 +1,625 @@
+//! Plan JSON → the evaluated-instance [`Model`].
+//!
+//! Every object that exists after apply becomes a [`ResourceInstance`] whose attributes are the
+//! planned values (`change.after`) with `after_unknown` turned into `Value::Unknown` ("known after
+//! apply"). Provider configurations come from `configuration.provider_config`, their arguments
+//! from constant expressions or references resolved through the plan's variables and module
+//! inputs. Locations point at the plan file here; [`super::sources`] moves them to `.tf` blocks.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use super::address::{join, module_call_names, strip_instance_keys};
+use super::json::{
+    ConfigModule, ConfigModuleCall, ConfigResource, Configuration, PlanDocument, ResourceChange,
+    apply_unknowns, tracked_from_json,
+};
+use crate::model::{
+    Location, Model, ModuleCall, ModuleResolution, Note, ProvenanceStep, ProviderConfig,
+    ResourceInstance, ResourceMode, Tracked, Value,
+};
+
+/// Why a planned value is unknown.
+pub const KNOWN_AFTER_APPLY: &str = "known after apply";
+
+/// Arguments through which a resource names its own region; when the configuration does not write
+/// them, the planned value is the provider's region and the provider block is the finding.
+const INHERITED_PLACEMENT: [&str; 3] = ["region", "location", "zone"];
+
+/// What resources of a configuration block look like: which provider configuration they use and
+/// which arguments the block writes.
+struct BlockInfo<'a> {
+    provider_config_key: &'a str,
+    written: &'a IndexMap<String, serde_json::Value>,
+}
+
+/// The configuration, indexed by module path.
+struct ConfigIndex<'a> {
+    /// `module.a.aws_s3_bucket.b` → block
+    resources: HashMap<String, BlockInfo<'a>>,
+    /// `module.a.module.b` → call
+    module_calls: HashMap<String, &'a ConfigModuleCall>,
+    /// `module.a.module.b` → the called module's configuration
+    modules: HashMap<String, &'a ConfigModule>,
+}
+
+impl<'a> ConfigIndex<'a> {
+    fn new(configuration: Option<&'a Configuration>) -> Self {
+        let mut index = ConfigIndex {
+            resources: HashMap::new(),
+            module_calls: HashMap::new(),
+            modules: HashMap::new(),
+        };
+        if let Some(root) = configuration.and_then(|c| c.root_module.as_ref()) {
+            index.add_module("", root);
+        }
+        index
+    }
+
+    fn add_module(&mut self, path: &str, module: &'a ConfigModule) {
+        for resource in &module.resources {
+            self.resources
+                .insert(join(path, &resource.address), block_info(resource));
+        }
+        for (name, call) in &module.module_calls {
+            let call_path = join(path, &format!("module.{name}"));
+            if let Some(child) = &call.module {
+                self.add_module(&call_path, child);
+                self.modules.insert(call_path.clone(), child);
+            }
+            self.module_calls.insert(call_path, call);
+        }
+    }
+}
+
+fn block_info(resource: &ConfigResource) -> BlockInfo<'_> {
+    BlockInfo {
+        provider_config_key: &resource.provider_config_key,
+        written: &resource.expressions,
+    }
+}
+
+/// Builds the model. `plan_file` is the plan's path as findings show it; `root` the scanned root.
+pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::PathBuf) -> Model {
+    let plan_location = Location::new(plan_file.clone(), 1, 1);
+    let mut model = Model {
+        root,
+        module_dir: ".".to_string(),
+        ..Model::default()
+    };
+    let config = ConfigIndex::new(doc.configuration.as_ref());
+    let resolver = ExpressionResolver {
+        variables: &doc.variables,
+        module_calls: &config.module_calls,
+        modules: &config.modules,
+    };
+
+    // Provider configurations, by their configuration key (`aws`, `aws.west`, `module.store:aws`).
+    let mut provider_index: HashMap<String, usize> = HashMap::new();
+    if let Some(configuration) = &doc.configuration {
+        for (key, provider) in &configuration.provider_config {
+            let module_path = provider.module_address.clone();
+            let mut attributes = IndexMap::new();
+            for (name, expression) in &provider.expressions {
+                attributes.insert(
+                    name.clone(),
+                    resolver.resolve(expression, &module_path, name),
+                );
+            }
+            let full_name = if provider.full_name.is_empty() {
+                provider.name.clone()
+            } else {
+                provider.full_name.clone()
+            };
+            provider_index.insert(key.clone(), model.providers.len());
+            model.providers.push(ProviderConfig {
+                address: provider_address(&module_path, &full_name, provider.alias.as_deref()),
+                provider_type: provider.name.clone(),
+                alias: provider.alias.clone(),
+                module_address: module_path,
+                implicit: provider.expressions.is_empty(),
+                attributes,
+                location: plan_location.clone(),
+                call_chain: Vec::new(),
+            });
+        }
+    }
+
+    // Inherited placements seen per provider: the region Terraform planned for resources that
+    // take it from their provider.
+    let mut inherited: HashMap<usize, Vec<(String, Tracked)>> = HashMap::new();
+    let mut seen_addresses = std::collections::HashSet::new();
+    for change in doc.resource_changes.unwrap_or_default() {
+        if !change.change.object_remains() || change.deposed.is_some() {
+            continue;
+        }
+        seen_addresses.insert(change.address.clone());
+        let block = config.resources.get(&strip_instance_keys(&change.address));
+        let provider = match block {
+            Some(b) if !b.provider_config_key.is_empty() => {
+                provider_index.get(b.provider_config_key).copied()
+            }
+            _ => None,
+        }
+        .or_else(|| implicit_provider(&mut model, &mut provider_index, &change, &plan_location));
+        let (attributes, placements) =
+            planned_attributes(change.change.after, change.change.after_unknown, block);
+        if let Some(p) = provider {
+            inherited.entry(p).or_default().extend(placements);
+        }
+        model.resources.push(ResourceInstance {
+            address: change.address,
+            module_address: change.module_address,
+            mode: mode_of(&change.mode),
+            resource_type: change.resource_type,
+            name: change.name,
+            attributes,
+            provider,
+            location: plan_location.clone(),
+            call_chain: Vec::new(),
+        });
+    }
+
+    // Data sources read while planning are in the prior state, not in resource_changes.
+    let prior = doc
+        .prior_state
+        .as_ref()
+        .and_then(|p| p.values.as_ref())
+        .and_then(|v| v.root_module.as_ref());
+    if let Some(prior) = prior {
+        for resource in prior.all_resources() {
+            let Some(values) = &resource.values else {
+                continue;
+            };
+            if resource.mode != "data" || seen_addresses.contains(&resource.address) {
+                continue;
+            }
+            let block = config
+                .resources
+                .get(&strip_instance_keys(&resource.address));
+            let provider = block.and_then(|b| provider_index.get(b.provider_config_key).copied());
+            let (attributes, _) =
+                planned_attributes(Some(super::json::JsonTracked(values.clone())), None, block);
+            let module_address = module_of(&resource.address);
+            model.resources.push(ResourceInstance {
+                address: resource.address.clone(),
+                module_address,
+                mode: ResourceMode::Data,
+                resource_type: resource.resource_type.clone(),
+                name: resource.name.clone(),
+                attributes,
+                provider,
+                location: plan_location.clone(),
+                call_chain: Vec::new(),
+            });
+        }
+    }
+
+    infer_provider_regions(&mut model, inherited);
+
+    for (path, call) in &config.module_calls {
+        let local = call.source.starts_with("./") || call.source.starts_with("../");
+        let source = Tracked::new(Value::String(call.source.clone()), None);
+        model.module_calls.push(ModuleCall {
+            address: path.clone(),
+            source,
+            version: call.version_constraint.clone(),
+            location: plan_location.clone(),
+            call_chain: Vec::new(),
+            resolution: if local {
+                ModuleResolution::Local
+            } else {
+                ModuleResolution::Fetched
+            },
+        });
+    }
+    model.module_calls.sort_by(|a, b| a.address.cmp(&b.address));
+
+    for drift in &doc.resource_drift {
+        model.notes.push(Note {
+            location: Some(plan_location.clone()),
+            message: format!(
+                "{} changed outside Terraform ({}); the planned values are what is checked",
+                drift.address,
+                drift.change.actions.join(", ")
+            ),
+        });
+    }
+    if doc.errored {
+        model.notes.push(Note {
+            location: Some(plan_location.clone()),
+            message:
+                "the plan errored: Terraform could not plan every resource, so some may be missing"
+                    .to_string(),
+        });
+    }
+    model
+}
+
+fn mode_of(mode: &str) -> ResourceMode {
+    if mode == "data" {
+        ResourceMode::Data
+    } else {
+        ResourceMode::Managed
+    }
+}
+
+/// The module instance address of a resource instance address.
+fn module_of(address: &str) -> String {
+    // Resource addresses end with `type.name[key]` (or `data.type.name[key]`) after the last module step.
+    let stripped = strip_instance_keys(address);
+    let steps = module_call_names(&stripped).len();
+    if steps == 0 {
+        return String::new();
+    }
+    // Walk the original address, keeping `module.NAME[key]` steps.
+    let mut out = String::new();
+    let mut rest = address;
+    for _ in 0..steps {
+        let Some(after) = rest.strip_prefix("module.") else {
+            break;
+        };
+        let end = next_step_end(after);
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str("module.");
+        out.push_str(&after[..end]);
+        rest = after[end..].strip_prefix('.').unwrap_or("");
+    }
+    out
+}
+
+/// Byte length of `NAME` or `NAME[key]` at the start of `s`.
+fn next_step_end(s: &str) -> usize {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut depth = 0usize;
+    for (i, c) in s.char_indices() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 => return i,
+            _ => {}
+        }
+    }
+    s.len()
+}
+
+/// `provider["registry.terraform.io/hashicorp/aws"].west`, module-qualified when defined in a module.
+pub fn provider_address(module_path: &str, full_name: &str, alias: Option<&str>) -> String {
+    let mut address = String::new();
+    if !module_path.is_empty() {
+        address.push_str(module_path);
+        address.push('.');
+    }
+    address.push_str(&format!("provider[\"{full_name}\"]"));
+    if let Some(alias) = alias {
+        address.push('.');
+        address.push_str(alias);
+    }
+    address
+}
+
+/// A provider configuration for a resource the configuration section does not describe: the
+/// default configuration of its provider, without arguments.
+fn implicit_provider(
+    model: &mut Model,
+    index: &mut HashMap<String, usize>,
+    change: &ResourceChange,
+    at: &Location,
+) -> Option<usize> {
+    if change.provider_name.is_empty() {
+        return None;
+    }
+    let key = format!("implicit:{}", change.provider_name);
+    if let Some(i) = index.get(&key) {
+        return Some(*i);
+    }
+    let provider_type = change
+        .provider_name
+        .rsplit('/')
+        .next()
+        .unwrap_or(&change.provider_name)
+        .to_string();
+    index.insert(key, model.providers.len());
+    model.providers.push(ProviderConfig {
+        address: provider_address("", &change.provider_name, None),
+        provider_type,
+        alias: None,
+        module_address: String::new(),
+        attributes: IndexMap::new(),
+        location: at.clone(),
+        call_chain: Vec::new(),
+        implicit: true,
+    });
+    Some(model.providers.len() - 1)
+}
+
+/// Planned values as instance attributes. Returns the attributes and the inherited placements
+/// (`region`/`location`/`zone` values the configuration does not write).
+fn planned_attributes(
+    after: Option<super::json::JsonTracked>,
+    after_unknown: Option<super::json::UnknownMask>,
+    block: Option<&BlockInfo<'_>>,
+) -> (IndexMap<String, Tracked>, Vec<(String, Tracked)>) {
+    let mut value = after
+        .map(|a| a.0)
+        .unwrap_or_else(|| Tracked::new(Value::Null, None));
+    if let Some(mask) = &after_unknown {
+        apply_unknowns(&mut value, mask, KNOWN_AFTER_APPLY);
+    }
+    let mut attributes = match value.value {
+        Value::Map(map) => map,
+        _ => IndexMap::new(),
+    };
+    let mut placements = Vec::new();
+    if let Some(block) = block {
+        for (name, expression) in block.written {
+            if let Some(value) = attributes.get_mut(name) {
+                name_unknown_references(value, expression);
+            }
+        }
+        // Computed attributes the configuration does not write (ids, ARNs) are unknown in every
+        // new plan and decide nothing about residency; tags_all is kept as it merges default_tags.
+        attributes.retain(|name, v| {
+            block.written.contains_key(name) || name == "tags_all" || v.unknown_reason().is_none()
+        });
+        for name in INHERITED_PLACEMENT {
+            if !block.written.contains_key(name)
+                && let Some(v) = attributes.shift_remove(name)
+            {
+                placements.push((name.to_string(), v));
+            }
+        }
+    }
+    (attributes, placements)
+}
+
+/// Unknown planned values say what they are computed from (`known after apply (from
+/// aws_s3_bucket.replica.arn)`), taken from the configuration's `references`, so rules can follow
+/// them to the resources they name.
+fn name_unknown_references(value: &mut Tracked, expression: &serde_json::Value) {
+    match (expression, &mut value.value) {
+        (serde_json::Value::Object(map), _) if map.contains_key("references") => {
+            let refs: Vec<&str> = map["references"]
+                .as_array()
+                .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
+            if !refs.is_empty() {
+                let reason = format!("{KNOWN_AFTER_APPLY} (from {})", refs.join(", "));
+                set_unknown_reasons(value, &reason);
+            }
+        }
+        (serde_json::Value::Object(map), Value::Map(entries))
+            if !map.contains_key("constant_value") =>
+        {
+            for (k, v) in entries.iter_mut() {
+                if let Some(e) = map.get(k) {
+                    name_unknown_references(v, e);
+                }
+            }
+        }
+        (serde_json::Value::Array(blocks), Value::List(items)) => {
+            for (v, e) in items.iter_mut().zip(blocks) {
+                name_unknown_references(v, e);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn set_unknown_reasons(value: &mut Tracked, reason: &str) {
+    match &mut value.value {
+        Value::Unknown(u) if u.reason == KNOWN_AFTER_APPLY => u.reason = reason.to_string(),
+        Value::List(items) => items
+            .iter_mut()
+            .for_each(|v| set_unknown_reasons(v, reason)),
+        Value::Map(entries) => entries
+            .values_mut()
+            .for_each(|v| set_unknown_reasons(v, reason)),
+        _ => {}
+    }
+}
+
+/// A provider block without a `region` (configured from the environment) still has one in the
+/// plan: the region Terraform planned for the resources that inherit it. When they agree, it
+/// becomes the provider's region, so the provider is checked like one written in place.
+fn infer_provider_regions(model: &mut Model, inherited: HashMap<usize, Vec<(String, Tracked)>>) {
+    for (index, placements) in inherited {
+        let Some(provider) = model.providers.get_mut(index) else {
+            continue;
+        };
+        if provider.attributes.contains_key("region") {
+            continue;
+        }
+        let regions: Vec<&Tracked> = placements
+            .iter()
+            .filter(|(n, _)| n == "region")
+            .map(|(_, v)| v)
+            .collect();
+        let Some(first) = regions.first().and_then(|t| t.as_str()) else {
+            continue;
+        };
+        if regions.iter().all(|t| t.as_str() == Some(first)) {
+            let mut region = Tracked::new(Value::String(first.to_string()), None);
+            region.provenance.push(ProvenanceStep {
+                description: format!("region = {first:?} (planned by Terraform: the provider is configured from the environment)"),
+                location: None,
+            });
+            provider.attributes.insert("region".to_string(), region);
+        }
+    }
+}
+
+/// Resolves configuration expressions (`constant_value`, `references`) through the plan's
+/// variables and module inputs.
+struct ExpressionResolver<'a> {
+    variables: &'a IndexMap<String, super::json::PlanVariable>,
+    module_calls: &'a HashMap<String, &'a ConfigModuleCall>,
+    modules: &'a HashMap<String, &'a ConfigModule>,
+}
+
+impl ExpressionResolver<'_> {
+    /// `expression` is an expression object, a nested block (object of expressions) or a list of
+    /// nested blocks.
+    fn resolve(&self, expression: &serde_json::Value, module_path: &str, what: &str) -> Tracked {
+        match expression {
+            serde_json::Value::Array(blocks) => Tracked::new(
+                Value::List(
+                    blocks
+                        .iter()
+                        .map(|b| self.resolve(b, module_path, what))
+                        .collect(),
+                ),
+                None,
+            ),
+            serde_json::Value::Object(map) => {
+                if let Some(constant) = map.get("constant_value") {
+                    tracked_from_json(constant)
+                } else if let Some(references) = map.get("references") {
+                    let refs: Vec<&str> = references
+                        .as_array()
+                        .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+                        .unwrap_or_default();
+                    self.resolve_references(&refs, module_path, 0)
+                } else {
+                    let entries = map
+                        .iter()
+                        .map(|(k, v)| (k.clone(), self.resolve(v, module_path, k)))
+                        .collect::<IndexMap<_, _>>();
+                    Tracked::new(Value::Map(entries), None)
+                }
+            }
+            other => tracked_from_json(other),
+        }
+    }
+
+    fn resolve_references(&self, refs: &[&str], module_path: &str, depth: usize) -> Tracked {
+        let single_variable = match refs {
+            [one] => one.strip_prefix("var.").filter(|n| is_identifier(n)),
+            _ => None,
+        };
+        let Some(name) = single_variable.filter(|_| depth < 32) else {
+            return Tracked::unknown(
+                format!(
+                    "computed from {}, which the plan does not record",
+                    refs.join(", ")
+                ),
+                None,
+            );
+        };
+        if module_path.is_empty() {
+            return match self.variables.get(name).and_then(|v| v.value.as_ref()) {
+                Some(value) => {
+                    let mut t = Tracked::new(value.0.value.clone(), None);
+                    t.provenance.push(ProvenanceStep {
+                        description: format!("var.{name} = {} (plan variable)", value.0.render()),
+                        location: None,
+                    });
+                    t
+                }
+                None => Tracked::unknown(format!("var.{name} has no value in the plan"), None),
+            };
+        }
+        // A variable of a child module: the module call's argument, resolved in the parent.
+        let Some(call) = self.module_calls.get(module_path) else {
+            return Tracked::unknown(
+                format!("var.{name} of {module_path} is not in the plan's configuration"),
+                None,
+            );
+        };
+        // `module.a.module.b` → `module.a`; `module.a` → the root.
+        let parent = module_path.rsplitn(3, '.').nth(2).unwrap_or("").to_string();
+        match call.expressions.get(name) {
+            Some(expression) => {
+                let mut t = match expression.as_object() {
+                    Some(map) if map.contains_key("constant_value") => {
+                        tracked_from_json(&map["constant_value"])
+                    }
+                    Some(map) => {
+                        let refs: Vec<&str> = map
+                            .get("references")
+                            .and_then(|r| r.as_array())
+                            .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+                            .unwrap_or_default();
+                        self.resolve_references(&refs, &parent, depth + 1)
+                    }
+                    None => tracked_from_json(expression),
+                };
+                t.provenance.insert(
+                    0,
+                    ProvenanceStep {
+                        description: format!("{module_path} input {name}"),
+                        location: None,
+                    },
+                );
+                t
+            }
+            None => match self
+                .modules
+                .get(module_path)
+                .and_then(|m| m.variables.get(name))
+                .and_then(|v| v.default.as_ref())
+            {
+                Some(default) => {
+                    let mut t = tracked_from_json(default);
+                    t.provenance.push(ProvenanceStep {
+                        description: format!("{module_path} var.{name} default = {}", t.render()),
+                        location: None,
+                    });
+                    t
+                }
+                None => Tracked::unknown(
+                    format!("var.{name} of {module_path} has no value in the plan"),
+                    None,
+                ),
+            },
+        }
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_of_keeps_instance_keys() {
+        assert_eq!(
+            module_of(r#"module.a["x.y"].module.b[0].aws_s3_bucket.c["k"]"#),
+            r#"module.a["x.y"].module.b[0]"#
+        );
+        assert_eq!(module_of("aws_s3_bucket.c"), "");
+    }
+
+    #[test]
+    fn provider_addresses() {
+        assert_eq!(
+            provider_address(
+                "module.store",
+                "registry.terraform.io/hashicorp/aws",
+                Some("west")
+            ),
+            r#"module.store.provider["registry.terraform.io/hashicorp/aws"].west"#
+        );
+    }
+}

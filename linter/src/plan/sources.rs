@@ -1,0 +1,233 @@
+//! Pointing a plan's findings at `.tf` source.
+//!
+//! When PATH holds the configuration the plan was made from, the configuration is evaluated as for
+//! configuration linting, and every planned instance takes the location of its block (and of each
+//! argument written in it), its module call chain, and — where the values agree — the provenance
+//! the evaluator found (tfvars lines, variable defaults). Backends come from the sources too: the
+//! plan JSON does not carry them. Addresses are matched exactly (`module.store["offsite"].x.y[0]`),
+//! then without instance keys (`module.store.x.y`), so instances the evaluator could not expand
+//! statically still reach their block.
+use std::collections::HashMap;
+
+use std::path::Path;
+
+use super::address::strip_instance_keys;
+use crate::model::{
+    Location, Model, Note, ProvenanceStep, ProviderConfig, ResourceInstance, Tracked, Value,
+};
+
+/// Evaluates the configuration under `source_root` (when there is one) and maps the plan onto it.
+pub fn attach_sources(plan: &mut Model, source_root: &Path, opts: &crate::eval::EvalOptions) {
+    let roots = match crate::load::discover(&[source_root.to_path_buf()], &[]) {
+        Ok(roots) => roots,
+        Err(e) => {
+            plan.notes.push(Note {
+                location: None,
+                message: format!(
+                    "could not read the configuration under {}: {}; findings point at the plan file",
+                    source_root.display(),
+                    e.message
+                ),
+            });
+            return;
+        }
+    };
+    // The configuration at PATH itself, else the only one found under it.
+    let wanted = source_root.canonicalize().ok();
+    let root = roots
+        .iter()
+        .find(|r| wanted.is_some() && r.dir.canonicalize().ok() == wanted)
+        .or(if roots.len() == 1 {
+            roots.first()
+        } else {
+            None
+        });
+    let Some(root) = root else { return };
+    let source = crate::eval::evaluate_root(root, opts);
+    map_to_sources(plan, source);
+}
+
+/// Moves the plan model's locations to the evaluated configuration's blocks.
+pub fn map_to_sources(plan: &mut Model, source: Model) {
+    if source.resources.is_empty() && source.providers.is_empty() && source.module_calls.is_empty()
+    {
+        return;
+    }
+    let exact: HashMap<&str, &ResourceInstance> = source
+        .resources
+        .iter()
+        .map(|r| (r.address.as_str(), r))
+        .collect();
+    let mut by_block: HashMap<String, &ResourceInstance> = HashMap::new();
+    for r in &source.resources {
+        by_block.entry(strip_instance_keys(&r.address)).or_insert(r);
+    }
+    let mut unmatched = Vec::new();
+    for resource in &mut plan.resources {
+        let found = exact.get(resource.address.as_str()).copied().or_else(|| {
+            by_block
+                .get(&strip_instance_keys(&resource.address))
+                .copied()
+        });
+        match found {
+            Some(block) => adopt_resource_locations(resource, block),
+            None => unmatched.push(resource.address.clone()),
+        }
+    }
+    if !unmatched.is_empty() {
+        let shown: Vec<&str> = unmatched.iter().take(5).map(String::as_str).collect();
+        plan.notes.push(Note {
+            location: None,
+            message: format!(
+                "{} planned resource(s) have no block in the .tf files under {} ({}{}); they are reported at the plan file",
+                unmatched.len(),
+                source.root.display(),
+                shown.join(", "),
+                if unmatched.len() > shown.len() { ", …" } else { "" }
+            ),
+        });
+    }
+
+    for provider in &mut plan.providers {
+        if let Some(block) = source.providers.iter().find(|p| same_provider(provider, p)) {
+            adopt_provider(provider, block);
+        } else if provider.implicit {
+            // A default provider configuration without a block: point at the first resource using it.
+            if let Some(first) = source
+                .providers
+                .iter()
+                .find(|p| p.implicit && p.provider_type == provider.provider_type)
+            {
+                provider.location = first.location.clone();
+            }
+        }
+    }
+    // Implicit providers in the plan without a source counterpart: the first planned resource using them.
+    for (index, provider) in plan.providers.iter_mut().enumerate() {
+        if provider.location.line == 1
+            && provider.location.column == 1
+            && is_plan_location(&provider.location, &source)
+        {
+            if let Some(r) = plan
+                .resources
+                .iter()
+                .find(|r| r.provider == Some(index) && !is_plan_location(&r.location, &source))
+            {
+                provider.location = r.location.clone();
+                provider.call_chain = r.call_chain.clone();
+            }
+        }
+    }
+
+    for call in &mut plan.module_calls {
+        if let Some(block) = source
+            .module_calls
+            .iter()
+            .find(|c| strip_instance_keys(&c.address) == call.address)
+        {
+            call.location = block.location.clone();
+            call.call_chain = block.call_chain.clone();
+            call.source.location = block.source.location.clone();
+            call.resolution = block.resolution.clone();
+        }
+    }
+
+    plan.backends = source.backends;
+    plan.sources = source.sources;
+}
+
+/// Whether a location is the plan file rather than a source file.
+fn is_plan_location(location: &Location, source: &Model) -> bool {
+    source.sources.get(&location.file).is_none()
+}
+
+fn adopt_resource_locations(resource: &mut ResourceInstance, block: &ResourceInstance) {
+    resource.location = block.location.clone();
+    resource.call_chain = block.call_chain.clone();
+    for (name, value) in resource.attributes.iter_mut() {
+        if let Some(written) = block.attributes.get(name) {
+            adopt_value(value, written, &block.location);
+        }
+    }
+}
+
+fn same_provider(plan: &ProviderConfig, source: &ProviderConfig) -> bool {
+    plan.provider_type == source.provider_type
+        && plan.alias == source.alias
+        && plan.module_address == strip_instance_keys(&source.module_address)
+}
+
+fn adopt_provider(provider: &mut ProviderConfig, block: &ProviderConfig) {
+    provider.location = block.location.clone();
+    provider.call_chain = block.call_chain.clone();
+    provider.implicit = block.implicit;
+    for (name, value) in provider.attributes.iter_mut() {
+        if let Some(written) = block.attributes.get(name) {
+            // An expression the plan could not resolve (locals, functions) that the evaluator
+            // could: the evaluator's value stands, with its provenance.
+            if value.unknown_reason().is_some() && !written.contains_unknown() {
+                *value = written.clone();
+                value.provenance.push(ProvenanceStep {
+                    description:
+                        "evaluated from the .tf sources (the plan records only the references)"
+                            .to_string(),
+                    location: None,
+                });
+                continue;
+            }
+            adopt_value(value, written, &block.location);
+        }
+    }
+}
+
+/// Takes the source's locations (recursively where the shapes agree) and, when the values agree,
+/// its provenance.
+fn adopt_value(value: &mut Tracked, written: &Tracked, block: &Location) {
+    if value.location.is_none() {
+        value.location = written.location.clone().or_else(|| Some(block.clone()));
+    }
+    if same_known_value(&value.value, &written.value) && !written.provenance.is_empty() {
+        value.provenance = written.provenance.clone();
+    } else if !value.provenance.is_empty() {
+        // The plan's own resolution (e.g. a plan variable): add where the source writes it.
+        for step in value.provenance.iter_mut() {
+            if step.location.is_none()
+                && let Some(found) = written
+                    .provenance
+                    .iter()
+                    .find(|s| first_word(&s.description) == first_word(&step.description))
+            {
+                step.location = found.location.clone();
+            }
+        }
+    }
+    let parent = value.location.clone().unwrap_or_else(|| block.clone());
+    match (&mut value.value, &written.value) {
+        (Value::Map(ours), Value::Map(theirs)) => {
+            for (k, v) in ours.iter_mut() {
+                if let Some(w) = theirs.get(k) {
+                    adopt_value(v, w, &parent);
+                }
+            }
+        }
+        (Value::List(ours), Value::List(theirs)) => {
+            for (v, w) in ours.iter_mut().zip(theirs.iter()) {
+                adopt_value(v, w, &parent);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn first_word(s: &str) -> &str {
+    s.split_whitespace().next().unwrap_or("")
+}
+
+fn same_known_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Number(x), Value::Number(y)) => x == y,
+        _ => false,
+    }
+}
