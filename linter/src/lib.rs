@@ -14,3 +14,8 @@ pub mod load;
 pub mod plan;
 pub mod report;
 pub mod rules;
+pub mod baseline;
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod suppress;

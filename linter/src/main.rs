@@ -1,1 +1,127 @@
-fn main() {}
+//! The `sovereign-lint` command: parse the command line, run the pipeline, write the reports.
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, error::ErrorKind};
+use sovereign_lint::cli::{Cli, Command, Format};
+use sovereign_lint::engine::{self, RunOptions};
+use sovereign_lint::eval::EvalOptions;
+use sovereign_lint::report::{self, HumanOptions};
+use sovereign_lint::rules;
+use sovereign_lint::suppress::Date;
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // clap exits 2 for usage errors and 0 for --help/--version.
+        Err(e) => e.exit(),
+    };
+    match &cli.command {
+        Some(Command::Rules) => {
+            print!("{}", rules::rules_table());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Explain { rule }) => {
+            return match rules::explain(rule) {
+                Some(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                None => {
+                    let ids: Vec<&str> = rules::all_rules().iter().map(|r| r.info().id).collect();
+                    eprintln!(
+                        "error: unknown rule `{rule}`; rules are {} (see `sovereign-lint rules`)",
+                        ids.join(", ")
+                    );
+                    ExitCode::from(2)
+                }
+            };
+        }
+        None => {}
+    }
+
+    let outputs = match cli.outputs() {
+        Ok(o) => o,
+        Err(message) => Cli::command().error(ErrorKind::ArgumentConflict, message).exit(),
+    };
+    if cli.plan.is_some() && cli.paths.len() > 1 {
+        Cli::command()
+            .error(
+                ErrorKind::TooManyValues,
+                "--plan takes at most one PATH: the configuration directory the plan was made from",
+            )
+            .exit();
+    }
+
+    let opts = RunOptions {
+        paths: cli.scan_paths(),
+        plan: cli.plan.clone(),
+        config: cli.config.clone(),
+        jurisdiction: cli.jurisdiction.clone(),
+        eval: EvalOptions {
+            vars: cli
+                .vars
+                .iter()
+                .map(|v| (v.name.clone(), v.value.clone()))
+                .collect(),
+            var_files: cli.var_files.clone(),
+            env: std::env::vars()
+                .filter(|(k, _)| k.starts_with("TF_VAR_"))
+                .collect(),
+        },
+        inline_ignores: !cli.no_inline_ignores,
+        baseline: cli.baseline.clone(),
+        write_baseline: cli.write_baseline.clone(),
+        min_severity: cli.min_severity.severity(),
+        fail_on: cli.fail_on.severity(),
+        today: Date::today(),
+    };
+    let report = engine::run(&opts);
+    let mut code = report.exit_code();
+
+    for spec in &outputs {
+        let to_terminal = spec.output.is_none() && std::io::stdout().is_terminal();
+        let human = HumanOptions {
+            color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            ..HumanOptions::default()
+        };
+        let text = report::render(spec.format, &report, &human);
+        match &spec.output {
+            Some(path) => {
+                if let Err(e) = std::fs::write(path, &text) {
+                    eprintln!(
+                        "error: cannot write {} report to {}: {e}",
+                        spec.format.name(),
+                        path.display()
+                    );
+                    code = 2;
+                }
+            }
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                // A closed pipe (`| head`) is not an error worth a message.
+                let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+            }
+        }
+    }
+    // With every report going to files, say the outcome on stderr so CI logs show it.
+    if outputs.iter().all(|o| o.output.is_some())
+        && !outputs.iter().any(|o| o.format == Format::Human && o.output.is_none())
+    {
+        eprintln!("{}", report::summary_line(&report));
+    }
+    ExitCode::from(code as u8)
+}
+
+/// Last resort: no code path should panic, but if one does, say so plainly and exit 2.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "sovereign-lint: internal error: {info}\n\
+             This is a bug in sovereign-lint, not in your configuration. Please report it with the \
+             command line and, if you can, the smallest configuration that reproduces it."
+        );
+        std::process::exit(2);
+    }));
+}

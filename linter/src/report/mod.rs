@@ -1,1 +1,213 @@
 //! Reporters: human, SARIF 2.1.0, JSON, JUnit, GitHub annotations and compact.
+//!
+//! Every reporter renders the same [`Report`]: findings and input errors whose files are relative
+//! to the scanned root ([`Report::base`]), the source texts, the rule catalogue and run statistics.
+//! Reporters never evaluate anything.
+mod compact;
+mod github;
+mod human;
+mod json;
+mod junit;
+mod sarif;
+
+use std::collections::BTreeMap;
+
+use sovereign_schemas::Severity;
+
+use crate::cli::Format;
+use crate::finding::Finding;
+use crate::model::{InputError, Note, Sources};
+
+pub use human::HumanOptions;
+
+/// What a reporter needs to know about a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    /// `region-outside-jurisdiction`
+    pub name: String,
+    /// One line: what the rule fails.
+    pub summary: String,
+    /// Full documentation (Markdown): what it does, why, example, fix.
+    pub docs: String,
+    pub default_severity: Severity,
+}
+
+/// Where the findings' relative paths are rooted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ScanBase {
+    /// The scanned root as the user typed it, `/`-terminated (`infra/`), or empty for the current
+    /// directory; human-facing formats show `prefix + file`.
+    pub display_prefix: String,
+    /// The scanned root as an absolute `file://` URI ending in `/` (SARIF `originalUriBaseIds`).
+    pub root_uri: Option<String>,
+}
+
+/// Counters for the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Distinct source files read.
+    pub files_scanned: usize,
+    /// Configuration roots (or plans) linted.
+    pub roots: usize,
+    /// Findings silenced by inline suppressions.
+    pub suppressed: usize,
+    /// Findings dropped because the baseline lists them.
+    pub baselined: usize,
+    /// Findings not shown because they are below `--min-severity`.
+    pub below_min_severity: usize,
+}
+
+/// Everything reporters render.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Sorted by file, line, column, rule.
+    pub findings: Vec<Finding>,
+    pub errors: Vec<InputError>,
+    pub notes: Vec<Note>,
+    /// Texts keyed like the findings' files (for source snippets).
+    pub sources: Sources,
+    /// All rules (SARIF `tool.driver.rules`, rule names).
+    pub rules: Vec<RuleMeta>,
+    pub base: ScanBase,
+    pub stats: Stats,
+    /// The jurisdictions the run checked against (one per distinct policy).
+    pub jurisdictions: Vec<String>,
+    /// The failing severity (`--fail-on`).
+    pub fail_on: Option<Severity>,
+}
+
+impl Report {
+    /// Sorts findings, errors and notes into a stable order.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            (&a.location.file, a.location.line, a.location.column, a.rule, &a.address).cmp(&(
+                &b.location.file,
+                b.location.line,
+                b.location.column,
+                b.rule,
+                &b.address,
+            ))
+        });
+        self.errors.sort_by(|a, b| {
+            let key = |e: &InputError| {
+                (
+                    e.file.clone(),
+                    e.location.as_ref().map(|l| (l.line, l.column)),
+                    e.message.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        self.errors.dedup();
+        self.notes.sort_by(|a, b| {
+            (a.location.as_ref(), &a.message).cmp(&(b.location.as_ref(), &b.message))
+        });
+        self.notes.dedup();
+    }
+
+    /// The path users read: the scanned root as typed joined with a root-relative file.
+    pub fn display_path(&self, file: &str) -> String {
+        join_display(&self.base.display_prefix, file)
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    pub fn rule_name(&self, id: &str) -> &str {
+        self.rule(id).map_or("", |r| r.name.as_str())
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+
+    /// Findings per rule id.
+    pub fn counts_by_rule(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts = BTreeMap::new();
+        for f in &self.findings {
+            *counts.entry(f.rule).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Exit code: 2 with input errors, 1 with a finding at or above the failing severity, else 0.
+    pub fn exit_code(&self) -> i32 {
+        let fail_on = self.fail_on.unwrap_or(Severity::Error);
+        if !self.errors.is_empty() {
+            2
+        } else if self.findings.iter().any(|f| f.severity >= fail_on) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Joins a display prefix and a relative path, resolving `..` lexically; absolute paths stay as they are.
+pub fn join_display(prefix: &str, file: &str) -> String {
+    if file.starts_with('/') || prefix.is_empty() {
+        return file.to_string();
+    }
+    let absolute = prefix.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in prefix.split('/').chain(file.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".to_string()
+    } else {
+        joined
+    }
+}
+
+/// Word for a severity in human-facing formats.
+pub(crate) fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warn => "warning",
+        Severity::Off => "off",
+    }
+}
+
+/// The one-line outcome (`✖ 3 findings (2 errors, 1 warning): 12 files checked against …`).
+pub fn summary_line(report: &Report) -> String {
+    human::summary(report)
+}
+
+/// Renders a report in a format.
+pub fn render(format: Format, report: &Report, human: &HumanOptions) -> String {
+    match format {
+        Format::Human => human::render(report, human),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
+        Format::Github => github::render(report),
+        Format::Compact => compact::render(report),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join_display;
+
+    #[test]
+    fn display_paths_join_lexically() {
+        assert_eq!(join_display("", "main.tf"), "main.tf");
+        assert_eq!(join_display("infra/", "main.tf"), "infra/main.tf");
+        assert_eq!(join_display("infra/prod/", "../sovereign.toml"), "infra/sovereign.toml");
+        assert_eq!(join_display("./", "a/b.tf"), "a/b.tf");
+        assert_eq!(join_display("infra/", "/tmp/x.tfvars"), "/tmp/x.tfvars");
+        assert_eq!(join_display("../x/", "../y.tf"), "../y.tf");
+    }
+}

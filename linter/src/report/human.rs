@@ -1,0 +1,302 @@
+//! Human output: miette diagnostics with the source line, a label on the offending span carrying the
+//! resolved value and how it was resolved, a help line, and a summary at the end.
+use std::fmt;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
+use sovereign_schemas::Severity;
+
+use super::{Report, severity_word};
+use crate::model::Location;
+
+/// How to draw human output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HumanOptions {
+    /// ANSI colours (off when not a terminal or when `NO_COLOR` is set).
+    pub color: bool,
+    /// Wrap width.
+    pub width: usize,
+}
+
+impl Default for HumanOptions {
+    fn default() -> Self {
+        HumanOptions {
+            color: false,
+            width: 100,
+        }
+    }
+}
+
+/// One diagnostic as miette draws it.
+#[derive(Debug)]
+struct Drawn {
+    code: Option<String>,
+    severity: miette::Severity,
+    message: String,
+    source: Option<NamedSource<String>>,
+    label: Option<(SourceSpan, String)>,
+    help: Option<String>,
+}
+
+impl fmt::Display for Drawn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Drawn {}
+
+impl Diagnostic for Drawn {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let (span, text) = self.label.as_ref()?;
+        self.source.as_ref()?;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            (!text.is_empty()).then(|| text.clone()),
+            *span,
+        ))))
+    }
+}
+
+/// Byte span of a location in `text`: its own span, or from its column to the end of its line.
+fn span_in(text: &str, loc: &Location) -> Option<SourceSpan> {
+    if let Some((start, end)) = loc.span
+        && start <= end
+        && end <= text.len()
+        && text.is_char_boundary(start)
+        && text.is_char_boundary(end)
+    {
+        return Some(SourceSpan::from(start..end));
+    }
+    if loc.line == 0 {
+        return None;
+    }
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == loc.line as usize {
+            let content = line.trim_end_matches(['\n', '\r']);
+            let column_offset: usize = content
+                .chars()
+                .take(loc.column.saturating_sub(1) as usize)
+                .map(char::len_utf8)
+                .sum();
+            let start = offset + column_offset;
+            let end = offset + content.trim_end().len().max(column_offset);
+            return Some(SourceSpan::from(start..end));
+        }
+        offset += line.len();
+    }
+    None
+}
+
+impl Report {
+    fn drawn_source(&self, loc: &Location) -> Option<(NamedSource<String>, SourceSpan)> {
+        let text = self.sources.get(&loc.file)?;
+        let span = span_in(text, loc)?;
+        Some((
+            NamedSource::new(self.display_path(&loc.file), text.to_string()),
+            span,
+        ))
+    }
+}
+
+pub fn render(report: &Report, options: &HumanOptions) -> String {
+    let theme = if options.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(options.width)
+        .with_links(false)
+        .without_syntax_highlighting();
+    let mut out = String::new();
+
+    let draw = |out: &mut String, d: &Drawn, trailer: &[String]| {
+        let mut text = String::new();
+        if handler.render_report(&mut text, d).is_err() {
+            text = format!("{}\n", d.message);
+        }
+        out.push_str(&text);
+        for line in trailer {
+            out.push_str(&format!("  = {line}\n"));
+        }
+        out.push('\n');
+    };
+
+    for e in &report.errors {
+        let place = e
+            .location
+            .as_ref()
+            .map(|l| format!("{}:{}:{}", report.display_path(&l.file), l.line, l.column))
+            .or_else(|| e.file.as_ref().map(|f| report.display_path(f)));
+        let source = e.location.as_ref().and_then(|l| report.drawn_source(l));
+        let message = match (&place, &source) {
+            (Some(place), None) => format!("{place}: {}", e.message),
+            _ => e.message.clone(),
+        };
+        let (source, label) = match source {
+            Some((s, span)) => (Some(s), Some((span, String::new()))),
+            None => (None, None),
+        };
+        let d = Drawn {
+            code: Some("input error".to_string()),
+            severity: miette::Severity::Error,
+            message,
+            source,
+            label,
+            help: e.help.clone(),
+        };
+        draw(&mut out, &d, &[]);
+    }
+
+    for f in &report.findings {
+        let mut label_lines: Vec<String> = Vec::new();
+        if let Some(value) = &f.value {
+            label_lines.push(value.clone());
+        }
+        for step in &f.provenance {
+            label_lines.push(format!("← {step}"));
+        }
+        let source = report.drawn_source(&f.location);
+        let message = match &source {
+            Some(_) => format!("{}: {}", f.address, f.message),
+            None => format!(
+                "{}:{}:{}: {}: {}",
+                report.display_path(&f.location.file),
+                f.location.line,
+                f.location.column,
+                f.address,
+                f.message
+            ),
+        };
+        let mut trailer = Vec::new();
+        if source.is_none() && !label_lines.is_empty() {
+            trailer.push(format!("value: {}", label_lines.join(" ")));
+        }
+        for r in &f.related {
+            trailer.push(format!(
+                "{} ({}:{})",
+                r.message,
+                report.display_path(&r.location.file),
+                r.location.line
+            ));
+        }
+        let (source, label) = match source {
+            Some((s, span)) => (Some(s), Some((span, label_lines.join("\n")))),
+            None => (None, None),
+        };
+        let name = report.rule_name(f.rule);
+        let d = Drawn {
+            code: Some(format!("{} {name}", f.rule).trim().to_string()),
+            severity: match f.severity {
+                Severity::Error => miette::Severity::Error,
+                _ => miette::Severity::Warning,
+            },
+            message,
+            source,
+            label,
+            help: (!f.help.is_empty()).then(|| f.help.clone()),
+        };
+        draw(&mut out, &d, &trailer);
+    }
+
+    for n in &report.notes {
+        match &n.location {
+            Some(l) => out.push_str(&format!(
+                "note: {}:{}: {}\n",
+                report.display_path(&l.file),
+                l.line,
+                n.message
+            )),
+            None => out.push_str(&format!("note: {}\n", n.message)),
+        }
+    }
+    if !report.notes.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&summary(report));
+    out.push('\n');
+    out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// The last line: counts, files, jurisdiction, and what was left out.
+pub(crate) fn summary(report: &Report) -> String {
+    let errors = report.count(Severity::Error);
+    let warnings = report.count(Severity::Warn);
+    let mut parts = Vec::new();
+    if !report.findings.is_empty() {
+        let mut by_severity = Vec::new();
+        if errors > 0 {
+            by_severity.push(plural(errors, severity_word(Severity::Error)));
+        }
+        if warnings > 0 {
+            by_severity.push(plural(warnings, severity_word(Severity::Warn)));
+        }
+        parts.push(format!(
+            "{} ({})",
+            plural(report.findings.len(), "finding"),
+            by_severity.join(", ")
+        ));
+    }
+    if !report.errors.is_empty() {
+        parts.push(plural(report.errors.len(), "input error"));
+    }
+    let scope = format!(
+        "{} checked against jurisdiction {}",
+        plural(report.stats.files_scanned, "file"),
+        if report.jurisdictions.is_empty() {
+            "-".to_string()
+        } else {
+            report.jurisdictions.join(", ")
+        }
+    );
+    let mut left_out = Vec::new();
+    if report.stats.suppressed > 0 {
+        left_out.push(format!("{} suppressed", report.stats.suppressed));
+    }
+    if report.stats.baselined > 0 {
+        left_out.push(format!("{} baselined", report.stats.baselined));
+    }
+    if report.stats.below_min_severity > 0 {
+        left_out.push(format!(
+            "{} below --min-severity",
+            report.stats.below_min_severity
+        ));
+    }
+    let tail = if left_out.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", left_out.join(", "))
+    };
+    if parts.is_empty() {
+        format!("✔ no findings: {scope}{tail}")
+    } else {
+        let mark = if report.exit_code() == 0 { "⚠" } else { "✖" };
+        format!("{mark} {}: {scope}{tail}", parts.join(", "))
+    }
+}

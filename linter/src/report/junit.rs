@@ -1,0 +1,95 @@
+//! JUnit XML: one test suite per rule with findings, one failing test case per finding, and an
+//! `input` suite with an error test case per input error — for CI systems that show test reports.
+use quick_xml::escape::escape;
+
+use super::Report;
+
+fn attr(text: &str) -> String {
+    escape(text).into_owned()
+}
+
+pub fn render(report: &Report) -> String {
+    let mut suites = String::new();
+    let mut tests = 0;
+    let mut failures = 0;
+
+    if !report.errors.is_empty() {
+        let mut cases = String::new();
+        for e in &report.errors {
+            let file = e
+                .location
+                .as_ref()
+                .map(|l| l.file.clone())
+                .or_else(|| e.file.clone())
+                .map(|f| report.display_path(&f))
+                .unwrap_or_else(|| "sovereign-lint".to_string());
+            let place = match &e.location {
+                Some(l) => format!("{file}:{}:{}", l.line, l.column),
+                None => file.clone(),
+            };
+            let mut body = format!("{place}: {}", e.message);
+            if let Some(help) = &e.help {
+                body.push_str(&format!("\nhelp: {help}"));
+            }
+            cases.push_str(&format!(
+                "    <testcase name=\"{}\" classname=\"{}\">\n      <error message=\"{}\" type=\"input\">{}</error>\n    </testcase>\n",
+                attr(&place),
+                attr(&file),
+                attr(&e.message),
+                attr(&body)
+            ));
+        }
+        suites.push_str(&format!(
+            "  <testsuite name=\"input\" tests=\"{n}\" failures=\"0\" errors=\"{n}\">\n{cases}  </testsuite>\n",
+            n = report.errors.len()
+        ));
+        tests += report.errors.len();
+    }
+
+    for (rule, count) in report.counts_by_rule() {
+        let name = format!("{rule} {}", report.rule_name(rule));
+        let mut cases = String::new();
+        for f in report.findings.iter().filter(|f| f.rule == rule) {
+            let file = report.display_path(&f.location.file);
+            let place = format!("{file}:{}:{}", f.location.line, f.location.column);
+            let mut body = format!("{place}: {}", f.message);
+            if let Some(value) = &f.value {
+                body.push_str(&format!("\nvalue: {value}"));
+            }
+            for step in &f.provenance {
+                body.push_str(&format!("\nresolved: {step}"));
+            }
+            if !f.help.is_empty() {
+                body.push_str(&format!("\nhelp: {}", f.help));
+            }
+            cases.push_str(&format!(
+                "    <testcase name=\"{} ({place})\" classname=\"{}\">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                attr(&f.address),
+                attr(&file),
+                attr(&f.message),
+                f.severity.as_str(),
+                attr(&body)
+            ));
+        }
+        suites.push_str(&format!(
+            "  <testsuite name=\"{}\" tests=\"{count}\" failures=\"{count}\" errors=\"0\">\n{cases}  </testsuite>\n",
+            attr(name.trim())
+        ));
+        tests += count;
+        failures += count;
+    }
+
+    if tests == 0 {
+        let jurisdictions = report.jurisdictions.join(", ");
+        suites.push_str(&format!(
+            "  <testsuite name=\"sovereign-lint\" tests=\"1\" failures=\"0\" errors=\"0\">\n    <testcase name=\"{}\" classname=\"sovereign-lint\"/>\n  </testsuite>\n",
+            attr(&format!("no findings (jurisdiction {jurisdictions})"))
+        ));
+        tests = 1;
+    }
+
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sovereign-lint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\">\n{suites}</testsuites>\n",
+        report.errors.len()
+    )
+}
