@@ -9,4 +9,9 @@ pub mod framework;
 pub mod protocol;
 
 // ---- provider implementation modules (appended by the resources engineer) ----
+pub mod aws;
+pub mod config;
+pub mod data_sources;
+pub mod resources;
+pub mod sovereign;
 // ---- end of provider implementation modules ----

@@ -3,5 +3,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    sovereign_provider::framework::serve(sovereign_provider::framework::empty::EmptyProvider)
+    sovereign_provider::framework::serve(sovereign_provider::sovereign::SovereignProvider)
 }

@@ -1,0 +1,3 @@
+//! Data sources of the provider.
+
+pub mod jurisdiction;
