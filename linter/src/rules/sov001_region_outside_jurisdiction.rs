@@ -1,0 +1,273 @@
+//! ## What it does
+//! Checks every region a configuration names against the policy's jurisdiction (and its
+//! `allowed_regions`):
+//!
+//! - provider blocks: `region` of `aws` and `sovereign`, `region`/`zone` of `google`;
+//! - resources and data sources that set their own `region` (AWS provider v6, Google), `location`
+//!   (Azure, Google — Azure display names such as `"West Europe"` are normalised), `zone`,
+//!   `availability_zone`, `availability_zones`, `preferred_availability_zones`, `node_locations`
+//!   (zones are checked by the region they lie in);
+//! - ARNs in any string argument (`arn:aws:kms:us-east-1:…`), including their partition.
+//!
+//! A resource that only inherits its provider's region is not reported again: the provider block is
+//! the finding (one root cause, one finding). Backend regions are SOV008's, replication targets
+//! SOV004's. A region that cannot be resolved statically is reported as SOV010; an AWS provider
+//! without `region` takes it from the environment at run time and is reported as SOV010 too. Unknown
+//! AWS availability zones are not: AWS only accepts zones of the region the request is sent to.
+//!
+//! ## Why is this bad?
+//! Data and workloads in a region outside the jurisdiction are subject to that country's law and
+//! operators; for regulated data (health, finance, public sector) that is a compliance breach.
+//!
+//! ## Example
+//! ```hcl
+//! provider "aws" {
+//!   region = "us-east-1"
+//! }
+//!
+//! resource "aws_ebs_volume" "scratch" {
+//!   availability_zone = "us-west-2a"
+//!   size              = 100
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```hcl
+//! provider "aws" {
+//!   region = "eu-central-1"
+//! }
+//!
+//! resource "aws_ebs_volume" "scratch" {
+//!   availability_zone = "eu-central-1a"
+//!   size              = 100
+//! }
+//! ```
+//!
+//! ## Options
+//! - `jurisdiction`: the catalog jurisdiction regions must belong to.
+//! - `allowed_regions`: narrows the jurisdiction to these regions.
+//! - `unresolved`: severity of the SOV010 finding for a region that cannot be resolved.
+use sovereign_schemas::Cloud;
+
+use super::support::{
+    Subject, check_region_or_zone, cloud_of, display_path, finding, loc, string_or_unresolved, unresolved,
+    walk_strings,
+};
+use super::sov004_cross_border_replication::is_replication_path;
+use super::{Rule, RuleContext, RuleInfo, docs};
+use crate::finding::{Finding, Severity};
+use crate::model::{ResourceInstance, Tracked};
+
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    id: "SOV001",
+    name: "region-outside-jurisdiction",
+    summary: "a provider block, a resource region/location/zone/availability zone, or an ARN names a region outside the jurisdiction",
+    docs: docs::SOV001,
+    default_severity: Severity::Error,
+};
+
+pub(crate) struct RegionOutsideJurisdiction;
+
+/// Resource arguments naming a region or zone, and whether an unknown value decides residency.
+const REGION_ATTRS: &[(&str, bool)] = &[
+    ("region", true),
+    ("location", true),
+    ("zone", true),
+    ("availability_zone", false),
+    ("availability_zones", false),
+    ("preferred_availability_zones", false),
+    ("node_locations", true),
+];
+
+impl Rule for RegionOutsideJurisdiction {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+        for provider in &cx.model.providers {
+            let subject = Subject::provider(provider);
+            let Some(cloud) = Cloud::from_provider(&provider.provider_type) else { continue };
+            match cloud {
+                Cloud::Aws => match provider.attr("region") {
+                    Some(t) if !t.is_null() => check_value(cx, out, subject, cloud, "provider `region`", t, true),
+                    _ => {
+                        let t = Tracked::unknown(
+                            "no `region` argument: taken from AWS_REGION or the AWS profile at run time",
+                            Some(provider.location.clone()),
+                        );
+                        unresolved(cx, out, subject, "the provider `region`", &t);
+                    }
+                },
+                Cloud::Google => {
+                    for attr in ["region", "zone"] {
+                        if let Some(t) = provider.attr(attr).filter(|t| !t.is_null()) {
+                            check_value(cx, out, subject, cloud, &format!("provider `{attr}`"), t, true);
+                        }
+                    }
+                }
+                Cloud::Azure => {}
+            }
+            for (name, t) in &provider.attributes {
+                check_arns(cx, out, subject, name, t, &provider.location);
+            }
+        }
+        for resource in &cx.model.resources {
+            check_resource(cx, out, resource);
+        }
+    }
+}
+
+fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {
+    let subject = Subject::resource(resource);
+    if let Some(cloud) = cloud_of(resource) {
+        for (attr, unknown_decides) in REGION_ATTRS {
+            // `location` is a region only for Azure and Google; AWS uses it for other things
+            // (Direct Connect locations).
+            if *attr == "location" && cloud == Cloud::Aws {
+                continue;
+            }
+            let Some(t) = resource.attr(attr).filter(|t| !t.is_null()) else { continue };
+            // `location = azurerm_resource_group.main.location`, `availability_zone =
+            // aws_subnet.a.availability_zone`: the referenced resource is checked itself.
+            if super::support::referenced_resources(cx, resource, t)
+                .iter()
+                .any(|(r, _)| r.mode == crate::model::ResourceMode::Managed)
+            {
+                continue;
+            }
+            for item in t.items() {
+                check_value(cx, out, subject, cloud, &format!("`{attr}`"), item, *unknown_decides);
+            }
+        }
+    }
+    for (name, t) in &resource.attributes {
+        if name == "tags" || name == "tags_all" || name == "labels" {
+            continue;
+        }
+        check_arns(cx, out, subject, name, t, &resource.location);
+    }
+}
+
+fn check_value(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    cloud: Cloud,
+    what: &str,
+    t: &Tracked,
+    unknown_decides: bool,
+) {
+    let name = if unknown_decides {
+        string_or_unresolved(cx, out, subject, what, t)
+    } else {
+        t.as_str()
+    };
+    let Some(name) = name else { return };
+    let verdict = check_region_or_zone(cx, cloud, name);
+    if !verdict.inside {
+        out.push(finding(
+            INFO.id,
+            subject,
+            loc(t, subject.location),
+            format!("{what} of {}: {}", subject.address, verdict.reason),
+            Some(t),
+            help_for(cx, cloud),
+        ));
+    }
+}
+
+fn help_for(cx: &RuleContext<'_>, cloud: Cloud) -> String {
+    let regions: Vec<&String> = match &cx.policy.allowed_regions {
+        Some(allowed) => allowed.iter().collect(),
+        None => cx.scope.jurisdiction.regions(cloud).iter().collect(),
+    };
+    let list: Vec<&str> = regions.iter().take(6).map(|s| s.as_str()).collect();
+    let more = if regions.len() > 6 { ", …" } else { "" };
+    format!(
+        "use a {cloud} region of jurisdiction `{}`: {}{more}",
+        cx.scope.jurisdiction.id,
+        list.join(", ")
+    )
+}
+
+fn check_arns(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    name: &str,
+    t: &Tracked,
+    fallback: &crate::model::Location,
+) {
+    let mut path = vec![name.to_string()];
+    walk_strings(t, &mut path, &mut |path, value, s| {
+        if !s.starts_with("arn:") || is_replication_path(path) {
+            return;
+        }
+        if let Some(v) = cx.scope.check_arn(s)
+            && !v.inside
+        {
+            out.push(finding(
+                INFO.id,
+                subject,
+                loc(value, fallback),
+                format!("ARN in `{}` of {}: {}", display_path(path), subject.address, v.reason),
+                Some(value),
+                format!(
+                    "refer to a resource in a region of jurisdiction `{}` (an ARN's fourth field is its region)",
+                    cx.scope.jurisdiction.id
+                ),
+            ));
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::rules::test_support::{ModelBuilder, lint};
+
+    #[test]
+    fn provider_and_own_regions() {
+        let model = ModelBuilder::new()
+            .provider("aws", json!({"region": "us-east-1"}))
+            .resource("aws_s3_bucket", "inherits", json!({"bucket": "b"}))
+            .resource("aws_ebs_volume", "own", json!({"availability_zone": "us-west-2a"}))
+            .resource("aws_ebs_volume", "ok", json!({"availability_zone": "eu-central-1a"}))
+            .resource("aws_kms_grant", "arn", json!({"key_id": "arn:aws:kms:ap-south-1:111122223333:key/x"}))
+            .resource("azurerm_resource_group", "rg", json!({"location": "East US"}))
+            .resource("azurerm_resource_group", "eu", json!({"location": "West Europe"}))
+            .resource("google_storage_bucket", "us", json!({"location": "US"}))
+            .build();
+        let got = lint(&model, "", &["SOV001"]);
+        assert_eq!(got.len(), 5, "{got:#?}");
+        assert!(got[0].starts_with("2 SOV001 provider `region`"), "{got:#?}");
+        assert!(got.iter().any(|l| l.contains("us-west-2a")));
+        assert!(got.iter().any(|l| l.contains("ap-south-1")));
+        assert!(got.iter().any(|l| l.contains("eastus")));
+        assert!(got.iter().any(|l| l.contains("`us`")), "{got:#?}");
+    }
+
+    #[test]
+    fn unknown_region_is_sov010_and_missing_aws_region_too() {
+        let model = ModelBuilder::new()
+            .provider("aws", json!({"region": "?var.region has no value"}))
+            .provider("aws", json!({}))
+            .resource("aws_ebs_volume", "az", json!({"availability_zone": "?data.aws_availability_zones.a.names[0]"}))
+            .build();
+        let got = lint(&model, "", &["SOV001", "SOV010"]);
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert!(got[0].contains("SOV010") && got[0].contains("var.region has no value"), "{got:#?}");
+        assert!(got[1].contains("AWS_REGION"), "{got:#?}");
+    }
+
+    #[test]
+    fn allowed_regions_narrow() {
+        let model = ModelBuilder::new().provider("aws", json!({"region": "eu-west-3"})).build();
+        assert!(lint(&model, "", &["SOV001"]).is_empty());
+        let got = lint(&model, "allowed_regions = [\"eu-central-1\"]", &["SOV001"]);
+        assert_eq!(got.len(), 1);
+        assert!(got[0].contains("allowed_regions"), "{got:#?}");
+    }
+}

@@ -1,0 +1,218 @@
+//! ## What it does
+//! Checks the hosts a configuration sends requests or data to:
+//!
+//! - every entry of a provider's `endpoints {}` block (all services), and provider arguments whose
+//!   name contains `endpoint` or ends in `_url` (e.g. Google's `storage_custom_endpoint`);
+//! - resource arguments (at any depth, including environment-variable maps) whose name contains
+//!   `endpoint` or ends in `_url`, when the value is an `http(s)://`, `ws(s)://` or `grpc(s)://` URL,
+//!   or — for `*endpoint*` arguments — a bare host name such as `api.partner.example`.
+//!
+//! A host is sovereign when it is a regional AWS, Azure or Google host of a region inside the
+//! jurisdiction (`kms.eu-central-1.amazonaws.com`) or listed in `allowed_endpoint_hosts`. Global
+//! hosts (`s3.amazonaws.com`, `management.azure.com`, `storage.googleapis.com`) are not, and plain
+//! `http://` is allowed only to loopback hosts.
+//!
+//! Values that are computed by other resources (`aws_sqs_queue.jobs.url`) are not reported: they are
+//! the resource's own endpoint, whose region other rules check. An unknown provider endpoint is
+//! reported as SOV010 because it decides where every API call goes. Backend endpoints are SOV008's.
+//! Email addresses, ARNs, `s3://` and `gs://` locations and tag values are not endpoints.
+//!
+//! ## Why is this bad?
+//! An endpoint outside the jurisdiction sends requests — and the data in them — abroad, whatever the
+//! region of the resources; a global endpoint may be served from any country; plain http exposes the
+//! traffic to anyone on the path.
+//!
+//! ## Example
+//! ```hcl
+//! provider "aws" {
+//!   region = "eu-central-1"
+//!   endpoints {
+//!     sts = "https://sts.amazonaws.com"
+//!   }
+//! }
+//!
+//! resource "aws_sns_topic_subscription" "alerts" {
+//!   topic_arn = aws_sns_topic.alerts.arn
+//!   protocol  = "https"
+//!   endpoint  = "http://hooks.example.com/alerts"
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```hcl
+//! provider "aws" {
+//!   region = "eu-central-1"
+//!   endpoints {
+//!     sts = "https://sts.eu-central-1.amazonaws.com"
+//!   }
+//! }
+//!
+//! resource "aws_sns_topic_subscription" "alerts" {
+//!   topic_arn = aws_sns_topic.alerts.arn
+//!   protocol  = "https"
+//!   endpoint  = "https://alerts.sov.example/hook"
+//! }
+//! ```
+//!
+//! ## Options
+//! - `jurisdiction`, `allowed_regions`: which regional hosts are inside.
+//! - `allowed_endpoint_hosts`: further hosts (exact, or `.suffix` for a domain) that are sovereign.
+//! - `unresolved`: severity of SOV010 for a provider endpoint that cannot be resolved.
+use super::support::{Subject, display_path, finding, loc, unresolved, walk_values};
+use super::{Rule, RuleContext, RuleInfo, docs};
+use crate::finding::{Finding, Severity};
+use crate::model::{Location, Tracked, Value};
+
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    id: "SOV002",
+    name: "endpoint-outside-jurisdiction",
+    summary: "a provider `endpoints {}` entry or an `*endpoint*`/`*_url` argument points at a non-sovereign host, or plain http to a non-loopback host",
+    docs: docs::SOV002,
+    default_severity: Severity::Error,
+};
+
+pub(crate) struct EndpointOutsideJurisdiction;
+
+const URL_SCHEMES: &[&str] = &["http", "https", "ws", "wss", "grpc", "grpcs"];
+const SKIPPED_MAPS: &[&str] = &["tags", "tags_all", "labels", "default_tags", "default_labels", "effective_labels", "terraform_labels"];
+
+impl Rule for EndpointOutsideJurisdiction {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+        for provider in &cx.model.providers {
+            let subject = Subject::provider(provider);
+            for (name, t) in &provider.attributes {
+                if SKIPPED_MAPS.contains(&name.as_str()) {
+                    continue;
+                }
+                let in_endpoints = name == "endpoints";
+                walk_values(t, &mut vec![name.clone()], &mut |path, value| {
+                    let key = last_key(path);
+                    if !(in_endpoints && path.len() > 1 || is_endpoint_key(key)) {
+                        return;
+                    }
+                    match &value.value {
+                        Value::String(s) if !s.is_empty() => check_host(cx, out, subject, path, value, s, &provider.location),
+                        Value::Unknown(_) => {
+                            unresolved(cx, out, subject, &format!("provider endpoint `{}`", display_path(path)), value)
+                        }
+                        _ => {}
+                    }
+                });
+            }
+        }
+        for resource in &cx.model.resources {
+            let subject = Subject::resource(resource);
+            for (name, t) in &resource.attributes {
+                if SKIPPED_MAPS.contains(&name.as_str()) {
+                    continue;
+                }
+                walk_values(t, &mut vec![name.clone()], &mut |path, value| {
+                    let key = last_key(path);
+                    if !is_endpoint_key(key) {
+                        return;
+                    }
+                    let Some(s) = value.as_str() else { return };
+                    let lower = key.to_ascii_lowercase();
+                    let is_url = s
+                        .split_once("://")
+                        .is_some_and(|(scheme, _)| URL_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()));
+                    if is_url || (lower.contains("endpoint") && looks_like_host(s)) {
+                        check_host(cx, out, subject, path, value, s, &resource.location);
+                    }
+                });
+            }
+        }
+    }
+}
+
+fn last_key(path: &[String]) -> &str {
+    path.iter().rev().find(|p| !p.chars().all(|c| c.is_ascii_digit())).map_or("", String::as_str)
+}
+
+fn is_endpoint_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.contains("endpoint") || key.ends_with("_url")
+}
+
+/// `api.partner.example` or `10.0.0.5:8443`: a host with a dot and nothing that is not a host character.
+fn looks_like_host(s: &str) -> bool {
+    let host = s.split(':').next().unwrap_or(s);
+    !s.starts_with("arn:")
+        && host.contains('.')
+        && host.split('.').count() >= 3
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && !host.starts_with('.')
+}
+
+fn check_host(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    path: &[String],
+    value: &Tracked,
+    url: &str,
+    fallback: &Location,
+) {
+    let verdict = cx.scope.check_endpoint(url);
+    if verdict.inside {
+        return;
+    }
+    let help = if url.trim_start().to_ascii_lowercase().starts_with("http://") {
+        "use https; plain http is allowed only to loopback hosts".to_string()
+    } else {
+        format!(
+            "use a regional endpoint of jurisdiction `{}` (e.g. https://SERVICE.REGION.amazonaws.com with a region \
+             inside), or add the host to allowed_endpoint_hosts in sovereign.toml if it is operated inside",
+            cx.scope.jurisdiction.id
+        )
+    };
+    out.push(finding(
+        INFO.id,
+        subject,
+        loc(value, fallback),
+        format!("`{}` of {}: {}", display_path(path), subject.address, verdict.reason),
+        Some(value),
+        help,
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::rules::test_support::{ModelBuilder, lint};
+
+    #[test]
+    fn provider_endpoints_and_resource_urls() {
+        let model = ModelBuilder::new()
+            .provider(
+                "aws",
+                json!({"region": "eu-central-1", "endpoints": [{"sts": "https://sts.amazonaws.com", "kms": "https://kms.eu-central-1.amazonaws.com", "s3": "?var.s3_endpoint has no value"}]}),
+            )
+            .resource("aws_sns_topic_subscription", "hook", json!({"protocol": "https", "endpoint": "http://hooks.example.com/a"}))
+            .resource("aws_sns_topic_subscription", "mail", json!({"protocol": "email", "endpoint": "ops@example.com"}))
+            .resource("aws_vpc_endpoint", "s3", json!({"vpc_endpoint_type": "Gateway", "service_name": "com.amazonaws.eu-central-1.s3"}))
+            .resource("aws_lambda_function", "f", json!({"environment": [{"variables": {"QUEUE_URL": "?aws_sqs_queue.q.url", "API_URL": "https://api.partner.example/v1"}}]}))
+            .resource("aws_s3_bucket", "b", json!({"tags": {"docs_url": "https://wiki.example"}}))
+            .build();
+        let got = lint(&model, "", &["SOV002", "SOV010"]);
+        assert_eq!(got.len(), 4, "{got:#?}");
+        assert!(got.iter().any(|l| l.contains("endpoints[0].sts") && l.contains("global endpoint")), "{got:#?}");
+        assert!(got.iter().any(|l| l.contains("SOV010") && l.contains("var.s3_endpoint")), "{got:#?}");
+        assert!(got.iter().any(|l| l.contains("plain http")), "{got:#?}");
+        assert!(got.iter().any(|l| l.contains("API_URL")), "{got:#?}");
+    }
+
+    #[test]
+    fn allowed_hosts_pass() {
+        let model = ModelBuilder::new()
+            .provider("aws", json!({"region": "eu-central-1", "endpoints": [{"s3": "https://s3.sov.example"}]}))
+            .build();
+        assert!(lint(&model, "allowed_endpoint_hosts = [\".sov.example\"]", &["SOV002"]).is_empty());
+        assert_eq!(lint(&model, "", &["SOV002"]).len(), 1);
+    }
+}

@@ -1,0 +1,501 @@
+//! ## What it does
+//! Finds copies of data that cross the border — targets outside the jurisdiction, or targets that
+//! cannot be shown to be inside:
+//!
+//! - S3 replication (`aws_s3_bucket_replication_configuration` and the legacy inline block): the
+//!   destination bucket's region, from the ARN when it names one, else from the bucket resource it
+//!   refers to (its `region` or its provider's); a destination bucket not in the configuration
+//!   cannot be proven inside;
+//! - DynamoDB `replica { region_name }` (tables and legacy global tables);
+//! - RDS/Aurora cross-region replicas and global clusters: `replicate_source_db`,
+//!   `replication_source_identifier`, `source_db_cluster_identifier` ARNs; snapshot copies'
+//!   `destination_region`;
+//! - `aws_ebs_snapshot_copy` and `aws_ami_copy` `source_region`;
+//! - AWS Backup `copy_action { destination_vault_arn }` (or the vault resource it refers to);
+//! - KMS keys with `multi_region = true` (their replicas can be created in any region of the
+//!   partition);
+//! - ECR `replication_configuration` `destination { region }`;
+//! - Azure storage accounts with geo-redundant replication (`GRS`, `RAGRS`, `GZRS`, `RAGZRS`): the
+//!   region paired with `location` must be inside; Cosmos DB `geo_location` entries;
+//! - Google Cloud Storage `custom_placement_config.data_locations` and Spanner instance `config`s.
+//!
+//! A replica resource created through a provider whose region is outside (`aws_kms_replica_key`,
+//! `aws_dynamodb_table_replica`) is reported once, by SOV001 on that provider. A target that cannot
+//! be resolved statically is SOV010.
+//!
+//! Azure region pairs (from Microsoft's "Azure cross-region replication pairings" list): westeurope
+//! ↔ northeurope, germanywestcentral ↔ germanynorth, francecentral ↔ francesouth, swedencentral ↔
+//! swedensouth, norwayeast ↔ norwaywest, switzerlandnorth ↔ switzerlandwest, uksouth ↔ ukwest,
+//! eastus ↔ westus, eastus2 ↔ centralus, westus2 ↔ westcentralus, northcentralus ↔ southcentralus,
+//! usgovvirginia ↔ usgovtexas, usgovarizona ↔ usgovtexas, usdodeast ↔ usdodcentral. Regions without
+//! a listed pair (e.g. italynorth, polandcentral, spaincentral) are not provably inside under GRS.
+//!
+//! ## Why is this bad?
+//! Replication and copies move the data itself: a replica abroad is data abroad, whatever the
+//! primary's region. Geo-redundant storage and multi-Region keys do it implicitly.
+//!
+//! ## Example
+//! ```hcl
+//! resource "aws_dynamodb_table" "features" {
+//!   name         = "features"
+//!   billing_mode = "PAY_PER_REQUEST"
+//!   hash_key     = "id"
+//!   attribute {
+//!     name = "id"
+//!     type = "S"
+//!   }
+//!   replica {
+//!     region_name = "us-east-1"
+//!   }
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```hcl
+//! resource "aws_dynamodb_table" "features" {
+//!   name         = "features"
+//!   billing_mode = "PAY_PER_REQUEST"
+//!   hash_key     = "id"
+//!   attribute {
+//!     name = "id"
+//!     type = "S"
+//!   }
+//!   replica {
+//!     region_name = "eu-west-1"
+//!   }
+//! }
+//! ```
+//!
+//! ## Options
+//! - `jurisdiction`, `allowed_regions`: which target regions are inside.
+//! - `unresolved`: severity of SOV010 for a target that cannot be resolved.
+use sovereign_schemas::Cloud;
+use sovereign_schemas::arn::parse_arn;
+use sovereign_schemas::region::normalize_region;
+
+use super::support::{
+    RegionOf, Subject, check_region_or_zone, display_path, finding, get_path, loc, referenced_resources, region_of,
+    string_or_unresolved, unresolved, walk_values,
+};
+use super::{Rule, RuleContext, RuleInfo, docs};
+use crate::finding::{Finding, Severity};
+use crate::model::{ResourceInstance, Tracked, Value};
+
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    id: "SOV004",
+    name: "cross-border-replication",
+    summary: "replication, global tables, cross-region replicas, snapshot/AMI/backup copies, multi-region KMS keys or registry replication target a region outside (or not provably inside) the jurisdiction",
+    docs: docs::SOV004,
+    default_severity: Severity::Error,
+};
+
+pub(crate) struct CrossBorderReplication;
+
+/// Arguments holding replication targets: SOV004 checks them, so SOV001 does not report their ARNs again.
+const REPLICATION_ATTRS: &[&str] = &[
+    "replicate_source_db",
+    "replication_source_identifier",
+    "source_db_cluster_identifier",
+    "destination_vault_arn",
+    "primary_key_arn",
+    "source_db_snapshot_identifier",
+];
+
+/// Whether an attribute path is a replication target SOV004 owns.
+pub(crate) fn is_replication_path(path: &[String]) -> bool {
+    path.iter().any(|p| REPLICATION_ATTRS.contains(&p.as_str()) || p == "destination")
+}
+
+/// Azure region pairs (Microsoft Learn, "Azure cross-region replication pairings for all geographies").
+const AZURE_PAIRS: &[(&str, &str)] = &[
+    ("westeurope", "northeurope"),
+    ("germanywestcentral", "germanynorth"),
+    ("francecentral", "francesouth"),
+    ("swedencentral", "swedensouth"),
+    ("norwayeast", "norwaywest"),
+    ("switzerlandnorth", "switzerlandwest"),
+    ("uksouth", "ukwest"),
+    ("eastus", "westus"),
+    ("eastus2", "centralus"),
+    ("westus2", "westcentralus"),
+    ("northcentralus", "southcentralus"),
+    ("usgovvirginia", "usgovtexas"),
+    ("usgovarizona", "usgovtexas"),
+    ("usdodeast", "usdodcentral"),
+];
+
+fn azure_pair(region: &str) -> Option<&'static str> {
+    AZURE_PAIRS.iter().find_map(|(a, b)| {
+        if *a == region {
+            Some(*b)
+        } else if *b == region {
+            Some(*a)
+        } else {
+            None
+        }
+    })
+}
+
+impl Rule for CrossBorderReplication {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+        for r in &cx.model.resources {
+            if r.mode != crate::model::ResourceMode::Managed {
+                continue;
+            }
+            match r.resource_type.as_str() {
+                "aws_s3_bucket_replication_configuration" => s3_replication(cx, out, r, "rule"),
+                "aws_s3_bucket" => s3_replication(cx, out, r, "replication_configuration.rules"),
+                "aws_dynamodb_table" | "aws_dynamodb_global_table" => {
+                    for replica in r.attr("replica").map(Tracked::items).unwrap_or_default() {
+                        if let Some(t) = replica.get("region_name") {
+                            region_target(cx, out, r, "`replica.region_name`", t, "replicates the table to");
+                        }
+                    }
+                }
+                "aws_db_instance" | "aws_rds_cluster" | "aws_rds_global_cluster" | "aws_docdb_cluster"
+                | "aws_neptune_cluster" => {
+                    for attr in ["replicate_source_db", "replication_source_identifier", "source_db_cluster_identifier"] {
+                        if let Some(t) = r.attr(attr) {
+                            arn_target(cx, out, r, attr, t, "replicates from");
+                        }
+                    }
+                }
+                "aws_db_snapshot_copy" | "aws_db_cluster_snapshot_copy" => {
+                    if let Some(t) = r.attr("destination_region") {
+                        region_target(cx, out, r, "`destination_region`", t, "copies the snapshot to");
+                    }
+                    if let Some(t) = r.attr("source_db_snapshot_identifier") {
+                        arn_target(cx, out, r, "source_db_snapshot_identifier", t, "copies the snapshot from");
+                    }
+                }
+                "aws_ebs_snapshot_copy" | "aws_ami_copy" => {
+                    if let Some(t) = r.attr("source_region") {
+                        region_target(cx, out, r, "`source_region`", t, "copies from");
+                    }
+                }
+                "aws_backup_plan" => {
+                    for rule in r.attr("rule").map(Tracked::items).unwrap_or_default() {
+                        for copy in rule.get("copy_action").map(Tracked::items).unwrap_or_default() {
+                            if let Some(t) = copy.get("destination_vault_arn") {
+                                arn_target(cx, out, r, "destination_vault_arn", t, "copies backups to");
+                            }
+                        }
+                    }
+                }
+                "aws_kms_key" => {
+                    if let Some(t) = r.attr("multi_region")
+                        && t.as_bool() == Some(true)
+                    {
+                        out.push(finding(
+                            INFO.id,
+                            Subject::resource(r),
+                            loc(t, &r.location),
+                            format!(
+                                "{} is a multi-Region key: its key material can be replicated to any region of the partition, not provably inside jurisdiction `{}`",
+                                r.address, cx.scope.jurisdiction.id
+                            ),
+                            Some(t),
+                            "set `multi_region = false` and create one key per region inside the jurisdiction",
+                        ));
+                    }
+                }
+                "aws_ecr_replication_configuration" => {
+                    let mut targets = Vec::new();
+                    if let Some(t) = r.attr("replication_configuration") {
+                        walk_values(t, &mut vec!["replication_configuration".into()], &mut |path, v| {
+                            if path.len() >= 2 && path[path.len() - 1] == "region" && path.iter().any(|p| p == "destination") {
+                                targets.push(v);
+                            }
+                        });
+                    }
+                    for t in targets {
+                        region_target(cx, out, r, "`destination.region`", t, "replicates images to");
+                    }
+                }
+                "azurerm_storage_account" => azure_geo_redundancy(cx, out, r),
+                "azurerm_cosmosdb_account" => {
+                    for geo in r.attr("geo_location").map(Tracked::items).unwrap_or_default() {
+                        if let Some(t) = geo.get("location") {
+                            region_target(cx, out, r, "`geo_location.location`", t, "replicates the account to");
+                        }
+                    }
+                }
+                "google_storage_bucket" => {
+                    if let Some(t) = get_path(&r.attributes, "custom_placement_config.data_locations") {
+                        for item in t.items() {
+                            region_target(cx, out, r, "`custom_placement_config.data_locations`", item, "places data in");
+                        }
+                    }
+                }
+                "google_spanner_instance" => spanner_config(cx, out, r),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A region-valued target: checked against the jurisdiction; unknown → SOV010.
+fn region_target(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, what: &str, t: &Tracked, verb: &str) {
+    let subject = Subject::resource(r);
+    let Some(region) = string_or_unresolved(cx, out, subject, what, t) else { return };
+    let cloud = super::support::cloud_of(r).unwrap_or(Cloud::Aws);
+    let v = check_region_or_zone(cx, cloud, region);
+    if !v.inside {
+        out.push(finding(
+            INFO.id,
+            subject,
+            loc(t, &r.location),
+            format!("{} {verb} \"{region}\": {}", r.address, v.reason),
+            Some(t),
+            format!("replicate only to regions of jurisdiction `{}`, or remove the replica", cx.scope.jurisdiction.id),
+        ));
+    }
+}
+
+/// An ARN-valued target (or a reference to a resource in the configuration).
+fn arn_target(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, attr: &str, t: &Tracked, verb: &str) {
+    let subject = Subject::resource(r);
+    match &t.value {
+        Value::String(s) => {
+            let Some(v) = cx.scope.check_arn(s) else { return };
+            if !v.inside {
+                out.push(finding(
+                    INFO.id,
+                    subject,
+                    loc(t, &r.location),
+                    format!("{} {verb} `{s}`: {}", r.address, v.reason),
+                    Some(t),
+                    format!("keep the source and the copy in regions of jurisdiction `{}`", cx.scope.jurisdiction.id),
+                ));
+            }
+        }
+        Value::Unknown(_) => target_by_reference(cx, out, r, attr, t, verb),
+        _ => {}
+    }
+}
+
+/// An unknown target that refers to a resource of the configuration: that resource's region decides.
+fn target_by_reference(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, attr: &str, t: &Tracked, verb: &str) {
+    let subject = Subject::resource(r);
+    let referenced = referenced_resources(cx, r, t);
+    let Some((target, _)) = referenced.first() else {
+        unresolved(cx, out, subject, &format!("`{attr}`"), t);
+        return;
+    };
+    match region_of(cx, target) {
+        RegionOf::Missing => unresolved(cx, out, subject, &format!("the region of {}", target.address), t),
+        region => {
+            let Some(region_value) = region.value() else { return };
+            let Some(name) = region_value.as_str() else {
+                if region_value.unknown_reason().is_some() {
+                    unresolved(cx, out, subject, &format!("the region of {}", target.address), region_value);
+                }
+                return;
+            };
+            let cloud = super::support::cloud_of(target).unwrap_or(Cloud::Aws);
+            let v = check_region_or_zone(cx, cloud, name);
+            // A target whose region is its provider's is already SOV001's finding on that provider.
+            if !v.inside && matches!(region, RegionOf::Own(_)) {
+                out.push(finding(
+                    INFO.id,
+                    subject,
+                    loc(t, &r.location),
+                    format!("{} {verb} {} in \"{name}\": {}", r.address, target.address, v.reason),
+                    Some(t),
+                    format!("keep replication targets in regions of jurisdiction `{}`", cx.scope.jurisdiction.id),
+                ));
+            }
+        }
+    }
+}
+
+fn s3_replication(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, rules_path: &str) {
+    let Some(rules) = get_path(&r.attributes, rules_path) else { return };
+    for rule in rules.items() {
+        for dest in rule.get("destination").map(Tracked::items).unwrap_or_default() {
+            let Some(bucket) = dest.get("bucket") else { continue };
+            match &bucket.value {
+                Value::String(s) => match parse_arn(s) {
+                    Some(arn) if !arn.region.is_empty() => arn_target(cx, out, r, "destination.bucket", bucket, "replicates to"),
+                    Some(arn) => {
+                        let name = arn.resource.to_string();
+                        let target = cx.model.resources.iter().find(|b| {
+                            b.resource_type == "aws_s3_bucket"
+                                && b.attr("bucket").and_then(Tracked::as_str) == Some(name.as_str())
+                        });
+                        match target {
+                            Some(target) => check_bucket_region(cx, out, r, bucket, target),
+                            None => out.push(finding(
+                                INFO.id,
+                                Subject::resource(r),
+                                loc(bucket, &r.location),
+                                format!(
+                                    "{} replicates to bucket `{name}`, which is not in this configuration: its region cannot be shown to be inside jurisdiction `{}`",
+                                    r.address, cx.scope.jurisdiction.id
+                                ),
+                                Some(bucket),
+                                "replicate to a bucket managed in this configuration with a region inside the jurisdiction, or suppress with the bucket's region as the reason",
+                            )),
+                        }
+                    }
+                    None => {}
+                },
+                Value::Unknown(_) => {
+                    let referenced = referenced_resources(cx, r, bucket);
+                    match referenced.iter().find(|(b, _)| b.resource_type == "aws_s3_bucket") {
+                        Some((target, _)) => check_bucket_region(cx, out, r, bucket, target),
+                        None => unresolved(cx, out, Subject::resource(r), "the replication destination bucket", bucket),
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn check_bucket_region(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, at: &Tracked, bucket: &ResourceInstance) {
+    let subject = Subject::resource(r);
+    let region = region_of(cx, bucket);
+    let Some(t) = region.value() else {
+        unresolved(cx, out, subject, &format!("the region of {}", bucket.address), at);
+        return;
+    };
+    let Some(name) = string_or_unresolved(cx, out, subject, &format!("the region of {}", bucket.address), t) else { return };
+    let v = cx.scope.check_region(Some(Cloud::Aws), name);
+    if !v.inside {
+        let mut f = finding(
+            INFO.id,
+            subject,
+            loc(at, &r.location),
+            format!("{} replicates to {} in \"{name}\": {}", r.address, bucket.address, v.reason),
+            Some(t),
+            format!("replicate only to buckets in regions of jurisdiction `{}`", cx.scope.jurisdiction.id),
+        );
+        if let RegionOf::Provider(p, _) = region {
+            f.related.push(crate::finding::Related {
+                location: p.location.clone(),
+                message: format!("{} takes its region from {}", bucket.address, p.address),
+            });
+        }
+        out.push(f);
+    }
+}
+
+fn azure_geo_redundancy(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+    let subject = Subject::resource(r);
+    let Some(kind) = r.attr("account_replication_type") else { return };
+    let Some(kind_str) = string_or_unresolved(cx, out, subject, "`account_replication_type`", kind) else { return };
+    if !matches!(kind_str.to_ascii_uppercase().as_str(), "GRS" | "RAGRS" | "GZRS" | "RAGZRS") {
+        return;
+    }
+    let Some(location) = r.attr("location") else { return };
+    let Some(loc_str) = location.as_str() else { return }; // unknown location: SOV001 reports it
+    let primary = normalize_region(Cloud::Azure, loc_str);
+    let (inside, reason) = match azure_pair(&primary) {
+        Some(pair) => {
+            let v = cx.scope.check_region(Some(Cloud::Azure), pair);
+            (v.inside, format!("the paired region of {primary} is {pair}: {}", super::support::lower_first(&v.reason)))
+        }
+        None => (false, format!("no paired region is known for {primary}, so the secondary copy is not provably inside jurisdiction `{}`", cx.scope.jurisdiction.id)),
+    };
+    if !inside {
+        out.push(finding(
+            INFO.id,
+            subject,
+            loc(kind, &r.location),
+            format!("{} uses geo-redundant replication ({kind_str}): {reason}", r.address),
+            Some(kind),
+            "use LRS or ZRS, or a primary region whose pair is inside the jurisdiction",
+        ));
+    }
+}
+
+fn spanner_config(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+    let subject = Subject::resource(r);
+    let Some(t) = r.attr("config") else { return };
+    let Some(config) = string_or_unresolved(cx, out, subject, "`config`", t) else { return };
+    let config = config.rsplit('/').next().unwrap_or(config);
+    let regions: Option<Vec<&str>> = match config.strip_prefix("regional-") {
+        Some(region) => Some(vec![region]),
+        // Google Cloud Spanner instance configurations: eur3 = Belgium + Netherlands.
+        None if config == "eur3" => Some(vec!["europe-west1", "europe-west4"]),
+        None => None,
+    };
+    let outside: Vec<String> = match &regions {
+        Some(list) => list
+            .iter()
+            .map(|reg| cx.scope.check_region(Some(Cloud::Google), reg))
+            .filter(|v| !v.inside)
+            .map(|v| v.reason)
+            .collect(),
+        None => vec![format!(
+            "multi-region configuration `{config}` is not known to lie inside jurisdiction `{}`",
+            cx.scope.jurisdiction.id
+        )],
+    };
+    if let Some(reason) = outside.first() {
+        out.push(finding(
+            INFO.id,
+            subject,
+            loc(t, &r.location),
+            format!("{} places replicas by `{config}`: {reason}", r.address),
+            Some(t),
+            "use a `regional-REGION` configuration with a region inside the jurisdiction",
+        ));
+    }
+    let _ = display_path;
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::rules::test_support::{ModelBuilder, lint};
+
+    #[test]
+    fn replicas_copies_and_keys() {
+        let model = ModelBuilder::new()
+            .provider("aws", json!({"region": "eu-central-1"}))
+            .resource("aws_dynamodb_table", "t", json!({"replica": [{"region_name": "us-east-1"}, {"region_name": "eu-west-1"}]}))
+            .resource("aws_db_instance", "r", json!({"replicate_source_db": "arn:aws:rds:us-west-2:111122223333:db:src"}))
+            .resource("aws_ami_copy", "a", json!({"source_region": "eu-west-1"}))
+            .resource("aws_kms_key", "k", json!({"multi_region": true}))
+            .resource("aws_backup_plan", "p", json!({"rule": [{"copy_action": [{"destination_vault_arn": "arn:aws:backup:us-east-2:111122223333:backup-vault:v"}]}]}))
+            .build();
+        let got = lint(&model, "", &["SOV004", "SOV001"]);
+        assert_eq!(got.len(), 4, "{got:#?}");
+        assert!(got.iter().all(|l| l.contains("SOV004")), "SOV001 must not repeat replication targets: {got:#?}");
+    }
+
+    #[test]
+    fn s3_replication_to_referenced_bucket() {
+        let model = ModelBuilder::new()
+            .provider("aws", json!({"region": "eu-central-1"}))
+            .resource("aws_s3_bucket", "replica", json!({"bucket": "replica", "region": "us-east-1"}))
+            .resource("aws_s3_bucket", "eu", json!({"bucket": "eu-replica", "region": "eu-west-1"}))
+            .resource("aws_s3_bucket_replication_configuration", "to_us", json!({"rule": [{"destination": [{"bucket": "?aws_s3_bucket.replica.arn known after apply"}]}]}))
+            .resource("aws_s3_bucket_replication_configuration", "to_eu", json!({"rule": [{"destination": [{"bucket": "arn:aws:s3:::eu-replica"}]}]}))
+            .resource("aws_s3_bucket_replication_configuration", "elsewhere", json!({"rule": [{"destination": [{"bucket": "arn:aws:s3:::somebody-elses"}]}]}))
+            .build();
+        let got = lint(&model, "", &["SOV004", "SOV010"]);
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert!(got[0].contains("aws_s3_bucket.replica in \"us-east-1\""), "{got:#?}");
+        assert!(got[1].contains("not in this configuration"), "{got:#?}");
+    }
+
+    #[test]
+    fn azure_pairs() {
+        let model = ModelBuilder::new()
+            .resource("azurerm_storage_account", "de", json!({"location": "germanywestcentral", "account_replication_type": "GRS"}))
+            .resource("azurerm_storage_account", "pl", json!({"location": "polandcentral", "account_replication_type": "RAGRS"}))
+            .resource("azurerm_storage_account", "lrs", json!({"location": "polandcentral", "account_replication_type": "LRS"}))
+            .build();
+        let got = lint(&model, "", &["SOV004"]);
+        assert_eq!(got.len(), 1, "{got:#?}");
+        assert!(got[0].contains("no paired region"), "{got:#?}");
+    }
+}

@@ -1,0 +1,360 @@
+//! ## What it does
+//! Requires every data-bearing resource to be encrypted at rest with a customer-managed key:
+//!
+//! - S3 buckets: an `aws_s3_bucket_server_side_encryption_configuration` whose `bucket` refers to the
+//!   bucket (by reference or by name), with `sse_algorithm = "aws:kms"` (or `aws:kms:dsse`) and a
+//!   `kms_master_key_id` (the legacy inline `server_side_encryption_configuration` block counts too);
+//! - EBS, RDS/Aurora, DocumentDB, Neptune, EFS, Redshift: `encrypted`/`storage_encrypted = true` and a
+//!   `kms_key_id`/`kms_key_arn`; DynamoDB: `server_side_encryption { enabled = true, kms_key_arn }`;
+//!   SQS, SNS: `kms_master_key_id`; ECR: `encryption_configuration { encryption_type = "KMS", kms_key }`;
+//!   ElastiCache replication groups, OpenSearch, Kinesis, FSx, MemoryDB, CloudWatch log groups,
+//!   Secrets Manager, Backup vaults, Timestream, SageMaker notebooks/domains/endpoint configurations,
+//!   Athena workgroups: their KMS key arguments;
+//! - Azure: storage accounts (`customer_managed_key` block or an
+//!   `azurerm_storage_account_customer_managed_key` referring to the account), managed disks
+//!   (`disk_encryption_set_id`), SQL servers (`azurerm_mssql_server_transparent_data_encryption` with
+//!   `key_vault_key_id`), PostgreSQL/MySQL flexible servers, Service Bus, container registries and ML
+//!   workspaces (`customer_managed_key`/`encryption`), Cosmos DB (`key_vault_key_id`);
+//! - Google: storage buckets (`encryption.default_kms_key_name`), disks (`disk_encryption_key`), Cloud SQL
+//!   (`encryption_key_name`), BigQuery datasets, Pub/Sub topics, Artifact Registry, Vertex AI datasets
+//!   and featurestores, Filestore (`kms_key_name`);
+//! - `sovereign_bucket`: `kms_key_arn`.
+//!
+//! A key given by reference (`aws_kms_key.data.arn`) is customer-managed; a literal AWS-managed alias
+//! (`alias/aws/s3`) is not. Which region the key is in is SOV001's question (ARNs).
+//!
+//! ## Why is this bad?
+//! Data encrypted with a provider-managed key (or not at all) can be decrypted by the cloud operator
+//! under its own procedures and jurisdiction. A customer-managed key puts decryption under your key
+//! policy, audit trail and, with an HSM, your custody: revoking it makes the data unreadable.
+//!
+//! ## Example
+//! ```hcl
+//! resource "aws_ebs_volume" "datasets" {
+//!   availability_zone = "eu-central-1a"
+//!   size              = 500
+//!   encrypted         = true
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```hcl
+//! resource "aws_ebs_volume" "datasets" {
+//!   availability_zone = "eu-central-1a"
+//!   size              = 500
+//!   encrypted         = true
+//!   kms_key_id        = aws_kms_key.data.arn
+//! }
+//! ```
+//!
+//! ## Options
+//! None: every data-bearing resource needs a customer-managed key. Use `[rules] SOV006 = "warn"` or
+//! an inline suppression with a reason for exceptions.
+use super::support::{Subject, finding, get_path, loc, referenced_resources};
+use super::{Rule, RuleContext, RuleInfo, docs};
+use crate::finding::{Finding, Severity};
+use crate::model::{ResourceInstance, ResourceMode, Tracked, Value};
+
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    id: "SOV006",
+    name: "unmanaged-encryption",
+    summary: "a data-bearing resource is unencrypted, or encrypted without a customer-managed KMS key",
+    docs: docs::SOV006,
+    default_severity: Severity::Error,
+};
+
+pub(crate) struct UnmanagedEncryption;
+
+/// How a resource type is encrypted: an optional switch that must be on, and the key argument.
+struct Spec {
+    resource_type: &'static str,
+    /// (path, accepted values) — `"true"` for booleans.
+    switch: Option<(&'static str, &'static [&'static str])>,
+    key: &'static str,
+}
+
+const fn spec(resource_type: &'static str, switch: Option<(&'static str, &'static [&'static str])>, key: &'static str) -> Spec {
+    Spec { resource_type, switch, key }
+}
+
+const ON: &[&str] = &["true"];
+
+const SPECS: &[Spec] = &[
+    spec("aws_ebs_volume", Some(("encrypted", ON)), "kms_key_id"),
+    spec("aws_db_instance", Some(("storage_encrypted", ON)), "kms_key_id"),
+    spec("aws_rds_cluster", Some(("storage_encrypted", ON)), "kms_key_id"),
+    spec("aws_docdb_cluster", Some(("storage_encrypted", ON)), "kms_key_id"),
+    spec("aws_neptune_cluster", Some(("storage_encrypted", ON)), "kms_key_arn"),
+    spec("aws_efs_file_system", Some(("encrypted", ON)), "kms_key_id"),
+    spec("aws_redshift_cluster", Some(("encrypted", ON)), "kms_key_id"),
+    spec("aws_dynamodb_table", Some(("server_side_encryption.enabled", ON)), "server_side_encryption.kms_key_arn"),
+    spec("aws_sqs_queue", None, "kms_master_key_id"),
+    spec("aws_sns_topic", None, "kms_master_key_id"),
+    spec("aws_ecr_repository", Some(("encryption_configuration.encryption_type", &["KMS", "KMS_DSSE"])), "encryption_configuration.kms_key"),
+    spec("aws_elasticache_replication_group", Some(("at_rest_encryption_enabled", ON)), "kms_key_id"),
+    spec("aws_opensearch_domain", Some(("encrypt_at_rest.enabled", ON)), "encrypt_at_rest.kms_key_id"),
+    spec("aws_elasticsearch_domain", Some(("encrypt_at_rest.enabled", ON)), "encrypt_at_rest.kms_key_id"),
+    spec("aws_kinesis_stream", Some(("encryption_type", &["KMS"])), "kms_key_id"),
+    spec("aws_fsx_lustre_file_system", None, "kms_key_id"),
+    spec("aws_fsx_windows_file_system", None, "kms_key_id"),
+    spec("aws_fsx_ontap_file_system", None, "kms_key_id"),
+    spec("aws_fsx_openzfs_file_system", None, "kms_key_id"),
+    spec("aws_memorydb_cluster", None, "kms_key_arn"),
+    spec("aws_cloudwatch_log_group", None, "kms_key_id"),
+    spec("aws_secretsmanager_secret", None, "kms_key_id"),
+    spec("aws_backup_vault", None, "kms_key_arn"),
+    spec("aws_timestreamwrite_database", None, "kms_key_id"),
+    spec("aws_sagemaker_notebook_instance", None, "kms_key_id"),
+    spec("aws_sagemaker_domain", None, "kms_key_id"),
+    spec("aws_sagemaker_endpoint_configuration", None, "kms_key_arn"),
+    spec(
+        "aws_athena_workgroup",
+        Some(("configuration.result_configuration.encryption_configuration.encryption_option", &["SSE_KMS", "CSE_KMS"])),
+        "configuration.result_configuration.encryption_configuration.kms_key_arn",
+    ),
+    spec("azurerm_managed_disk", None, "disk_encryption_set_id"),
+    spec("azurerm_postgresql_flexible_server", None, "customer_managed_key.key_vault_key_id"),
+    spec("azurerm_mysql_flexible_server", None, "customer_managed_key.key_vault_key_id"),
+    spec("azurerm_servicebus_namespace", None, "customer_managed_key.key_vault_key_id"),
+    spec("azurerm_eventhub_namespace", None, "customer_managed_key.key_vault_key_ids"),
+    spec("azurerm_container_registry", None, "encryption.key_vault_key_id"),
+    spec("azurerm_machine_learning_workspace", None, "encryption.key_vault_key_id"),
+    spec("azurerm_cosmosdb_account", None, "key_vault_key_id"),
+    spec("google_storage_bucket", None, "encryption.default_kms_key_name"),
+    spec("google_compute_disk", None, "disk_encryption_key.kms_key_self_link"),
+    spec("google_sql_database_instance", None, "encryption_key_name"),
+    spec("google_bigquery_dataset", None, "default_encryption_configuration.kms_key_name"),
+    spec("google_pubsub_topic", None, "kms_key_name"),
+    spec("google_artifact_registry_repository", None, "kms_key_name"),
+    spec("google_vertex_ai_dataset", None, "encryption_spec.kms_key_name"),
+    spec("google_vertex_ai_featurestore", None, "encryption_spec.kms_key_name"),
+    spec("google_filestore_instance", None, "kms_key_name"),
+    spec("sovereign_bucket", None, "kms_key_arn"),
+];
+
+impl Rule for UnmanagedEncryption {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+        for r in cx.model.resources.iter().filter(|r| r.mode == ResourceMode::Managed) {
+            match r.resource_type.as_str() {
+                "aws_s3_bucket" => s3_bucket(cx, out, r),
+                "azurerm_storage_account" => linked_key(cx, out, r, "customer_managed_key.key_vault_key_id", "azurerm_storage_account_customer_managed_key", "storage_account_id"),
+                "azurerm_mssql_server" => linked_key(cx, out, r, "transparent_data_encryption_key_vault_key_id", "azurerm_mssql_server_transparent_data_encryption", "server_id"),
+                t => {
+                    if let Some(spec) = SPECS.iter().find(|s| s.resource_type == t) {
+                        by_spec(out, r, spec);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_set(t: Option<&Tracked>) -> bool {
+    t.is_some_and(|t| match &t.value {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::List(items) => !items.is_empty(),
+        _ => true,
+    })
+}
+
+fn report(out: &mut Vec<Finding>, r: &ResourceInstance, at: Option<&Tracked>, why: String, help: String) {
+    let location = at.map_or_else(|| r.location.clone(), |t| loc(t, &r.location));
+    out.push(finding(INFO.id, Subject::resource(r), location, format!("{} {why}", r.address), at, help));
+}
+
+/// A literal AWS-managed key alias (`alias/aws/s3`, or an ARN ending in it).
+fn aws_managed(t: &Tracked) -> bool {
+    t.as_str().is_some_and(|s| s.contains("alias/aws/"))
+}
+
+fn by_spec(out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
+    if let Some((path, accepted)) = spec.switch {
+        let t = get_path(&r.attributes, path);
+        let on = t.is_some_and(|t| {
+            t.unknown_reason().is_some()
+                || match &t.value {
+                    Value::Bool(b) => accepted.contains(&b.to_string().as_str()),
+                    Value::String(s) => accepted.iter().any(|a| a.eq_ignore_ascii_case(s)),
+                    _ => false,
+                }
+        });
+        if !on {
+            let now = t.map_or("not set".to_string(), Tracked::render);
+            report(
+                out,
+                r,
+                t,
+                format!("is not encrypted with a KMS key (`{path}` is {now})"),
+                format!("set `{path} = {}` and `{}` to a customer-managed key", render_accepted(accepted), spec.key),
+            );
+            return;
+        }
+    }
+    let key = get_path(&r.attributes, spec.key);
+    if !is_set(key) {
+        report(
+            out,
+            r,
+            None,
+            format!("is encrypted with a provider-managed key: `{}` is not set", spec.key),
+            format!("set `{}` to a customer-managed key (e.g. aws_kms_key.data.arn, a Key Vault key id, a Cloud KMS key)", spec.key),
+        );
+    } else if let Some(k) = key.filter(|k| aws_managed(k)) {
+        report(
+            out,
+            r,
+            Some(k),
+            format!("uses the AWS-managed key {} rather than a customer-managed one", k.render()),
+            format!("set `{}` to a customer-managed aws_kms_key", spec.key),
+        );
+    }
+}
+
+fn render_accepted(accepted: &[&str]) -> String {
+    if accepted == ON { "true".to_string() } else { format!("\"{}\"", accepted[0]) }
+}
+
+/// Resources of `link_type` whose `link_attr` refers to `target` (by reference or by literal name).
+fn linked<'m>(cx: &RuleContext<'m>, target: &ResourceInstance, link_type: &str, link_attr: &str, name_attr: &str) -> Vec<&'m ResourceInstance> {
+    let target_name = target.attr(name_attr).and_then(Tracked::as_str);
+    cx.model
+        .resources
+        .iter()
+        .filter(|r| r.resource_type == link_type && r.module_address == target.module_address)
+        .filter(|r| {
+            let Some(link) = r.attr(link_attr) else { return false };
+            let by_name = matches!((&link.value, target_name), (Value::String(s), Some(n)) if s == n);
+            by_name || referenced_resources(cx, r, link).iter().any(|(t, _)| std::ptr::eq(*t, target))
+        })
+        .collect()
+}
+
+fn s3_bucket(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+    let help = "add an aws_s3_bucket_server_side_encryption_configuration for this bucket with \
+                `sse_algorithm = \"aws:kms\"` and `kms_master_key_id` set to a customer-managed key";
+    // Legacy inline block, then the separate configuration resources.
+    let mut defaults: Vec<(&Tracked, &ResourceInstance)> = Vec::new();
+    if let Some(d) = get_path(&r.attributes, "server_side_encryption_configuration.rule.apply_server_side_encryption_by_default") {
+        defaults.push((d, r));
+    }
+    let configs = linked(cx, r, "aws_s3_bucket_server_side_encryption_configuration", "bucket", "bucket");
+    for c in &configs {
+        if let Some(d) = get_path(&c.attributes, "rule.apply_server_side_encryption_by_default") {
+            defaults.push((d, c));
+        }
+    }
+    if defaults.is_empty() {
+        let why = if configs.is_empty() {
+            "has no server-side encryption configuration: S3 encrypts it with S3-managed keys (SSE-S3)".to_string()
+        } else {
+            "has an encryption configuration without `apply_server_side_encryption_by_default`".to_string()
+        };
+        report(out, r, None, why, help.to_string());
+        return;
+    }
+    for (d, owner) in defaults {
+        let d = d.items().first().unwrap_or(d);
+        let algorithm = d.get("sse_algorithm");
+        let kms = algorithm.is_some_and(|a| a.unknown_reason().is_some() || a.as_str().is_some_and(|s| s.starts_with("aws:kms")));
+        if !kms {
+            let now = algorithm.map_or("not set".to_string(), Tracked::render);
+            let location = algorithm.map_or_else(|| owner.location.clone(), |a| loc(a, &owner.location));
+            out.push(finding(
+                INFO.id,
+                Subject::resource(r),
+                location,
+                format!("{} is encrypted with S3-managed keys (`sse_algorithm` is {now}), not a customer-managed KMS key", r.address),
+                algorithm,
+                help,
+            ));
+        } else if !is_set(d.get("kms_master_key_id")) {
+            out.push(finding(
+                INFO.id,
+                Subject::resource(r),
+                algorithm.map_or_else(|| owner.location.clone(), |a| loc(a, &owner.location)),
+                format!("{} uses SSE-KMS with the AWS-managed key aws/s3: `kms_master_key_id` is not set", r.address),
+                None,
+                help,
+            ));
+        } else if let Some(k) = d.get("kms_master_key_id").filter(|k| aws_managed(k)) {
+            out.push(finding(
+                INFO.id,
+                Subject::resource(r),
+                loc(k, &owner.location),
+                format!("{} uses the AWS-managed key {}", r.address, k.render()),
+                Some(k),
+                help,
+            ));
+        }
+    }
+}
+
+/// A key given inline (`inline_path`) or by a separate resource that refers to this one.
+fn linked_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, inline_path: &str, link_type: &str, link_attr: &str) {
+    if is_set(get_path(&r.attributes, inline_path)) {
+        return;
+    }
+    let links = linked(cx, r, link_type, link_attr, "id");
+    if links.iter().any(|l| is_set(l.attr("key_vault_key_id")) || is_set(l.attr("managed_hsm_key_id"))) {
+        return;
+    }
+    report(
+        out,
+        r,
+        None,
+        "is encrypted with a Microsoft-managed key: no customer-managed key is configured".to_string(),
+        format!("set `{inline_path}` or add a {link_type} with `key_vault_key_id` referring to this resource"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::rules::test_support::{ModelBuilder, lint};
+
+    #[test]
+    fn s3_linked_configuration() {
+        let model = ModelBuilder::new()
+            .resource("aws_s3_bucket", "data", json!({"bucket": "data"}))
+            .resource("aws_s3_bucket", "plain", json!({"bucket": "plain"}))
+            .resource("aws_s3_bucket", "sse_s3", json!({"bucket": "sse-s3"}))
+            .resource("aws_s3_bucket_server_side_encryption_configuration", "data", json!({
+                "bucket": "?aws_s3_bucket.data.id known after apply",
+                "rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms", "kms_master_key_id": "?aws_kms_key.data.arn"}]}]
+            }))
+            .resource("aws_s3_bucket_server_side_encryption_configuration", "sse_s3", json!({
+                "bucket": "sse-s3",
+                "rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}]
+            }))
+            .build();
+        let got = lint(&model, "", &["SOV006"]);
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert!(got[0].contains("aws_s3_bucket.plain has no server-side encryption"), "{got:#?}");
+        assert!(got[1].contains("\"AES256\""), "{got:#?}");
+    }
+
+    #[test]
+    fn specs() {
+        let model = ModelBuilder::new()
+            .resource("aws_ebs_volume", "no_key", json!({"encrypted": true}))
+            .resource("aws_ebs_volume", "off", json!({"encrypted": false}))
+            .resource("aws_ebs_volume", "ok", json!({"encrypted": true, "kms_key_id": "?aws_kms_key.k.arn"}))
+            .resource("aws_sqs_queue", "managed", json!({"kms_master_key_id": "alias/aws/sqs"}))
+            .resource("aws_dynamodb_table", "ok", json!({"server_side_encryption": [{"enabled": true, "kms_key_arn": "?aws_kms_key.k.arn"}]}))
+            .resource("azurerm_storage_account", "sa", json!({"name": "sa"}))
+            .resource("azurerm_storage_account", "cmk", json!({"name": "cmk"}))
+            .resource("azurerm_storage_account_customer_managed_key", "cmk", json!({"storage_account_id": "?azurerm_storage_account.cmk.id", "key_vault_key_id": "?azurerm_key_vault_key.k.id"}))
+            .resource("google_storage_bucket", "g", json!({"encryption": [{"default_kms_key_name": "?google_kms_crypto_key.k.id"}]}))
+            .resource("sovereign_bucket", "b", json!({"kms_key_arn": "?sovereign_key.k.arn"}))
+            .build();
+        let got = lint(&model, "", &["SOV006"]);
+        assert_eq!(got.len(), 4, "{got:#?}");
+        assert!(got[0].contains("no_key") && got[1].contains("off") && got[2].contains("alias/aws/sqs") && got[3].contains("azurerm_storage_account.sa"), "{got:#?}");
+    }
+}

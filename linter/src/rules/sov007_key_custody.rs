@@ -1,0 +1,216 @@
+//! ## What it does
+//! Checks how customer-managed keys are kept:
+//!
+//! - `aws_kms_key`: symmetric encryption keys (`key_spec` `SYMMETRIC_DEFAULT`, `key_usage`
+//!   `ENCRYPT_DECRYPT`) need `enable_key_rotation = true`; `rotation_period_in_days` must lie in
+//!   90–2560. Rotation is impossible — and not asked for — for asymmetric and HMAC keys, imported
+//!   key material (`aws_kms_external_key`) and keys in a custom key store (`custom_key_store_id`,
+//!   CloudHSM or external).
+//! - `azurerm_key_vault_key`: a `rotation_policy` block with `automatic { … }` rotation.
+//! - `google_kms_crypto_key`: `rotation_period` for `ENCRYPT_DECRYPT` keys (the default purpose).
+//! - With `require_hsm_keys = true`: `aws_kms_key` needs a `custom_key_store_id` (CloudHSM key store),
+//!   `aws_kms_external_key` is refused, `sovereign_key` needs `custom_key_store_id` (`require_hsm =
+//!   true` alone is refused by the provider), Azure keys need `key_type` `RSA-HSM`/`EC-HSM` (or a
+//!   managed HSM), Google keys `version_template { protection_level = "HSM" }` (or `EXTERNAL`).
+//!
+//! `sovereign_key` always rotates keys it can rotate.
+//!
+//! ## Why is this bad?
+//! An unrotated key protects ever more data with the same material, so one leak exposes all of it.
+//! Keys outside an HSM can be exported or used by the cloud operator's software; regulators and
+//! sovereign-cloud frameworks often require HSM custody for the keys of restricted data.
+//!
+//! ## Example
+//! ```hcl
+//! resource "aws_kms_key" "data" {
+//!   description = "training data"
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```hcl
+//! resource "aws_kms_key" "data" {
+//!   description             = "training data"
+//!   enable_key_rotation     = true
+//!   rotation_period_in_days = 180
+//! }
+//! ```
+//!
+//! ## Options
+//! - `require_hsm_keys`: also require HSM-backed keys (default false).
+use super::support::{Subject, finding, get_path, loc};
+use super::{Rule, RuleContext, RuleInfo, docs};
+use crate::finding::{Finding, Severity};
+use crate::model::{ResourceInstance, ResourceMode, Tracked, Value};
+
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    id: "SOV007",
+    name: "key-custody",
+    summary: "a customer-managed key is not rotated (where rotation is possible), or not HSM-backed when require_hsm_keys",
+    docs: docs::SOV007,
+    default_severity: Severity::Error,
+};
+
+pub(crate) struct KeyCustody;
+
+impl Rule for KeyCustody {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+        let hsm = cx.policy.require_hsm_keys;
+        for r in cx.model.resources.iter().filter(|r| r.mode == ResourceMode::Managed) {
+            match r.resource_type.as_str() {
+                "aws_kms_key" => aws_kms_key(out, r, hsm),
+                "aws_kms_external_key" if hsm => report(
+                    out,
+                    r,
+                    None,
+                    "holds imported key material outside any HSM key store, but the policy requires HSM-backed keys".into(),
+                    "create the key with `custom_key_store_id` set to a CloudHSM key store",
+                ),
+                "sovereign_key" if hsm && !is_set(r.attr("custom_key_store_id")) => report(
+                    out,
+                    r,
+                    r.attr("require_hsm"),
+                    "is not HSM-backed (no `custom_key_store_id`), but the policy requires HSM-backed keys".into(),
+                    "set `custom_key_store_id` to a CloudHSM key store (and `require_hsm = true`)",
+                ),
+                "azurerm_key_vault_key" => azure_key(out, r, hsm),
+                "google_kms_crypto_key" => google_key(out, r, hsm),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn is_set(t: Option<&Tracked>) -> bool {
+    t.is_some_and(|t| !matches!(&t.value, Value::Null) && t.as_str() != Some(""))
+}
+
+fn report(out: &mut Vec<Finding>, r: &ResourceInstance, at: Option<&Tracked>, why: String, help: &str) {
+    let location = at.map_or_else(|| r.location.clone(), |t| loc(t, &r.location));
+    out.push(finding(INFO.id, Subject::resource(r), location, format!("key {} {why}", r.address), at, help));
+}
+
+fn str_attr<'t>(r: &'t ResourceInstance, name: &str) -> Option<&'t str> {
+    r.attr(name).and_then(Tracked::as_str)
+}
+
+fn aws_kms_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
+    let in_key_store = is_set(r.attr("custom_key_store_id"));
+    if hsm && !in_key_store {
+        report(
+            out,
+            r,
+            None,
+            "is not HSM-backed (no `custom_key_store_id`), but the policy requires HSM-backed keys".into(),
+            "set `custom_key_store_id` to a CloudHSM key store (origin AWS_CLOUDHSM)",
+        );
+    }
+    let spec = str_attr(r, "key_spec").or_else(|| str_attr(r, "customer_master_key_spec")).unwrap_or("SYMMETRIC_DEFAULT");
+    let usage = str_attr(r, "key_usage").unwrap_or("ENCRYPT_DECRYPT");
+    let rotatable = !in_key_store && spec == "SYMMETRIC_DEFAULT" && usage == "ENCRYPT_DECRYPT";
+    if !rotatable {
+        return;
+    }
+    let rotation = r.attr("enable_key_rotation");
+    match rotation.map(|t| (&t.value, t.as_bool())) {
+        Some((Value::Unknown(_), _)) => {}
+        Some((_, Some(true))) => {
+            if let Some(p) = r.attr("rotation_period_in_days")
+                && let Some(days) = p.as_number()
+                && !(90.0..=2560.0).contains(&days)
+            {
+                report(
+                    out,
+                    r,
+                    Some(p),
+                    format!("has `rotation_period_in_days = {}`, outside the 90–2560 days KMS accepts", p.render()),
+                    "set `rotation_period_in_days` between 90 and 2560 (365 is the default)",
+                );
+            }
+        }
+        _ => report(
+            out,
+            r,
+            rotation,
+            "is a symmetric key without automatic rotation (`enable_key_rotation` is not true)".into(),
+            "set `enable_key_rotation = true` (and optionally `rotation_period_in_days`, 90–2560)",
+        ),
+    }
+}
+
+fn azure_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
+    let key_type = str_attr(r, "key_type").unwrap_or("");
+    let managed_hsm = is_set(r.attr("managed_hsm_id"));
+    if hsm && !key_type.ends_with("-HSM") && !managed_hsm {
+        report(
+            out,
+            r,
+            r.attr("key_type"),
+            format!("has `key_type = \"{key_type}\"`, which is software-protected, but the policy requires HSM-backed keys"),
+            "use `key_type = \"RSA-HSM\"` or `\"EC-HSM\"` in a Premium key vault, or a managed HSM",
+        );
+    }
+    let automatic = get_path(&r.attributes, "rotation_policy.automatic");
+    if !automatic.is_some_and(|t| !t.items().is_empty()) {
+        report(
+            out,
+            r,
+            r.attr("rotation_policy"),
+            "has no automatic rotation (`rotation_policy { automatic { … } }`)".into(),
+            "add `rotation_policy { automatic { time_before_expiry = \"P30D\" } expire_after = \"P1Y\" }`",
+        );
+    }
+}
+
+fn google_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
+    let purpose = str_attr(r, "purpose").unwrap_or("ENCRYPT_DECRYPT");
+    if purpose == "ENCRYPT_DECRYPT" && !is_set(r.attr("rotation_period")) {
+        report(
+            out,
+            r,
+            None,
+            "is a symmetric key without `rotation_period`".into(),
+            "set `rotation_period` (e.g. \"7776000s\" for 90 days)",
+        );
+    }
+    if hsm {
+        let level = get_path(&r.attributes, "version_template.protection_level");
+        let ok = level.and_then(Tracked::as_str).is_some_and(|l| l == "HSM" || l == "EXTERNAL" || l == "EXTERNAL_VPC");
+        if !ok && !level.is_some_and(|l| l.unknown_reason().is_some()) {
+            report(
+                out,
+                r,
+                level,
+                "is software-protected, but the policy requires HSM-backed keys".into(),
+                "add `version_template { algorithm = \"GOOGLE_SYMMETRIC_ENCRYPTION\" protection_level = \"HSM\" }`",
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::rules::test_support::{ModelBuilder, lint};
+
+    #[test]
+    fn rotation_and_hsm() {
+        let model = ModelBuilder::new()
+            .resource("aws_kms_key", "unrotated", json!({"description": "x"}))
+            .resource("aws_kms_key", "rotated", json!({"enable_key_rotation": true}))
+            .resource("aws_kms_key", "signing", json!({"key_spec": "ECC_NIST_P256", "key_usage": "SIGN_VERIFY"}))
+            .resource("aws_kms_key", "hsm", json!({"custom_key_store_id": "cks-1234"}))
+            .resource("sovereign_key", "soft", json!({"require_hsm": false}))
+            .resource("google_kms_crypto_key", "g", json!({"name": "k"}))
+            .build();
+        let got = lint(&model, "", &["SOV007"]);
+        assert_eq!(got.len(), 2, "{got:#?}");
+        let got = lint(&model, "require_hsm_keys = true", &["SOV007"]);
+        assert_eq!(got.len(), 7, "{got:#?}");
+    }
+}

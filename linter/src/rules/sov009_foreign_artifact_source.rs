@@ -1,0 +1,269 @@
+//! ## What it does
+//! Checks where code and images come from:
+//!
+//! - container images in any resource argument named `image` or `image_uri` — Kubernetes and EKS
+//!   workloads, SageMaker models (`primary_container.image`, `container.image`), Lambda `image_uri`,
+//!   Azure container apps and container groups, Google Cloud Run — and inside the JSON of ECS
+//!   `container_definitions` and Batch `container_properties`/`ecs_properties`/`eks_properties`/
+//!   `node_properties`;
+//! - module sources (`module` blocks), when `allowed_module_hosts` is set; local paths are always fine;
+//! - `aws_vpc_endpoint` `service_region` (cross-Region PrivateLink) and the region inside
+//!   `service_name` (`com.amazonaws.REGION.SERVICE`).
+//!
+//! An image is sovereign when its registry host is in `allowed_registries`, or — without that list —
+//! when it is a regional registry of a region inside (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`,
+//! `REGION-docker.pkg.dev`, `NAME.REGION.data.azurecr.io`). Docker Hub (`nginx:1.27`), `ghcr.io`,
+//! `quay.io` and `public.ecr.aws` are not. An image that cannot be resolved statically is SOV010,
+//! unless it refers to a registry repository managed in the configuration (whose region SOV001
+//! checks). Google Compute `image`s (OS images) and CodeBuild curated images (`aws/codebuild/…`) are
+//! not container images.
+//!
+//! ## Why is this bad?
+//! Code pulled from abroad at run time is a supply-chain and availability dependency outside the
+//! jurisdiction: the registry operator can change, withhold or observe what you run, and pulls leak
+//! which workloads run where.
+//!
+//! ## Example
+//! ```hcl
+//! resource "aws_sagemaker_model" "train" {
+//!   name               = "train"
+//!   execution_role_arn = aws_iam_role.sagemaker.arn
+//!   primary_container {
+//!     image = "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime"
+//!   }
+//! }
+//!
+//! module "vpc" {
+//!   source = "terraform-aws-modules/vpc/aws"
+//! }
+//! ```
+//!
+//! ## Use instead
+//! ```hcl
+//! resource "aws_sagemaker_model" "train" {
+//!   name               = "train"
+//!   execution_role_arn = aws_iam_role.sagemaker.arn
+//!   primary_container {
+//!     image = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/pytorch:2.4.0"
+//!   }
+//! }
+//!
+//! module "vpc" {
+//!   source = "git::https://git.sov.example/modules/vpc.git?ref=v5.0.0"
+//! }
+//! ```
+//!
+//! ## Options
+//! - `allowed_registries`: registry hosts images may come from (exact or `.suffix`).
+//! - `allowed_module_hosts`: hosts module sources may come from; module sources are not checked
+//!   without it.
+//! - `jurisdiction`, `allowed_regions`: regional registries and VPC endpoint regions inside.
+//! - `unresolved`: severity of SOV010 for images that cannot be resolved.
+use sovereign_schemas::Cloud;
+use sovereign_schemas::catalog;
+use sovereign_schemas::registry::looks_like_image;
+
+use super::support::{Subject, display_path, finding, loc, referenced_resources, string_or_unresolved, unresolved, walk_values};
+use super::{Rule, RuleContext, RuleInfo, docs};
+use crate::finding::{Finding, Severity};
+use crate::model::{ResourceInstance, Tracked, Value};
+
+pub(crate) static INFO: RuleInfo = RuleInfo {
+    id: "SOV009",
+    name: "foreign-artifact-source",
+    summary: "container images, module sources or VPC endpoint service_region come from hosts/regions outside the allow-lists",
+    docs: docs::SOV009,
+    default_severity: Severity::Error,
+};
+
+pub(crate) struct ForeignArtifactSource;
+
+const IMAGE_KEYS: &[&str] = &["image", "image_uri"];
+const JSON_ATTRS: &[&str] = &["container_definitions", "container_properties", "ecs_properties", "eks_properties", "node_properties"];
+const REGISTRY_TYPES: &[&str] = &["aws_ecr_repository", "google_artifact_registry_repository", "azurerm_container_registry"];
+
+impl Rule for ForeignArtifactSource {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+        for r in &cx.model.resources {
+            if r.resource_type.starts_with("google_compute_") {
+                continue;
+            }
+            images(cx, out, r);
+            if r.resource_type == "aws_vpc_endpoint" {
+                vpc_endpoint(cx, out, r);
+            }
+        }
+        for call in &cx.model.module_calls {
+            let Some(source) = call.source.as_str() else { continue };
+            if let Some(v) = cx.scope.check_module_source(source)
+                && !v.inside
+            {
+                out.push(finding(
+                    INFO.id,
+                    Subject::module_call(call),
+                    loc(&call.source, &call.location),
+                    format!("module source of {} is \"{source}\": {}", call.address, v.reason),
+                    Some(&call.source),
+                    "mirror the module to a host listed in allowed_module_hosts and point `source` there",
+                ));
+            }
+        }
+    }
+}
+
+fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+    let subject = Subject::resource(r);
+    let mut found: Vec<(String, &Tracked)> = Vec::new();
+    let mut json_docs: Vec<(String, &Tracked, &str)> = Vec::new();
+    let mut unknown_json: Vec<(String, &Tracked)> = Vec::new();
+    for (name, t) in &r.attributes {
+        if name == "tags" || name == "tags_all" || name == "labels" {
+            continue;
+        }
+        walk_values(t, &mut vec![name.clone()], &mut |path, v| {
+            let key = path.last().map_or("", String::as_str);
+            if IMAGE_KEYS.contains(&key) {
+                found.push((display_path(path), v));
+            } else if JSON_ATTRS.contains(&key) {
+                match &v.value {
+                    Value::String(s) => json_docs.push((display_path(path), v, s)),
+                    Value::Unknown(_) => unknown_json.push((display_path(path), v)),
+                    _ => {}
+                }
+            }
+        });
+    }
+    for (path, t) in found {
+        match &t.value {
+            Value::String(s) => check_image(cx, out, r, &path, t, s),
+            Value::Unknown(_) => {
+                if !refers_to_managed_registry(cx, r, t) {
+                    unresolved(cx, out, subject, &format!("the container image `{path}`"), t);
+                }
+            }
+            _ => {}
+        }
+    }
+    for (path, t, text) in json_docs {
+        let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else { continue };
+        let mut embedded = Vec::new();
+        collect_json_images(&doc, &mut embedded);
+        for image in embedded {
+            check_image(cx, out, r, &format!("{path} (image in JSON)"), t, &image);
+        }
+    }
+    for (path, t) in unknown_json {
+        if !refers_to_managed_registry(cx, r, t) {
+            unresolved(cx, out, subject, &format!("`{path}` (its container images)"), t);
+        }
+    }
+}
+
+fn refers_to_managed_registry(cx: &RuleContext<'_>, r: &ResourceInstance, t: &Tracked) -> bool {
+    referenced_resources(cx, r, t).iter().any(|(res, _)| REGISTRY_TYPES.contains(&res.resource_type.as_str()))
+}
+
+fn collect_json_images(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                match v {
+                    serde_json::Value::String(s) if k == "image" => out.push(s.clone()),
+                    _ => collect_json_images(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_json_images(i, out)),
+        _ => {}
+    }
+}
+
+fn check_image(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, path: &str, t: &Tracked, image: &str) {
+    if image.starts_with("aws/codebuild/") || !(looks_like_image(image) || !image.contains(char::is_whitespace)) || image.is_empty() {
+        return;
+    }
+    let v = cx.scope.check_image(image);
+    if v.inside {
+        return;
+    }
+    let help = match &cx.policy.allowed_registries {
+        Some(list) => format!("mirror the image into an allowed registry ({}) and reference it there", list.join(", ")),
+        None => format!(
+            "mirror the image into a regional registry inside jurisdiction `{}` (e.g. ECR in an allowed region), or list your private registry in allowed_registries",
+            cx.scope.jurisdiction.id
+        ),
+    };
+    out.push(finding(
+        INFO.id,
+        Subject::resource(r),
+        loc(t, &r.location),
+        format!("container image \"{image}\" in `{path}` of {}: {}", r.address, v.reason),
+        Some(t),
+        help,
+    ));
+}
+
+fn vpc_endpoint(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+    let subject = Subject::resource(r);
+    if let Some(t) = r.attr("service_region").filter(|t| !t.is_null())
+        && let Some(region) = string_or_unresolved(cx, out, subject, "`service_region`", t)
+    {
+        let v = cx.scope.check_region(Some(Cloud::Aws), region);
+        if !v.inside {
+            out.push(finding(
+                INFO.id,
+                subject,
+                loc(t, &r.location),
+                format!("VPC endpoint {} connects to a service in \"{region}\": {}", r.address, v.reason),
+                Some(t),
+                "connect only to endpoint services in the VPC's own region (remove `service_region` or set it to a region inside)",
+            ));
+        }
+    }
+    if let Some(t) = r.attr("service_name")
+        && let Some(name) = t.as_str()
+        && let Some(region) = name.split('.').find(|p| catalog().aws_regions.contains_key(*p))
+    {
+        let v = cx.scope.check_region(Some(Cloud::Aws), region);
+        if !v.inside {
+            out.push(finding(
+                INFO.id,
+                subject,
+                loc(t, &r.location),
+                format!("VPC endpoint {} connects to `{name}` in \"{region}\": {}", r.address, v.reason),
+                Some(t),
+                "use the endpoint service of the VPC's own region inside the jurisdiction",
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::rules::test_support::{ModelBuilder, lint};
+
+    #[test]
+    fn images_modules_and_endpoints() {
+        let defs = r#"[{"name":"app","image":"ghcr.io/acme/app:1"},{"name":"ok","image":"123456789012.dkr.ecr.eu-central-1.amazonaws.com/ok:1"}]"#;
+        let model = ModelBuilder::new()
+            .resource("aws_ecs_task_definition", "t", json!({"container_definitions": defs}))
+            .resource("aws_sagemaker_model", "m", json!({"primary_container": [{"image": "pytorch/pytorch:2.4.0"}]}))
+            .resource("aws_lambda_function", "f", json!({"image_uri": "?aws_ecr_repository.f.repository_url"}))
+            .resource("aws_ecr_repository", "f", json!({"name": "f"}))
+            .resource("google_compute_instance", "vm", json!({"boot_disk": [{"initialize_params": [{"image": "debian-cloud/debian-12"}]}]}))
+            .resource("aws_vpc_endpoint", "x", json!({"service_name": "com.amazonaws.us-east-1.s3", "service_region": "us-east-1"}))
+            .module_call("vpc", "terraform-aws-modules/vpc/aws")
+            .module_call("local", "./modules/net")
+            .build();
+        let got = lint(&model, "", &["SOV009", "SOV010"]);
+        assert_eq!(got.len(), 4, "{got:#?}");
+        let got = lint(&model, "allowed_module_hosts = [\"git.sov.example\"]", &["SOV009"]);
+        assert_eq!(got.len(), 5, "{got:#?}");
+    }
+}

@@ -1,0 +1,401 @@
+//! What several rules share: building findings, the one implementation of "an unknown value decides
+//! residency" (SOV010), following references between resources, the region a resource uses, and the
+//! list of data-bearing resource types.
+use sovereign_schemas::policy::Verdict;
+use sovereign_schemas::region::{normalize_region, region_of_zone};
+use sovereign_schemas::{Cloud, Severity};
+
+use super::RuleContext;
+use crate::finding::{Finding, Related};
+use crate::model::{Backend, Location, ModuleCall, ProviderConfig, ResourceInstance, Tracked, Value};
+
+/// What a finding is about: a resource instance, provider configuration, backend or module call.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Subject<'m> {
+    pub address: &'m str,
+    pub location: &'m Location,
+    pub call_chain: &'m [Location],
+}
+
+impl<'m> Subject<'m> {
+    pub fn resource(r: &'m ResourceInstance) -> Self {
+        Subject { address: &r.address, location: &r.location, call_chain: &r.call_chain }
+    }
+    pub fn provider(p: &'m ProviderConfig) -> Self {
+        Subject { address: &p.address, location: &p.location, call_chain: &p.call_chain }
+    }
+    pub fn backend(b: &'m Backend, address: &'m str) -> Self {
+        Subject { address, location: &b.location, call_chain: &[] }
+    }
+    pub fn module_call(m: &'m ModuleCall) -> Self {
+        Subject { address: &m.address, location: &m.location, call_chain: &m.call_chain }
+    }
+}
+
+/// Where to point at a value: its own location, else `fallback` (the block).
+pub(crate) fn loc(t: &Tracked, fallback: &Location) -> Location {
+    t.location.clone().unwrap_or_else(|| fallback.clone())
+}
+
+fn related(call_chain: &[Location]) -> Vec<Related> {
+    call_chain
+        .iter()
+        .map(|l| Related { location: l.clone(), message: "in module call".to_string() })
+        .collect()
+}
+
+/// A finding of `rule` about `subject` at `location`; `value` supplies the rendered value and its
+/// provenance. Severity is a placeholder: [`super::run`] applies the policy's.
+pub(crate) fn finding(
+    rule: &'static str,
+    subject: Subject<'_>,
+    location: Location,
+    message: String,
+    value: Option<&Tracked>,
+    help: impl Into<String>,
+) -> Finding {
+    Finding {
+        rule,
+        severity: Severity::Error,
+        location,
+        address: subject.address.to_string(),
+        message,
+        value: value.map(Tracked::render),
+        provenance: value.map(|v| v.provenance.clone()).unwrap_or_default(),
+        help: help.into(),
+        related: related(subject.call_chain),
+    }
+}
+
+/// The one implementation of "an unknown value decides residency": a SOV010 finding saying which
+/// value (`what`, e.g. "`region`"), why it is unknown and how it was resolved.
+pub(crate) fn unresolved(cx: &RuleContext<'_>, out: &mut Vec<Finding>, subject: Subject<'_>, what: &str, t: &Tracked) {
+    let reason = first_unknown_reason(t).unwrap_or("not statically known");
+    out.push(finding(
+        "SOV010",
+        subject,
+        loc(t, subject.location),
+        format!(
+            "{what} of {} cannot be resolved statically ({reason}): residency in jurisdiction `{}` cannot be proven",
+            subject.address, cx.scope.jurisdiction.id
+        ),
+        Some(t),
+        "give the value statically (a literal, a variable default, a .tfvars entry or --var), or lint the plan \
+         with `--plan` where it is known",
+    ));
+}
+
+/// The reason of the first unknown inside a value.
+pub(crate) fn first_unknown_reason(t: &Tracked) -> Option<&str> {
+    match &t.value {
+        Value::Unknown(u) => Some(&u.reason),
+        Value::List(items) => items.iter().find_map(first_unknown_reason),
+        Value::Map(m) => m.values().find_map(first_unknown_reason),
+        _ => None,
+    }
+}
+
+/// A string value, or SOV010 when it is unknown; `None` for absent, null or non-string values.
+pub(crate) fn string_or_unresolved<'t>(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &'t Tracked,
+) -> Option<&'t str> {
+    match &t.value {
+        Value::String(s) => Some(s),
+        Value::Unknown(_) => {
+            unresolved(cx, out, subject, what, t);
+            None
+        }
+        _ => None,
+    }
+}
+
+/// Follows a dotted path through maps and block lists (the first block of each list):
+/// `server_side_encryption.kms_key_arn`.
+pub(crate) fn get_path<'t>(root: &'t indexmap::IndexMap<String, Tracked>, path: &str) -> Option<&'t Tracked> {
+    let mut parts = path.split('.');
+    let mut current = root.get(parts.next()?)?;
+    for part in parts {
+        let map_holder = match &current.value {
+            Value::List(items) => items.first()?,
+            _ => current,
+        };
+        current = map_holder.get(part)?;
+    }
+    Some(current)
+}
+
+/// Every string inside a value with its attribute path (`rule.0.destination.0.bucket`).
+pub(crate) fn walk_strings<'t>(t: &'t Tracked, path: &mut Vec<String>, f: &mut dyn FnMut(&[String], &'t Tracked, &'t str)) {
+    match &t.value {
+        Value::String(s) => f(path, t, s),
+        Value::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
+                walk_strings(item, path, f);
+                path.pop();
+            }
+        }
+        Value::Map(m) => {
+            for (k, v) in m {
+                path.push(k.clone());
+                walk_strings(v, path, f);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every value inside (including the value itself) with its path.
+pub(crate) fn walk_values<'t>(t: &'t Tracked, path: &mut Vec<String>, f: &mut dyn FnMut(&[String], &'t Tracked)) {
+    f(path, t);
+    match &t.value {
+        Value::List(items) => {
+            for (i, item) in items.iter().enumerate() {
+                path.push(i.to_string());
+                walk_values(item, path, f);
+                path.pop();
+            }
+        }
+        Value::Map(m) => {
+            for (k, v) in m {
+                path.push(k.clone());
+                walk_values(v, path, f);
+                path.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The attribute path as users write it: `rule[0].destination[0].bucket`.
+pub(crate) fn display_path(path: &[String]) -> String {
+    let mut out = String::new();
+    for part in path {
+        if part.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{part}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// The resources a value refers to (`bucket = aws_s3_bucket.data.id`), with the attribute referred
+/// to. Uses the evaluator's convention ([`crate::eval::referenced_address`]: an unknown reason
+/// `ADDRESS.ATTR (known after apply)` or a provenance step `ADDRESS.ATTR = VALUE`) and, failing
+/// that, any `TYPE.NAME.ATTR` word in the unknown reasons and provenance of the same module instance.
+pub(crate) fn referenced_resources<'m>(
+    cx: &RuleContext<'m>,
+    from: &ResourceInstance,
+    t: &Tracked,
+) -> Vec<(&'m ResourceInstance, Option<String>)> {
+    let mut found: Vec<(&'m ResourceInstance, Option<String>)> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    let mut collect = |_: &[String], v: &Tracked| {
+        if let Some(address) = crate::eval::referenced_address(v)
+            && let Some(r) = cx.model.resources.iter().find(|r| r.address == address)
+            && !found.iter().any(|(f, _)| std::ptr::eq(*f, r))
+        {
+            let text = v
+                .unknown_reason()
+                .map(str::to_string)
+                .or_else(|| v.provenance.iter().find(|s| s.description.starts_with(address)).map(|s| s.description.clone()))
+                .unwrap_or_default();
+            let attr = text
+                .strip_prefix(address)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .map(|rest| rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>())
+                .filter(|a| !a.is_empty());
+            found.push((r, attr));
+        }
+        if let Value::Unknown(u) = &v.value {
+            texts.push(u.reason.clone());
+        }
+        for step in &v.provenance {
+            texts.push(step.description.clone());
+        }
+    };
+    walk_values(t, &mut Vec::new(), &mut collect);
+    if !found.is_empty() {
+        return found;
+    }
+    for text in &texts {
+        for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "_.-[]\"*".contains(c))) {
+            let word = strip_indexes(word);
+            let mut parts = word.split('.');
+            let (Some(resource_type), Some(name)) = (parts.next(), parts.next()) else { continue };
+            if !resource_type.contains('_') {
+                continue;
+            }
+            let attr = parts.next().map(str::to_string);
+            for r in &cx.model.resources {
+                if r.resource_type == resource_type
+                    && r.name == name
+                    && r.module_address == from.module_address
+                    && !found.iter().any(|(f, _)| std::ptr::eq(*f, r))
+                {
+                    found.push((r, attr.clone()));
+                }
+            }
+        }
+    }
+    found
+}
+
+fn strip_indexes(word: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in word.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The cloud of a resource (by type prefix; `sovereign_*` is AWS).
+pub(crate) fn cloud_of(resource: &ResourceInstance) -> Option<Cloud> {
+    Cloud::from_resource_type(&resource.resource_type)
+}
+
+/// Checks a region or zone name: zones are checked by the region they lie in.
+pub(crate) fn check_region_or_zone(cx: &RuleContext<'_>, cloud: Cloud, name: &str) -> Verdict {
+    match region_of_zone(cloud, name) {
+        Some(region) => {
+            let v = cx.scope.check_region(Some(cloud), &region);
+            Verdict { inside: v.inside, reason: format!("zone `{name}` lies in {}", lower_first(&v.reason)) }
+        }
+        None => cx.scope.check_region(Some(cloud), &normalize_region(cloud, name)),
+    }
+}
+
+pub(crate) fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_uppercase() && !s.starts_with("AWS") => c.to_ascii_lowercase().to_string() + chars.as_str(),
+        Some(c) => c.to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Where a resource's region comes from.
+pub(crate) enum RegionOf<'m> {
+    /// Its own `region`/`location` argument.
+    Own(&'m Tracked),
+    /// Its provider configuration's `region`.
+    Provider(&'m ProviderConfig, &'m Tracked),
+    /// Not known from configuration (no region anywhere).
+    Missing,
+}
+
+impl<'m> RegionOf<'m> {
+    pub fn value(&self) -> Option<&'m Tracked> {
+        match self {
+            RegionOf::Own(t) | RegionOf::Provider(_, t) => Some(t),
+            RegionOf::Missing => None,
+        }
+    }
+}
+
+/// The region a resource is created in: its own `region` (AWS provider v6, Google) or `location`
+/// (Azure, Google), else its provider's `region`.
+pub(crate) fn region_of<'m>(cx: &RuleContext<'m>, resource: &'m ResourceInstance) -> RegionOf<'m> {
+    for attr in ["region", "location"] {
+        if let Some(t) = resource.attr(attr)
+            && !t.is_null()
+        {
+            return RegionOf::Own(t);
+        }
+    }
+    if let Some(p) = cx.model.provider_of(resource)
+        && let Some(t) = p.attr("region")
+        && !t.is_null()
+    {
+        return RegionOf::Provider(p, t);
+    }
+    RegionOf::Missing
+}
+
+/// Data-bearing resource types: storage, databases, volumes, queues and streams, registries, ML
+/// artifacts, logs and backups (SOV003 requires tags on them, SOV006 a customer-managed key).
+pub(crate) const DATA_BEARING: &[&str] = &[
+    // AWS
+    "aws_s3_bucket",
+    "aws_ebs_volume",
+    "aws_db_instance",
+    "aws_rds_cluster",
+    "aws_dynamodb_table",
+    "aws_efs_file_system",
+    "aws_fsx_lustre_file_system",
+    "aws_fsx_windows_file_system",
+    "aws_fsx_ontap_file_system",
+    "aws_fsx_openzfs_file_system",
+    "aws_elasticache_replication_group",
+    "aws_elasticache_cluster",
+    "aws_redshift_cluster",
+    "aws_opensearch_domain",
+    "aws_elasticsearch_domain",
+    "aws_kinesis_stream",
+    "aws_kinesis_firehose_delivery_stream",
+    "aws_sqs_queue",
+    "aws_sns_topic",
+    "aws_ecr_repository",
+    "aws_sagemaker_model",
+    "aws_sagemaker_endpoint_configuration",
+    "aws_sagemaker_notebook_instance",
+    "aws_sagemaker_domain",
+    "aws_sagemaker_feature_group",
+    "aws_backup_vault",
+    "aws_docdb_cluster",
+    "aws_neptune_cluster",
+    "aws_memorydb_cluster",
+    "aws_timestreamwrite_database",
+    "aws_glue_catalog_database",
+    "aws_athena_workgroup",
+    "aws_cloudwatch_log_group",
+    "aws_secretsmanager_secret",
+    // Azure
+    "azurerm_storage_account",
+    "azurerm_managed_disk",
+    "azurerm_mssql_server",
+    "azurerm_mssql_database",
+    "azurerm_postgresql_flexible_server",
+    "azurerm_mysql_flexible_server",
+    "azurerm_cosmosdb_account",
+    "azurerm_container_registry",
+    "azurerm_machine_learning_workspace",
+    "azurerm_servicebus_namespace",
+    "azurerm_eventhub_namespace",
+    "azurerm_key_vault",
+    "azurerm_data_lake_gen2_filesystem",
+    // Google
+    "google_storage_bucket",
+    "google_compute_disk",
+    "google_sql_database_instance",
+    "google_bigquery_dataset",
+    "google_bigquery_table",
+    "google_spanner_instance",
+    "google_pubsub_topic",
+    "google_artifact_registry_repository",
+    "google_vertex_ai_dataset",
+    "google_vertex_ai_featurestore",
+    "google_filestore_instance",
+    "google_bigtable_instance",
+    // sovereign
+    "sovereign_bucket",
+];
+
+pub(crate) fn is_data_bearing(resource: &ResourceInstance) -> bool {
+    resource.mode == crate::model::ResourceMode::Managed && DATA_BEARING.contains(&resource.resource_type.as_str())
+}
