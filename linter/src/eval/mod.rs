@@ -1,13 +1,57 @@
 //! Evaluation of parsed modules into resource instances whose values keep their provenance.
-use std::path::PathBuf;
+//!
+//! [`evaluate_root`] loads a root module directory, resolves its input variables with
+//! Terraform's precedence (environment `TF_VAR_*` < `terraform.tfvars` < `terraform.tfvars.json`
+//! < `*.auto.tfvars(.json)` in lexical order < `--var-file` < `--var`), then walks the module
+//! tree: every module instance (after `count`/`for_each`) is evaluated on its own with its
+//! inputs, provider configurations (`provider` blocks, aliases, `providers = {}` maps, implicit
+//! inheritance of default providers, implicit empty providers) and resource instances with
+//! exact Terraform addresses (`module.store["offsite"].aws_kms_replica_key.copy`,
+//! `aws_instance.x[0]`, `aws_s3_bucket.b["k"]`).
+//!
+//! # Provenance
+//! Every value is a [`Tracked`]: `location` is the expression in the instance's own block,
+//! `provenance` the chain it was resolved through, outermost first, e.g. for
+//! `region = var.region` in a module called with `region = var.primary` set in `prod.tfvars`:
+//! `var.region = "us-east-1"` (at the module call argument), `module.store input region =
+//! var.primary` (same place), `var.primary = "us-east-1"` (at `prod.tfvars:3`).
+//! A variable without any value is unknown with reason `var.region has no value`.
+//!
+//! # References to other resources
+//! A reference to another resource's or data source's attribute uses the attribute's value
+//! when it is written in configuration (`aws_s3_bucket.data.bucket`,
+//! `aws_kms_key.k.multi_region`), with a provenance step `ADDRESS.ATTR = VALUE`; otherwise it
+//! is unknown with reason **`ADDRESS.ATTR (known after apply)`**, where ADDRESS is the full
+//! instance address of the referenced resource (`module.x.aws_kms_key.main.arn (known after
+//! apply)`, `aws_s3_bucket.b["k"].id (known after apply)`). [`referenced_address`] recovers
+//! ADDRESS from either form, so rules can follow links such as
+//! `aws_s3_bucket_server_side_encryption_configuration.bucket = aws_s3_bucket.data.id`.
+//! Values derived from such a reference (templates, functions) keep the unknown reason or the
+//! provenance step, so `"${aws_s3_bucket.data.id}-logs"` still refers to `aws_s3_bucket.data`.
+mod expr;
+mod functions;
+mod value;
 
-use crate::load::{self, DiscoveredRoot};
-use crate::model::Model;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use rayon::prelude::*;
+
+use crate::load::ast::{Body, ExprKind, Span};
+use crate::load::{self, DiscoveredRoot, ManifestEntry, SourceFile};
+use crate::model::{
+    Backend, InputError, Location, Model, ModuleCall, ModuleResolution, Note, ProvenanceStep, ProviderConfig,
+    ResourceInstance, ResourceMode, Tracked, Value,
+};
+use expr::{Instance, ModuleDef, Scope, VarValue, eval, index_key};
+use value::{as_string, format_number, unknown};
 
 /// Values given on the command line and in the environment.
 #[derive(Debug, Default, Clone)]
 pub struct EvalOptions {
-    /// `--var NAME=VALUE`, in command-line order.
+    /// `--var NAME=VALUE`, in command-line order (applied after all `--var-file`s).
     pub vars: Vec<(String, String)>,
     /// `--var-file FILE`, in command-line order.
     pub var_files: Vec<PathBuf>,
@@ -15,26 +59,809 @@ pub struct EvalOptions {
     pub env: Vec<(String, String)>,
 }
 
-/// Loads and evaluates one root module directory into a [`Model`] (paths in locations relative
-/// to `root.scan_root`). Never panics: input problems go to `model.errors`.
-pub fn evaluate_root(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
-    let _ = opts;
-    let mut model = Model {
-        root: root.scan_root.clone(),
-        module_dir: load::relative_path(&root.dir, &root.scan_root),
-        ..Model::default()
-    };
-    let dir = load::load_module_dir(&root.dir, &root.scan_root);
-    for file in &dir.files {
-        model
-            .sources
-            .insert(file.source.rel.clone(), file.source.text.clone());
+/// The full address of the resource or data source a value refers to (see the module docs):
+/// from an unknown reason `ADDRESS.ATTR (known after apply)` or a provenance step
+/// `ADDRESS.ATTR = VALUE`.
+pub fn referenced_address(t: &Tracked) -> Option<&str> {
+    if let Some(reason) = t.unknown_reason()
+        && let Some(body) = reason.strip_suffix(expr::KNOWN_AFTER_APPLY)
+        && let Some(address) = parse_resource_address_prefix(body)
+    {
+        return Some(address);
     }
-    for source in &dir.unparsed {
-        model
-            .sources
-            .insert(source.rel.clone(), source.text.clone());
-    }
-    model.errors.extend(dir.errors);
-    model
+    t.provenance.iter().find_map(|step| {
+        let (lhs, _) = step.description.split_once(" = ")?;
+        parse_resource_address_prefix(lhs)
+    })
 }
+
+/// `module.a["k"].aws_s3_bucket.b[0].attr…` → `module.a["k"].aws_s3_bucket.b[0]` (an address
+/// followed by at least one attribute).
+fn parse_resource_address_prefix(s: &str) -> Option<&str> {
+    let bytes = s.as_bytes();
+    let mut pos = 0;
+    let ident = |pos: &mut usize| -> Option<()> {
+        let start = *pos;
+        while *pos < bytes.len() && (bytes[*pos].is_ascii_alphanumeric() || bytes[*pos] == b'_' || bytes[*pos] == b'-') {
+            *pos += 1;
+        }
+        (*pos > start).then_some(())
+    };
+    let index = |pos: &mut usize| -> Option<()> {
+        if bytes.get(*pos) != Some(&b'[') {
+            return Some(());
+        }
+        *pos += 1;
+        if bytes.get(*pos) == Some(&b'"') {
+            *pos += 1;
+            while *pos < bytes.len() && bytes[*pos] != b'"' {
+                if bytes[*pos] == b'\\' {
+                    *pos += 1;
+                }
+                *pos += 1;
+            }
+            *pos += 1;
+        } else {
+            while *pos < bytes.len() && bytes[*pos] != b']' {
+                *pos += 1;
+            }
+        }
+        (bytes.get(*pos) == Some(&b']')).then(|| *pos += 1)
+    };
+    let dot = |pos: &mut usize| -> Option<()> { (bytes.get(*pos) == Some(&b'.')).then(|| *pos += 1) };
+    while s[pos..].starts_with("module.") {
+        pos += "module.".len();
+        ident(&mut pos)?;
+        index(&mut pos)?;
+        dot(&mut pos)?;
+    }
+    if s[pos..].starts_with("data.") {
+        pos += "data.".len();
+    }
+    let type_start = pos;
+    ident(&mut pos)?;
+    if !s[type_start..pos].contains('_') {
+        return None;
+    }
+    dot(&mut pos)?;
+    ident(&mut pos)?;
+    index(&mut pos)?;
+    let end = pos;
+    dot(&mut pos)?;
+    ident(&mut pos)?;
+    Some(&s[..end])
+}
+
+/// Loads and evaluates one root module directory into a [`Model`] (paths in locations relative
+/// to `root.scan_root`). Never panics: input problems go to `model.errors`, each naming the file
+/// and line; everything else is still evaluated.
+pub fn evaluate_root(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
+    let mut evaluator = Evaluator {
+        model: Model {
+            root: root.scan_root.clone(),
+            module_dir: load::relative_path(&root.dir, &root.scan_root),
+            ..Model::default()
+        },
+        scan_root: root.scan_root.clone(),
+        root_dir: load::normalize(&root.dir),
+        modules: HashMap::new(),
+        manifest: Vec::new(),
+        implicit: HashMap::new(),
+    };
+    match load::read_module_manifest(&root.dir) {
+        Some(Ok(entries)) => evaluator.manifest = entries,
+        Some(Err(e)) => evaluator.model.errors.push(InputError {
+            file: Some(Arc::from(format!("{}/.terraform/modules/modules.json", evaluator.model.module_dir))),
+            location: None,
+            message: format!("cannot read the module manifest: {e}"),
+            help: Some("run `terraform init` again to rewrite .terraform/modules/modules.json".into()),
+        }),
+        None => {}
+    }
+    let root_dir = evaluator.root_dir.clone();
+    let def = evaluator.load_module(&root_dir);
+    evaluator.prefetch(&def);
+    let vars = evaluator.root_variables(&def, opts);
+    let instance = Instance::new(def, String::new(), vars, ".".into(), ".".into());
+    evaluator.evaluate_instance(&instance, &HashMap::new(), &[], &[root_dir], "");
+    evaluator.model
+}
+
+struct Evaluator {
+    model: Model,
+    scan_root: PathBuf,
+    root_dir: PathBuf,
+    modules: HashMap<PathBuf, Arc<ModuleDef>>,
+    manifest: Vec<ManifestEntry>,
+    /// Implicit provider configurations by key (`aws`, `aws.west`).
+    implicit: HashMap<String, usize>,
+}
+
+const MAX_MODULE_DEPTH: usize = 32;
+/// Instances per resource beyond this are not expanded (a note says so).
+const MAX_INSTANCES: usize = 100_000;
+
+/// One instance of an expanded block: address suffix and `count.index` / `each`.
+struct Expanded {
+    suffix: String,
+    count_index: Option<Tracked>,
+    each: Option<(Tracked, Tracked)>,
+}
+
+impl Evaluator {
+    fn load_module(&mut self, dir: &Path) -> Arc<ModuleDef> {
+        let key = load::normalize(dir);
+        if let Some(def) = self.modules.get(&key) {
+            return def.clone();
+        }
+        let loaded = load::load_module_dir(dir, &self.scan_root);
+        self.absorb(&loaded);
+        let def = Arc::new(ModuleDef::new(loaded));
+        self.modules.insert(key, def.clone());
+        def
+    }
+
+    fn absorb(&mut self, loaded: &load::ModuleDir) {
+        for file in &loaded.files {
+            self.model.sources.insert(file.source.rel.clone(), file.source.text.clone());
+        }
+        for source in &loaded.unparsed {
+            self.model.sources.insert(source.rel.clone(), source.text.clone());
+        }
+        self.model.errors.extend(loaded.errors.iter().cloned());
+    }
+
+    /// Loads every local module directory reachable through literal sources, level by level in parallel.
+    fn prefetch(&mut self, root: &Arc<ModuleDef>) {
+        let mut frontier = vec![root.clone()];
+        for _ in 0..MAX_MODULE_DEPTH {
+            let mut wanted: Vec<PathBuf> = Vec::new();
+            for def in &frontier {
+                for r in &def.modules {
+                    let (_, block) = def.block(*r);
+                    if let Some(source) = block.body.attribute("source").and_then(|a| literal_string(&a.expr.kind))
+                        && is_local_source(source)
+                    {
+                        let dir = load::normalize(&def.dir.join(source));
+                        if !self.modules.contains_key(&dir) && !wanted.contains(&dir) && dir.is_dir() {
+                            wanted.push(dir);
+                        }
+                    }
+                }
+            }
+            if wanted.is_empty() {
+                break;
+            }
+            let scan_root = self.scan_root.clone();
+            let loaded: Vec<(PathBuf, load::ModuleDir)> =
+                wanted.into_par_iter().map(|dir| (dir.clone(), load::load_module_dir(&dir, &scan_root))).collect();
+            frontier.clear();
+            for (dir, module) in loaded {
+                self.absorb(&module);
+                let def = Arc::new(ModuleDef::new(module));
+                self.modules.insert(dir, def.clone());
+                frontier.push(def);
+            }
+        }
+    }
+
+    fn root_variables(&mut self, def: &Arc<ModuleDef>, opts: &EvalOptions) -> HashMap<String, VarValue> {
+        let mut values: HashMap<String, VarValue> = HashMap::new();
+        let constant = Instance::new(def.clone(), String::new(), HashMap::new(), ".".into(), ".".into());
+        for (key, raw) in &opts.env {
+            if let Some(name) = key.strip_prefix("TF_VAR_")
+                && def.variables.contains_key(name)
+            {
+                let value = self.cli_value(def, &constant, name, raw);
+                values.insert(name.to_string(), VarValue { value, origin: None, origin_note: Some(format!(" (from {key})")) });
+            }
+        }
+        let mut files: Vec<PathBuf> = Vec::new();
+        for fixed in ["terraform.tfvars", "terraform.tfvars.json"] {
+            let path = def.dir.join(fixed);
+            if path.is_file() {
+                files.push(path);
+            }
+        }
+        let mut auto: Vec<PathBuf> = std::fs::read_dir(&def.dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                        name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        auto.sort();
+        files.extend(auto);
+        files.extend(opts.var_files.iter().cloned());
+        for path in files {
+            let (source, parsed) = load::load_tfvars(&path, &self.scan_root);
+            if let Some(source) = &source {
+                self.model.sources.insert(source.rel.clone(), source.text.clone());
+            }
+            let file = match parsed {
+                Ok(file) => file,
+                Err(e) => {
+                    self.model.errors.push(e);
+                    continue;
+                }
+            };
+            for attr in &file.body.attributes {
+                let name = attr.name.to_string();
+                if !def.variables.contains_key(&name) {
+                    self.model.notes.push(Note {
+                        location: Some(file.source.location(attr.span)),
+                        message: format!("{} sets `{name}`, which no variable declares", file.source.rel),
+                    });
+                    continue;
+                }
+                let scope = Scope::new(&constant, &file.source);
+                let mut value = eval(&scope, &attr.expr);
+                value = convert_to_type(value, variable_type(def, &name));
+                value.location = None;
+                let origin = file.source.location(attr.span);
+                values.insert(name, VarValue { value, origin: Some(origin), origin_note: None });
+            }
+        }
+        for (key, raw) in &opts.vars {
+            if def.variables.contains_key(key) {
+                let value = self.cli_value(def, &constant, key, raw);
+                values.insert(key.clone(), VarValue { value, origin: None, origin_note: Some(" (from --var)".into()) });
+            } else {
+                self.model.notes.push(Note { location: None, message: format!("--var {key}: no variable `{key}` is declared in {}", self.model.module_dir) });
+            }
+        }
+        self.fill_defaults(def, &constant, &mut values);
+        values
+    }
+
+    /// A `--var`/`TF_VAR_` string: kept as a string for primitive types, parsed for complex ones.
+    fn cli_value(&self, def: &ModuleDef, constant: &Instance, name: &str, raw: &str) -> Tracked {
+        let hint = variable_type(def, name);
+        if hint == TypeHint::Complex
+            && let Some(expr) = load::parse_cli_expr(raw)
+        {
+            let file = SourceFile::new(Arc::from("<command line>"), Arc::from(raw));
+            let scope = Scope::new(constant, &file);
+            let mut value = eval(&scope, &expr);
+            strip_locations(&mut value);
+            return value;
+        }
+        convert_to_type(Tracked::new(Value::String(raw.to_string()), None), hint)
+    }
+
+    /// Declared variables without a value get their default, or an unknown "has no value".
+    fn fill_defaults(&self, def: &ModuleDef, constant: &Instance, values: &mut HashMap<String, VarValue>) {
+        for (name, r) in &def.variables {
+            if values.contains_key(name) {
+                continue;
+            }
+            let (file, block) = def.block(*r);
+            let var = match block.body.attribute("default") {
+                Some(default) => {
+                    let scope = Scope::new(constant, file);
+                    let mut value = convert_to_type(eval(&scope, &default.expr), variable_type(def, name));
+                    value.location = None;
+                    VarValue { value, origin: Some(file.location(default.span)), origin_note: None }
+                }
+                None => VarValue {
+                    value: unknown(format!("var.{name} has no value")),
+                    origin: Some(file.location(header_span(file, block.span))),
+                    origin_note: None,
+                },
+            };
+            values.insert(name.clone(), var);
+        }
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn evaluate_instance(
+        &mut self,
+        inst: &Instance,
+        inherited: &HashMap<String, usize>,
+        call_chain: &[Location],
+        dir_stack: &[PathBuf],
+        manifest_key: &str,
+    ) {
+        let def = inst.def.clone();
+        let mut providers = inherited.clone();
+
+        // Provider blocks of this module instance.
+        for r in &def.providers {
+            let (file, block) = def.block(*r);
+            let Some(local_name) = block.labels.first().map(|l| l.to_string()) else { continue };
+            let scope = Scope::new(inst, file);
+            let attributes = eval_body(&scope, &block.body, true);
+            let alias = attributes.get("alias").and_then(as_string);
+            let key = match &alias {
+                Some(a) => format!("{local_name}.{a}"),
+                None => local_name.clone(),
+            };
+            let mut address = format!("{}provider[\"{}\"]", inst.prefix(), provider_source(&def, &local_name));
+            if let Some(a) = &alias {
+                address.push('.');
+                address.push_str(a);
+            }
+            let mut attributes = attributes;
+            attributes.shift_remove("alias");
+            self.model.providers.push(ProviderConfig {
+                address,
+                provider_type: provider_type(&def, &local_name),
+                alias,
+                module_address: inst.address.clone(),
+                attributes,
+                location: file.location(header_span(file, block.span)),
+                call_chain: call_chain.to_vec(),
+                implicit: false,
+            });
+            providers.insert(key, self.model.providers.len() - 1);
+        }
+
+        // Backends (only the root module's count).
+        if inst.address.is_empty() {
+            for r in &def.terraform {
+                let (file, block) = def.block(*r);
+                let scope = Scope::new(inst, file);
+                for inner in &block.body.blocks {
+                    let backend_type = match &*inner.kind {
+                        "backend" => inner.labels.first().map(|l| l.to_string()),
+                        "cloud" => Some("cloud".to_string()),
+                        _ => None,
+                    };
+                    if let Some(backend_type) = backend_type {
+                        self.model.backends.push(Backend {
+                            backend_type,
+                            attributes: eval_body(&scope, &inner.body, false),
+                            location: file.location(header_span(file, inner.span)),
+                        });
+                    }
+                }
+            }
+        }
+
+        // Resources and data sources.
+        for (local_address, r) in &def.resources {
+            let (file, block) = def.block(*r);
+            let mode = if block.kind.as_ref() == "data" { ResourceMode::Data } else { ResourceMode::Managed };
+            let (Some(resource_type), Some(name)) = (block.labels.first(), block.labels.get(1)) else { continue };
+            let location = file.location(header_span(file, block.span));
+            let base = Scope::new(inst, file);
+            let expansions = self.expand(&base, &block.body, &format!("{}{local_address}", inst.prefix()));
+            let provider_key = provider_key(&block.body, resource_type);
+            let provider = self.provider_for(&mut providers, &provider_key, &def, location.clone());
+            for instance in expansions {
+                let scope = Scope {
+                    count_index: instance.count_index.as_ref(),
+                    each: instance.each.as_ref().map(|(k, v)| (k, v)),
+                    ..base
+                };
+                let attributes = eval_body(&scope, &block.body, true);
+                self.model.resources.push(ResourceInstance {
+                    address: format!("{}{local_address}{}", inst.prefix(), instance.suffix),
+                    module_address: inst.address.clone(),
+                    mode,
+                    resource_type: resource_type.to_string(),
+                    name: name.to_string(),
+                    attributes,
+                    provider: Some(provider),
+                    location: location.clone(),
+                    call_chain: call_chain.to_vec(),
+                });
+            }
+        }
+
+        // Module calls.
+        for r in &def.modules {
+            let (file, block) = def.block(*r);
+            let Some(name) = block.labels.first().map(|l| l.to_string()) else { continue };
+            let location = file.location(header_span(file, block.span));
+            let base = Scope::new(inst, file);
+            let source = match block.body.attribute("source") {
+                Some(a) => eval(&base, &a.expr),
+                None => unknown(format!("module.{name} has no source")),
+            };
+            let version = block.body.attribute("version").and_then(|a| as_string(&eval(&base, &a.expr)));
+            let key = if manifest_key.is_empty() { name.clone() } else { format!("{manifest_key}.{name}") };
+            let source_text = source.as_str().unwrap_or("").to_string();
+            let (resolution, child_dir) = if is_local_source(&source_text) {
+                (ModuleResolution::Local, Some(def.dir.join(&source_text)))
+            } else if let Some(entry) = self.manifest.iter().find(|e| e.key == key) {
+                (ModuleResolution::Fetched, Some(self.root_dir.join(&entry.dir)))
+            } else {
+                (ModuleResolution::NotFetched, None)
+            };
+            let expansions = self.expand(&base, &block.body, &format!("{}module.{name}", inst.prefix()));
+            if resolution == ModuleResolution::NotFetched {
+                self.model.notes.push(Note {
+                    location: Some(location.clone()),
+                    message: format!(
+                        "remote module {} of module.{name} is not fetched; run `terraform init` to lint it",
+                        source.render()
+                    ),
+                });
+            }
+            for instance in expansions {
+                let address = format!("{}module.{name}{}", inst.prefix(), instance.suffix);
+                let mut chain = call_chain.to_vec();
+                chain.push(location.clone());
+                self.model.module_calls.push(ModuleCall {
+                    address: address.clone(),
+                    source: source.clone(),
+                    version: version.clone(),
+                    location: location.clone(),
+                    call_chain: call_chain.to_vec(),
+                    resolution: resolution.clone(),
+                });
+                let Some(child_dir) = &child_dir else { continue };
+                let normalized = load::normalize(child_dir);
+                if dir_stack.contains(&normalized) || dir_stack.len() >= MAX_MODULE_DEPTH {
+                    self.model.notes.push(Note {
+                        location: Some(location.clone()),
+                        message: format!("{address} calls a module that is already being evaluated (module recursion); not followed"),
+                    });
+                    continue;
+                }
+                if !normalized.is_dir() {
+                    self.model.errors.push(InputError {
+                        file: Some(location.file.clone()),
+                        location: Some(location.clone()),
+                        message: format!("{location}: module source {} of {address} is not a directory", source.render()),
+                        help: Some("fix the module's `source` path (relative to the calling module)".into()),
+                    });
+                    continue;
+                }
+                let child_def = self.load_module(&normalized);
+                let scope = Scope {
+                    count_index: instance.count_index.as_ref(),
+                    each: instance.each.as_ref().map(|(k, v)| (k, v)),
+                    ..base
+                };
+                let mut vars = HashMap::new();
+                for var_name in child_def.variables.keys() {
+                    if let Some(arg) = block.body.attribute(var_name) {
+                        let value = eval(&scope, &arg.expr);
+                        let arg_location = file.location(arg.span);
+                        let mut provenance = vec![ProvenanceStep {
+                            description: format!("{address} input {var_name} = {}", file.snippet(arg.expr.span)),
+                            location: Some(arg_location.clone()),
+                        }];
+                        value::merge_provenance(&mut provenance, &value.provenance);
+                        let value = convert_to_type(Tracked { value: value.value, location: None, provenance }, variable_type(&child_def, var_name));
+                        vars.insert(var_name.clone(), VarValue { value, origin: Some(arg_location), origin_note: None });
+                    }
+                }
+                let constant = Instance::new(child_def.clone(), address.clone(), HashMap::new(), ".".into(), ".".into());
+                self.fill_defaults(&child_def, &constant, &mut vars);
+                // Default providers are inherited; `providers = {}` passes (aliased) ones explicitly.
+                let mut child_providers: HashMap<String, usize> =
+                    providers.iter().filter(|(k, _)| !k.contains('.')).map(|(k, v)| (k.clone(), *v)).collect();
+                if let Some(map) = block.body.attribute("providers")
+                    && let ExprKind::Object(entries) = &map.expr.kind
+                {
+                    for (child_key, parent_expr) in entries {
+                        let child_key = match child_key {
+                            crate::load::ast::ObjectKey::Ident(k) => k.to_string(),
+                            crate::load::ast::ObjectKey::Expr(e) => file.snippet(e.span).trim_matches('"').to_string(),
+                        };
+                        let parent_key = match &parent_expr.kind {
+                            ExprKind::String(s) => s.to_string(),
+                            _ => file.snippet(parent_expr.span).to_string(),
+                        };
+                        let index = self.provider_for(&mut providers, &parent_key, &def, file.location(parent_expr.span));
+                        child_providers.insert(child_key, index);
+                    }
+                }
+                let path_module = load::relative_path(&normalized, &self.root_dir);
+                let child = Instance::new(child_def, address, vars, ".".into(), path_module);
+                let mut stack = dir_stack.to_vec();
+                stack.push(normalized);
+                self.evaluate_instance(&child, &child_providers, &chain, &stack, &key);
+            }
+        }
+    }
+
+    /// The provider configuration for `key` (`aws`, `aws.west`) in a module instance, creating an
+    /// implicit (empty) root configuration when no block exists.
+    fn provider_for(&mut self, providers: &mut HashMap<String, usize>, key: &str, def: &ModuleDef, location: Location) -> usize {
+        if let Some(&index) = providers.get(key) {
+            return index;
+        }
+        let (local_name, alias) = match key.split_once('.') {
+            Some((n, a)) => (n.to_string(), Some(a.to_string())),
+            None => (key.to_string(), None),
+        };
+        let source = provider_source(def, &local_name);
+        let implicit_key = match &alias {
+            Some(a) => format!("{source}.{a}"),
+            None => source.clone(),
+        };
+        if let Some(&index) = self.implicit.get(&implicit_key) {
+            providers.insert(key.to_string(), index);
+            return index;
+        }
+        let mut address = format!("provider[\"{source}\"]");
+        if let Some(a) = &alias {
+            address.push('.');
+            address.push_str(a);
+        }
+        self.model.providers.push(ProviderConfig {
+            address,
+            provider_type: provider_type(def, &local_name),
+            alias,
+            module_address: String::new(),
+            attributes: IndexMap::new(),
+            location,
+            call_chain: Vec::new(),
+            implicit: true,
+        });
+        let index = self.model.providers.len() - 1;
+        self.implicit.insert(implicit_key, index);
+        providers.insert(key.to_string(), index);
+        index
+    }
+
+    /// Expands `count` / `for_each` of a block into its instances.
+    fn expand(&mut self, scope: &Scope<'_>, body: &Body, what: &str) -> Vec<Expanded> {
+        let single = || vec![Expanded { suffix: String::new(), count_index: None, each: None }];
+        if let Some(count) = body.attribute("count") {
+            let value = eval(scope, &count.expr);
+            return match value.as_number() {
+                Some(n) if n >= 0.0 => {
+                    let n = n as usize;
+                    if n > MAX_INSTANCES {
+                        self.note(scope, count.span, format!("{what} has count = {n}; only the first {MAX_INSTANCES} instances are checked"));
+                    }
+                    (0..n.min(MAX_INSTANCES))
+                        .map(|i| {
+                            let index = Tracked::new(Value::Number(i as f64), Some(scope.location(count.expr.span)));
+                            Expanded { suffix: format!("[{i}]"), count_index: Some(index), each: None }
+                        })
+                        .collect()
+                }
+                _ => {
+                    let reason = value.unknown_reason().unwrap_or("not a number").to_string();
+                    self.note(scope, count.span, format!("count of {what} cannot be resolved statically ({reason}); its instances are checked as one"));
+                    vec![Expanded {
+                        suffix: String::new(),
+                        count_index: Some(unknown(format!("count.index of {what}: count is unknown ({reason})"))),
+                        each: None,
+                    }]
+                }
+            };
+        }
+        if let Some(for_each) = body.attribute("for_each") {
+            let value = eval(scope, &for_each.expr);
+            let pairs: Option<Vec<(Tracked, Tracked)>> = match &value.value {
+                Value::Map(m) => Some(
+                    value::sorted_entries(m)
+                        .into_iter()
+                        .map(|(k, v)| (Tracked::new(Value::String(k.clone()), v.location.clone()), v.clone()))
+                        .collect(),
+                ),
+                Value::List(items) => items
+                    .iter()
+                    .map(|item| as_string(item).map(|s| (Tracked::new(Value::String(s), item.location.clone()), item.clone())))
+                    .collect::<Option<Vec<_>>>()
+                    .map(|mut pairs| {
+                        pairs.sort_by(|a, b| a.0.as_str().cmp(&b.0.as_str()));
+                        pairs.dedup_by(|a, b| a.0.as_str() == b.0.as_str());
+                        pairs
+                    }),
+                Value::Null => Some(Vec::new()),
+                _ => None,
+            };
+            return match pairs {
+                Some(pairs) => pairs
+                    .into_iter()
+                    .take(MAX_INSTANCES)
+                    .map(|(key, value)| Expanded { suffix: index_key(&key), count_index: None, each: Some((key, value)) })
+                    .collect(),
+                None => {
+                    let reason = value.unknown_reason().map_or_else(|| format!("not a map or set of strings: {}", value.render()), str::to_string);
+                    self.note(scope, for_each.span, format!("for_each of {what} cannot be resolved statically ({reason}); its instances are checked as one"));
+                    let u = unknown(format!("each of {what}: for_each is unknown ({reason})"));
+                    vec![Expanded { suffix: String::new(), count_index: None, each: Some((u.clone(), u)) }]
+                }
+            };
+        }
+        single()
+    }
+
+    fn note(&mut self, scope: &Scope<'_>, span: Span, message: String) {
+        self.model.notes.push(Note { location: Some(scope.location(span)), message });
+    }
+}
+
+/// Meta-arguments that are not resource attributes.
+const META_ARGUMENTS: [&str; 5] = ["count", "for_each", "provider", "depends_on", "providers"];
+const META_BLOCKS: [&str; 3] = ["lifecycle", "provisioner", "connection"];
+
+/// Evaluates a block body: attributes, and nested blocks as lists of maps (dynamic blocks expanded).
+fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> IndexMap<String, Tracked> {
+    let mut out = IndexMap::new();
+    for attr in &body.attributes {
+        if top_level && META_ARGUMENTS.contains(&&*attr.name) {
+            continue;
+        }
+        let mut value = eval(scope, &attr.expr);
+        value.location = Some(scope.location(attr.expr.span));
+        out.insert(attr.name.to_string(), value);
+    }
+    let mut blocks: IndexMap<String, (Location, Vec<Tracked>)> = IndexMap::new();
+    for block in &body.blocks {
+        if top_level && META_BLOCKS.contains(&&*block.kind) {
+            continue;
+        }
+        let location = scope.location(header_span(scope.file, block.span));
+        if &*block.kind == "dynamic" {
+            let Some(label) = block.labels.first() else { continue };
+            let iterator = block
+                .body
+                .attribute("iterator")
+                .map(|a| scope.file.snippet(a.expr.span).trim().trim_matches('"').to_string())
+                .unwrap_or_else(|| label.to_string());
+            let Some(content) = block.body.blocks_of("content").next() else { continue };
+            let entry = blocks.entry(label.to_string()).or_insert_with(|| (location.clone(), Vec::new()));
+            let for_each = block.body.attribute("for_each").map(|a| eval(scope, &a.expr));
+            let pairs = for_each.as_ref().map(expr::iterate).unwrap_or(Ok(Vec::new()));
+            match pairs {
+                Ok(pairs) => {
+                    for (key, value) in pairs {
+                        let mut object = IndexMap::new();
+                        object.insert("key".to_string(), key);
+                        object.insert("value".to_string(), value);
+                        let iter_value = Tracked::new(Value::Map(object), None);
+                        let inner = scope.bind(&iterator, &iter_value);
+                        let content_location = inner.location(header_span(scope.file, content.span));
+                        entry.1.push(Tracked::new(Value::Map(eval_body(&inner, &content.body, false)), Some(content_location)));
+                    }
+                }
+                Err(u) => {
+                    // Unknown collection: check the content once with an unknown iterator.
+                    let reason = u.unknown_reason().unwrap_or("unknown").to_string();
+                    let iter_value = unknown(format!("dynamic \"{label}\" for_each is unknown ({reason})"));
+                    let inner = scope.bind(&iterator, &iter_value);
+                    entry.1.push(Tracked::new(Value::Map(eval_body(&inner, &content.body, false)), Some(location.clone())));
+                }
+            }
+            continue;
+        }
+        let value = Tracked::new(Value::Map(eval_body(scope, &block.body, false)), Some(location.clone()));
+        blocks.entry(block.kind.to_string()).or_insert_with(|| (location, Vec::new())).1.push(value);
+    }
+    for (kind, (location, items)) in blocks {
+        out.insert(kind, Tracked::new(Value::List(items), Some(location)));
+    }
+    out
+}
+
+/// The header of a block (up to its `{` or the end of its first line): a block's whole span is
+/// too long to label.
+fn header_span(file: &SourceFile, span: Span) -> Span {
+    let text = file.text.as_bytes();
+    let start = span.start as usize;
+    let end = (span.end as usize).min(text.len());
+    let header_end = text
+        .get(start..end)
+        .and_then(|slice| slice.iter().position(|b| *b == b'\n' || *b == b'{'))
+        .map_or(end, |p| start + p);
+    let mut header = Span::new(start, header_end);
+    while header.end > header.start && text.get(header.end as usize - 1).is_some_and(u8::is_ascii_whitespace) {
+        header.end -= 1;
+    }
+    header
+}
+
+fn literal_string(kind: &ExprKind) -> Option<&str> {
+    match kind {
+        ExprKind::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+fn is_local_source(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../") || source == "." || source == ".."
+}
+
+/// `provider = aws.west` (or `"aws.west"` in JSON), else the resource type's prefix.
+fn provider_key(body: &Body, resource_type: &str) -> String {
+    if let Some(attr) = body.attribute("provider") {
+        match &attr.expr.kind {
+            ExprKind::String(s) => return s.to_string(),
+            ExprKind::Variable(v) => return v.to_string(),
+            ExprKind::Traversal(root, ops) => {
+                if let ExprKind::Variable(v) = &root.kind {
+                    let mut key = v.to_string();
+                    for op in ops {
+                        if let crate::load::ast::TraversalOp::GetAttr(a) = op {
+                            key.push('.');
+                            key.push_str(a);
+                        }
+                    }
+                    return key;
+                }
+            }
+            _ => {}
+        }
+    }
+    resource_type.split('_').next().unwrap_or(resource_type).to_string()
+}
+
+/// `registry.terraform.io/hashicorp/aws` for a provider local name.
+fn provider_source(def: &ModuleDef, local_name: &str) -> String {
+    match def.required_providers.get(local_name) {
+        Some(source) => match source.split('/').count() {
+            3 => source.to_lowercase(),
+            2 => format!("registry.terraform.io/{}", source.to_lowercase()),
+            _ => format!("registry.terraform.io/hashicorp/{}", source.to_lowercase()),
+        },
+        None => format!("registry.terraform.io/hashicorp/{local_name}"),
+    }
+}
+
+fn provider_type(def: &ModuleDef, local_name: &str) -> String {
+    def.required_providers
+        .get(local_name)
+        .and_then(|s| s.rsplit('/').next())
+        .map_or_else(|| local_name.to_string(), str::to_lowercase)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TypeHint {
+    Any,
+    String,
+    Number,
+    Bool,
+    Complex,
+}
+
+fn variable_type(def: &ModuleDef, name: &str) -> TypeHint {
+    let Some(r) = def.variables.get(name) else { return TypeHint::Any };
+    let (_, block) = def.block(*r);
+    let Some(attr) = block.body.attribute("type") else { return TypeHint::Any };
+    let text = match &attr.expr.kind {
+        ExprKind::Variable(v) => v.to_string(),
+        ExprKind::String(s) => s.to_string(),
+        ExprKind::FuncCall { .. } => return TypeHint::Complex,
+        _ => return TypeHint::Any,
+    };
+    match text.as_str() {
+        "string" => TypeHint::String,
+        "number" => TypeHint::Number,
+        "bool" => TypeHint::Bool,
+        "any" => TypeHint::Any,
+        _ => TypeHint::Complex,
+    }
+}
+
+fn convert_to_type(mut t: Tracked, hint: TypeHint) -> Tracked {
+    let converted = match (&t.value, hint) {
+        (Value::Number(n), TypeHint::String) => Some(Value::String(format_number(*n))),
+        (Value::Bool(b), TypeHint::String) => Some(Value::String(b.to_string())),
+        (Value::String(s), TypeHint::Number) => s.parse::<f64>().ok().map(Value::Number),
+        (Value::String(s), TypeHint::Bool) => match s.as_str() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(v) = converted {
+        t.value = v;
+    }
+    t
+}
+
+fn strip_locations(t: &mut Tracked) {
+    t.location = None;
+    match &mut t.value {
+        Value::List(items) => items.iter_mut().for_each(strip_locations),
+        Value::Map(m) => m.values_mut().for_each(strip_locations),
+        _ => {}
+    }
+}
+

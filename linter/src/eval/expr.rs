@@ -1,0 +1,717 @@
+//! Expression evaluation in one module instance: references (variables, locals, `count`,
+//! `each`, resources, data sources, modules), operators, templates, `for` and splat.
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use super::functions;
+use super::value::*;
+use crate::load::SourceFile;
+use crate::load::ast::*;
+use crate::model::{ProvenanceStep, Tracked, Value};
+
+/// Where a block is: index of the file in the module and of the block in the file's body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BlockRef {
+    pub file: usize,
+    pub block: usize,
+}
+
+/// A module directory's parsed files, indexed by what they declare.
+pub(crate) struct ModuleDef {
+    pub dir: std::path::PathBuf,
+    pub files: Vec<crate::load::ParsedFile>,
+    pub variables: IndexMap<String, BlockRef>,
+    /// name → (block, attribute index)
+    pub locals: HashMap<String, (BlockRef, usize)>,
+    pub outputs: IndexMap<String, BlockRef>,
+    /// `aws_s3_bucket.data` / `data.aws_region.current` → block
+    pub resources: IndexMap<String, BlockRef>,
+    pub providers: Vec<BlockRef>,
+    pub modules: Vec<BlockRef>,
+    pub terraform: Vec<BlockRef>,
+    /// provider local name → source address (`hashicorp/aws`)
+    pub required_providers: HashMap<String, String>,
+}
+
+impl ModuleDef {
+    pub fn new(dir: crate::load::ModuleDir) -> Self {
+        let mut def = ModuleDef {
+            dir: dir.dir,
+            files: dir.files,
+            variables: IndexMap::new(),
+            locals: HashMap::new(),
+            outputs: IndexMap::new(),
+            resources: IndexMap::new(),
+            providers: Vec::new(),
+            modules: Vec::new(),
+            terraform: Vec::new(),
+            required_providers: HashMap::new(),
+        };
+        for (file_idx, file) in def.files.iter().enumerate() {
+            for (block_idx, block) in file.body.blocks.iter().enumerate() {
+                let r = BlockRef { file: file_idx, block: block_idx };
+                let label = |i: usize| block.labels.get(i).map(|l| l.to_string());
+                match &*block.kind {
+                    "variable" => {
+                        if let Some(name) = label(0) {
+                            def.variables.entry(name).or_insert(r);
+                        }
+                    }
+                    "locals" => {
+                        for (attr_idx, attr) in block.body.attributes.iter().enumerate() {
+                            def.locals.entry(attr.name.to_string()).or_insert((r, attr_idx));
+                        }
+                    }
+                    "output" => {
+                        if let Some(name) = label(0) {
+                            def.outputs.entry(name).or_insert(r);
+                        }
+                    }
+                    "resource" => {
+                        if let (Some(t), Some(n)) = (label(0), label(1)) {
+                            def.resources.entry(format!("{t}.{n}")).or_insert(r);
+                        }
+                    }
+                    "data" => {
+                        if let (Some(t), Some(n)) = (label(0), label(1)) {
+                            def.resources.entry(format!("data.{t}.{n}")).or_insert(r);
+                        }
+                    }
+                    "provider" => def.providers.push(r),
+                    "module" => def.modules.push(r),
+                    "terraform" => {
+                        def.terraform.push(r);
+                        for rp in block.body.blocks_of("required_providers") {
+                            for attr in &rp.body.attributes {
+                                if let ExprKind::Object(entries) = &attr.expr.kind {
+                                    for (key, value) in entries {
+                                        if let (ObjectKey::Ident(k), ExprKind::String(s)) = (key, &value.kind)
+                                            && &**k == "source"
+                                        {
+                                            def.required_providers.insert(attr.name.to_string(), s.to_string());
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        def
+    }
+
+    pub fn block(&self, r: BlockRef) -> (&SourceFile, &Block) {
+        let file = &self.files[r.file];
+        (&file.source, &file.body.blocks[r.block])
+    }
+}
+
+/// A value of a variable as the module instance sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct VarValue {
+    pub value: Tracked,
+    /// Where the value was set (tfvars line, default, module call argument); None for CLI/env.
+    pub origin: Option<crate::model::Location>,
+    /// Suffix for the provenance step (` (from --var)`), when there is no origin location.
+    pub origin_note: Option<String>,
+}
+
+/// One module instance being evaluated.
+pub(crate) struct Instance {
+    pub def: Arc<ModuleDef>,
+    /// `module.store["offsite"]`, empty for the root module.
+    pub address: String,
+    pub vars: HashMap<String, VarValue>,
+    locals: RefCell<HashMap<String, Tracked>>,
+    locals_in_progress: RefCell<HashSet<String>>,
+    /// Reference-following depth (guards cycles between resources and locals).
+    depth: Cell<u32>,
+    /// Root directory relative to the scan root (`path.root`), this module's (`path.module`).
+    pub path_root: String,
+    pub path_module: String,
+}
+
+const MAX_REFERENCE_DEPTH: u32 = 48;
+
+impl Instance {
+    pub fn new(def: Arc<ModuleDef>, address: String, vars: HashMap<String, VarValue>, path_root: String, path_module: String) -> Self {
+        Instance {
+            def,
+            address,
+            vars,
+            locals: RefCell::new(HashMap::new()),
+            locals_in_progress: RefCell::new(HashSet::new()),
+            depth: Cell::new(0),
+            path_root,
+            path_module,
+        }
+    }
+
+    /// `prefix.` of addresses in this instance (`module.x.`), empty in the root.
+    pub fn prefix(&self) -> String {
+        if self.address.is_empty() { String::new() } else { format!("{}.", self.address) }
+    }
+}
+
+/// Bindings in effect while evaluating: the file, `count.index`, `each`, and iterator variables.
+#[derive(Clone, Copy)]
+pub(crate) struct Scope<'a> {
+    pub inst: &'a Instance,
+    pub file: &'a SourceFile,
+    pub count_index: Option<&'a Tracked>,
+    pub each: Option<(&'a Tracked, &'a Tracked)>,
+    pub(crate) binding: Option<(&'a str, &'a Tracked)>,
+    pub(crate) parent: Option<&'a Scope<'a>>,
+}
+
+impl<'a> Scope<'a> {
+    pub fn new(inst: &'a Instance, file: &'a SourceFile) -> Self {
+        Scope { inst, file, count_index: None, each: None, binding: None, parent: None }
+    }
+
+    pub fn bind<'b>(&'b self, name: &'b str, value: &'b Tracked) -> Scope<'b> {
+        Scope { binding: Some((name, value)), parent: Some(self), ..*self }
+    }
+
+    fn lookup(&self, name: &str) -> Option<&'a Tracked> {
+        let mut scope = Some(self);
+        while let Some(s) = scope {
+            if let Some((n, v)) = s.binding
+                && n == name
+            {
+                return Some(v);
+            }
+            scope = s.parent;
+        }
+        None
+    }
+
+    pub fn location(&self, span: Span) -> crate::model::Location {
+        self.file.location(span)
+    }
+}
+
+/// Formats an instance key for an address: `[0]` or `["key"]`.
+pub(crate) fn index_key(key: &Tracked) -> String {
+    match &key.value {
+        Value::Number(n) => format!("[{}]", format_number(*n)),
+        Value::String(s) => format!("[{s:?}]"),
+        _ => "[*]".to_string(),
+    }
+}
+
+/// Evaluates an expression; the result is located at the expression.
+pub(crate) fn eval(scope: &Scope<'_>, expr: &Expr) -> Tracked {
+    let mut t = eval_inner(scope, expr);
+    if t.location.is_none() {
+        t.location = Some(scope.location(expr.span));
+    }
+    t
+}
+
+fn located(scope: &Scope<'_>, expr: &Expr, value: Value) -> Tracked {
+    Tracked::new(value, Some(scope.location(expr.span)))
+}
+
+fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
+    match &expr.kind {
+        ExprKind::Null => located(scope, expr, Value::Null),
+        ExprKind::Bool(b) => located(scope, expr, Value::Bool(*b)),
+        ExprKind::Number(n) => located(scope, expr, Value::Number(*n)),
+        ExprKind::String(s) => located(scope, expr, Value::String(s.to_string())),
+        ExprKind::Template(parts) => eval_template(scope, parts),
+        ExprKind::Array(items) => located(scope, expr, Value::List(items.iter().map(|e| eval(scope, e)).collect())),
+        ExprKind::Object(entries) => {
+            let mut out = IndexMap::new();
+            for (key, value) in entries {
+                let key = match key {
+                    ObjectKey::Ident(k) => k.to_string(),
+                    ObjectKey::Expr(e) => {
+                        // `(var.x)` keys; a bare traversal like `aws.west` in `providers` is kept as text.
+                        let k = eval(scope, e);
+                        match as_string(&k) {
+                            Some(s) => s,
+                            None => match &e.kind {
+                                ExprKind::Variable(_) | ExprKind::Traversal(..) => scope.file.snippet(e.span).to_string(),
+                                _ => return propagate_unknown(&k),
+                            },
+                        }
+                    }
+                };
+                out.insert(key, eval(scope, value));
+            }
+            located(scope, expr, Value::Map(out))
+        }
+        ExprKind::Variable(name) => resolve_root(scope, name, &[], expr),
+        ExprKind::Traversal(root, ops) => match &root.kind {
+            ExprKind::Variable(name) => resolve_root(scope, name, ops, expr),
+            _ => {
+                let base = eval(scope, root);
+                apply_ops(scope, base, ops)
+            }
+        },
+        ExprKind::FuncCall { name, args, expand_final } => functions::call(scope, name, args, *expand_final, expr),
+        ExprKind::Conditional(parts) => {
+            let (cond, yes, no) = &**parts;
+            let c = eval(scope, cond);
+            match truthy(&c) {
+                Some(true) => derived(eval(scope, yes), &[&c]),
+                Some(false) => derived(eval(scope, no), &[&c]),
+                None if matches!(c.value, Value::Unknown(_)) => {
+                    // Both branches agreeing makes the condition irrelevant.
+                    let (a, b) = (eval(scope, yes), eval(scope, no));
+                    if values_equal(&a.value, &b.value) { a } else { propagate_unknown(&c) }
+                }
+                None => unknown(format!("condition is not a bool: {}", c.render())),
+            }
+        }
+        ExprKind::Unary(op, inner) => {
+            let v = eval(scope, inner);
+            if matches!(v.value, Value::Unknown(_)) {
+                return propagate_unknown(&v);
+            }
+            let out = match op {
+                UnaryOp::Neg => v.as_number().map(|n| number(-n)),
+                UnaryOp::Not => truthy(&v).map(|b| boolean(!b)),
+            };
+            derived(out.unwrap_or_else(|| unknown(format!("invalid operand {}", v.render()))), &[&v])
+        }
+        ExprKind::Binary(op, operands) => eval_binary(scope, *op, &operands.0, &operands.1),
+        ExprKind::For(f) => eval_for(scope, f),
+    }
+}
+
+pub(crate) fn truthy(t: &Tracked) -> Option<bool> {
+    t.as_bool()
+}
+
+fn eval_binary(scope: &Scope<'_>, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Tracked {
+    let a = eval(scope, lhs);
+    // Short-circuit logic with unknowns where the known side decides.
+    if matches!(op, BinaryOp::And | BinaryOp::Or) {
+        let b = eval(scope, rhs);
+        let decided = if op == BinaryOp::And { Some(false) } else { Some(true) };
+        let (x, y) = (truthy(&a), truthy(&b));
+        if x == decided || y == decided {
+            return derived(boolean(decided == Some(true)), &[&a, &b]);
+        }
+        return match (x, y) {
+            (Some(x), Some(y)) => derived(boolean(if op == BinaryOp::And { x && y } else { x || y }), &[&a, &b]),
+            _ => first_unknown(&a).or(first_unknown(&b)).map_or_else(|| unknown("invalid logic operands"), propagate_unknown),
+        };
+    }
+    let b = eval(scope, rhs);
+    if let Some(u) = first_unknown(&a).or(first_unknown(&b)) {
+        return propagate_unknown(u);
+    }
+    let result = match op {
+        BinaryOp::Eq => Some(boolean(values_equal(&a.value, &b.value) || loosely_equal(&a, &b))),
+        BinaryOp::NotEq => Some(boolean(!(values_equal(&a.value, &b.value) || loosely_equal(&a, &b)))),
+        _ => match (a.as_number(), b.as_number()) {
+            (Some(x), Some(y)) => Some(match op {
+                BinaryOp::LessEq => boolean(x <= y),
+                BinaryOp::GreaterEq => boolean(x >= y),
+                BinaryOp::Less => boolean(x < y),
+                BinaryOp::Greater => boolean(x > y),
+                BinaryOp::Plus => number(x + y),
+                BinaryOp::Minus => number(x - y),
+                BinaryOp::Mul => number(x * y),
+                BinaryOp::Div => number(x / y),
+                BinaryOp::Mod => number(x % y),
+                _ => unknown("invalid operator"),
+            }),
+            _ => None,
+        },
+    };
+    let result = result.unwrap_or_else(|| unknown(format!("cannot apply an arithmetic operator to {} and {}", a.render(), b.render())));
+    derived(result, &[&a, &b])
+}
+
+/// `"1" == 1` is false in Terraform, but a number from a tfvars string should still compare.
+fn loosely_equal(a: &Tracked, b: &Tracked) -> bool {
+    matches!((&a.value, &b.value), (Value::Number(_), Value::String(_)) | (Value::String(_), Value::Number(_)))
+        && as_string(a) == as_string(b)
+}
+
+fn eval_template(scope: &Scope<'_>, parts: &[TemplatePart]) -> Tracked {
+    // A template that is exactly one interpolation yields the value itself, not its string form.
+    if let [TemplatePart::Interpolation(e)] = parts {
+        return eval(scope, e);
+    }
+    let mut out = String::new();
+    let mut steps = Vec::new();
+    match render_parts(scope, parts, &mut out, &mut steps) {
+        Ok(()) => Tracked { value: Value::String(out), location: None, provenance: steps },
+        Err(u) => u,
+    }
+}
+
+fn render_parts(scope: &Scope<'_>, parts: &[TemplatePart], out: &mut String, steps: &mut Vec<ProvenanceStep>) -> Result<(), Tracked> {
+    for part in parts {
+        match part {
+            TemplatePart::Literal(s) => out.push_str(s),
+            TemplatePart::Interpolation(e) => {
+                let v = eval(scope, e);
+                merge_provenance(steps, &v.provenance);
+                match as_string(&v) {
+                    Some(s) => out.push_str(&s),
+                    None if matches!(v.value, Value::Unknown(_)) => return Err(propagate_unknown(&v)),
+                    None if v.is_null() => return Err(unknown(format!("template interpolates null at {}", scope.location(e.span)))),
+                    None => return Err(unknown(format!("cannot interpolate {} into a string", v.render()))),
+                }
+            }
+            TemplatePart::If { cond, then, otherwise } => {
+                let c = eval(scope, cond);
+                merge_provenance(steps, &c.provenance);
+                match truthy(&c) {
+                    Some(true) => render_parts(scope, then, out, steps)?,
+                    Some(false) => render_parts(scope, otherwise, out, steps)?,
+                    None => return Err(propagate_unknown(&c)),
+                }
+            }
+            TemplatePart::For { key_var, value_var, collection, body } => {
+                let coll = eval(scope, collection);
+                merge_provenance(steps, &coll.provenance);
+                for (key, value) in iterate(&coll).map_err(|u| propagate_unknown(&u))? {
+                    let inner = scope.bind(value_var, &value);
+                    let result = match key_var {
+                        Some(k) => render_parts(&inner.bind(k, &key), body, out, steps),
+                        None => render_parts(&inner, body, out, steps),
+                    };
+                    result?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The (key, value) pairs of a collection: list indices or map keys in lexical order.
+pub(crate) fn iterate(coll: &Tracked) -> Result<Vec<(Tracked, Tracked)>, Tracked> {
+    match &coll.value {
+        Value::List(items) => Ok(items.iter().enumerate().map(|(i, v)| (number(i as f64), v.clone())).collect()),
+        Value::Map(m) => Ok(sorted_entries(m).into_iter().map(|(k, v)| (string(k.clone()), v.clone())).collect()),
+        Value::Null => Ok(Vec::new()),
+        Value::Unknown(_) => Err(coll.clone()),
+        _ => Err(unknown(format!("cannot iterate over {}", coll.render()))),
+    }
+}
+
+fn eval_for(scope: &Scope<'_>, f: &ForExpr) -> Tracked {
+    let coll = eval(scope, &f.collection);
+    let pairs = match iterate(&coll) {
+        Ok(p) => p,
+        Err(u) => return propagate_unknown(&u),
+    };
+    let mut list = Vec::new();
+    let mut object: IndexMap<String, Tracked> = IndexMap::new();
+    for (key, value) in &pairs {
+        let with_value = scope.bind(&f.value_var, value);
+        let with_key;
+        let inner = match &f.key_var {
+            Some(k) => {
+                with_key = with_value.bind(k, key);
+                &with_key
+            }
+            None => &with_value,
+        };
+        if let Some(cond) = &f.cond {
+            let c = eval(inner, cond);
+            match truthy(&c) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => return propagate_unknown(&c),
+            }
+        }
+        let v = eval(inner, &f.value_expr);
+        match &f.key_expr {
+            None => list.push(v),
+            Some(key_expr) => {
+                let k = eval(inner, key_expr);
+                let Some(k) = as_string(&k) else { return propagate_unknown(&k) };
+                if f.grouping {
+                    let entry = object.entry(k).or_insert_with(|| list_value(Vec::new()));
+                    if let Value::List(items) = &mut entry.value {
+                        items.push(v);
+                    }
+                } else {
+                    object.insert(k, v);
+                }
+            }
+        }
+    }
+    let result = if f.key_expr.is_some() { map(object) } else { list_value(list) };
+    derived(result, &[&coll])
+}
+
+fn list_value(items: Vec<Tracked>) -> Tracked {
+    list(items)
+}
+
+/// Applies traversal operators (attribute, index, splat) to a value.
+pub(crate) fn apply_ops(scope: &Scope<'_>, mut base: Tracked, ops: &[TraversalOp]) -> Tracked {
+    for (i, op) in ops.iter().enumerate() {
+        if matches!(base.value, Value::Unknown(_)) {
+            return base;
+        }
+        match op {
+            TraversalOp::AttrSplat | TraversalOp::FullSplat => {
+                let items: Vec<Tracked> = match &base.value {
+                    Value::List(items) => items.clone(),
+                    Value::Null => Vec::new(),
+                    _ => vec![base.clone()],
+                };
+                let rest = &ops[i + 1..];
+                let mapped = items.into_iter().map(|item| apply_ops(scope, item, rest)).collect();
+                return derived(list(mapped), &[&base]);
+            }
+            TraversalOp::GetAttr(name) => base = get_member(base, name),
+            TraversalOp::Index(e) => {
+                let key = eval(scope, e);
+                if matches!(key.value, Value::Unknown(_)) {
+                    return propagate_unknown(&key);
+                }
+                base = match (&base.value, &key.value) {
+                    (Value::List(_), _) => match key.as_number() {
+                        Some(n) if n >= 0.0 => get_index(base, n as usize),
+                        _ => unknown(format!("invalid list index {}", key.render())),
+                    },
+                    (Value::Map(_), _) => match as_string(&key) {
+                        Some(k) => get_member(base, &k),
+                        None => unknown(format!("invalid map key {}", key.render())),
+                    },
+                    _ => unknown(format!("cannot index {}", base.render())),
+                };
+            }
+        }
+    }
+    base
+}
+
+fn get_member(base: Tracked, name: &str) -> Tracked {
+    match &base.value {
+        Value::Map(m) => match m.get(name) {
+            Some(v) => {
+                let mut v = v.clone();
+                let mut steps = base.provenance.clone();
+                merge_provenance(&mut steps, &v.provenance);
+                v.provenance = steps;
+                v
+            }
+            None => unknown(format!("no attribute or key `{name}`")),
+        },
+        Value::Null => unknown(format!("attribute `{name}` of null")),
+        _ => unknown(format!("`{name}` of a {} value", type_name(&base.value))),
+    }
+}
+
+fn get_index(base: Tracked, index: usize) -> Tracked {
+    match &base.value {
+        Value::List(items) => match items.get(index) {
+            Some(v) => {
+                let mut v = v.clone();
+                let mut steps = base.provenance.clone();
+                merge_provenance(&mut steps, &v.provenance);
+                v.provenance = steps;
+                v
+            }
+            None => unknown(format!("index {index} out of range")),
+        },
+        _ => unknown("index of a non-list value"),
+    }
+}
+
+/// Resolves a reference rooted at `name` (`var`, `local`, `each`, a resource type, …).
+fn resolve_root(scope: &Scope<'_>, name: &str, ops: &[TraversalOp], expr: &Expr) -> Tracked {
+    if let Some(v) = scope.lookup(name) {
+        return apply_ops(scope, v.clone(), ops);
+    }
+    let attr = |i: usize| match ops.get(i) {
+        Some(TraversalOp::GetAttr(a)) => Some(&**a),
+        _ => None,
+    };
+    let inst = scope.inst;
+    match name {
+        "var" => {
+            let Some(var) = attr(0) else { return unknown("`var` needs a variable name") };
+            let base = variable_value(inst, var);
+            apply_ops(scope, base, &ops[1..])
+        }
+        "local" => {
+            let Some(local) = attr(0) else { return unknown("`local` needs a name") };
+            let base = local_value(inst, local);
+            apply_ops(scope, base, &ops[1..])
+        }
+        "count" => match (attr(0), scope.count_index) {
+            (Some("index"), Some(i)) => apply_ops(scope, i.clone(), &ops[1..]),
+            _ => unknown("count.index outside a resource with count"),
+        },
+        "each" => match (attr(0), scope.each) {
+            (Some("key"), Some((k, _))) => apply_ops(scope, k.clone(), &ops[1..]),
+            (Some("value"), Some((_, v))) => apply_ops(scope, v.clone(), &ops[1..]),
+            _ => unknown("each.key/each.value outside a block with for_each"),
+        },
+        "path" => {
+            let value = match attr(0) {
+                Some("module") => inst.path_module.clone(),
+                Some("root") => inst.path_root.clone(),
+                Some("cwd") => ".".to_string(),
+                _ => return unknown("unknown path attribute"),
+            };
+            located(scope, expr, Value::String(value))
+        }
+        "terraform" => match attr(0) {
+            Some("workspace") => located(scope, expr, Value::String("default".into())),
+            _ => unknown("terraform.* is not known statically"),
+        },
+        "self" => unknown("self (known after apply)"),
+        "module" => {
+            let Some(module) = attr(0) else { return unknown("`module` needs a name") };
+            let mut rest = &ops[1..];
+            let mut address = format!("{}module.{module}", inst.prefix());
+            if let Some(TraversalOp::Index(e)) = rest.first() {
+                address.push_str(&index_key(&eval(scope, e)));
+                rest = &rest[1..];
+            }
+            match rest.first() {
+                Some(TraversalOp::GetAttr(output)) => unknown(format!("{address}.{output} (module output, known after apply)")),
+                _ => unknown(format!("{address} (module outputs, known after apply)")),
+            }
+        }
+        "data" => {
+            let (Some(t), Some(n)) = (attr(0), attr(1)) else { return unknown("`data` needs a type and name") };
+            resource_reference(scope, &format!("data.{t}.{n}"), &ops[2..])
+        }
+        _ => match attr(0) {
+            Some(n) => resource_reference(scope, &format!("{name}.{n}"), &ops[1..]),
+            None => unknown(format!("unknown name `{name}`")),
+        },
+    }
+}
+
+/// `var.NAME` with a provenance step naming the variable and where its value was set.
+pub(crate) fn variable_value(inst: &Instance, name: &str) -> Tracked {
+    match inst.vars.get(name) {
+        Some(var) => {
+            let description = match &var.value.value {
+                Value::Unknown(u) if u.reason.starts_with(&format!("var.{name} ")) => u.reason.clone(),
+                Value::Unknown(u) => format!("var.{name}: {}", u.reason),
+                _ => format!("var.{name} = {}{}", var.value.render(), var.origin_note.as_deref().unwrap_or("")),
+            };
+            let mut provenance = vec![ProvenanceStep { description, location: var.origin.clone() }];
+            merge_provenance(&mut provenance, &var.value.provenance);
+            Tracked { value: var.value.value.clone(), location: None, provenance }
+        }
+        None => unknown(format!("var.{name} is not declared")),
+    }
+}
+
+fn local_value(inst: &Instance, name: &str) -> Tracked {
+    if let Some(v) = inst.locals.borrow().get(name) {
+        return v.clone();
+    }
+    let Some(&(block_ref, attr_idx)) = inst.def.locals.get(name) else {
+        return unknown(format!("local.{name} is not declared"));
+    };
+    if !inst.locals_in_progress.borrow_mut().insert(name.to_string()) || inst.depth.get() > MAX_REFERENCE_DEPTH {
+        return unknown(format!("local.{name} refers to itself"));
+    }
+    inst.depth.set(inst.depth.get() + 1);
+    let (file, block) = inst.def.block(block_ref);
+    let attr = &block.body.attributes[attr_idx];
+    let scope = Scope::new(inst, file);
+    let value = eval(&scope, &attr.expr);
+    inst.depth.set(inst.depth.get() - 1);
+    inst.locals_in_progress.borrow_mut().remove(name);
+    let description = match &value.value {
+        Value::Unknown(u) => format!("local.{name}: {}", u.reason),
+        _ => format!("local.{name} = {}", value.render()),
+    };
+    let mut provenance = vec![ProvenanceStep { description, location: Some(file.location(attr.span)) }];
+    merge_provenance(&mut provenance, &value.provenance);
+    let result = Tracked { value: value.value, location: None, provenance };
+    inst.locals.borrow_mut().insert(name.to_string(), result.clone());
+    result
+}
+
+/// Suffix of the unknown reason for a value that comes from another resource (see
+/// [`super::referenced_address`]).
+pub(crate) const KNOWN_AFTER_APPLY: &str = " (known after apply)";
+
+/// A reference to another resource or data source: its attribute's value when it is written in
+/// configuration, otherwise an unknown whose reason names the attribute.
+fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp]) -> Tracked {
+    let inst = scope.inst;
+    let full = format!("{}{local_address}", inst.prefix());
+    let Some(&block_ref) = inst.def.resources.get(local_address) else {
+        return unknown(format!("{full} is not declared{KNOWN_AFTER_APPLY}"));
+    };
+    let (file, block) = inst.def.block(block_ref);
+    let has_count = block.body.attribute("count").is_some();
+    let has_for_each = block.body.attribute("for_each").is_some();
+    let mut rest = ops;
+    let mut address = full.clone();
+    let mut instance_key: Option<Tracked> = None;
+    if (has_count || has_for_each)
+        && let Some(TraversalOp::Index(e)) = rest.first()
+    {
+        let key = eval(scope, e);
+        if matches!(key.value, Value::Unknown(_)) {
+            return unknown(format!("{full}[…]{KNOWN_AFTER_APPLY}"));
+        }
+        address.push_str(&index_key(&key));
+        instance_key = Some(key);
+        rest = &rest[1..];
+    }
+    let Some(TraversalOp::GetAttr(attr_name)) = rest.first() else {
+        return unknown(format!("{address}{KNOWN_AFTER_APPLY}"));
+    };
+    let reason = format!("{address}.{attr_name}{KNOWN_AFTER_APPLY}");
+    if (has_count || has_for_each) && instance_key.is_none() {
+        return unknown(reason);
+    }
+    let Some(attr) = block.body.attribute(attr_name) else { return unknown(reason) };
+    if inst.depth.get() > MAX_REFERENCE_DEPTH {
+        return unknown(format!("{reason}: reference cycle"));
+    }
+    inst.depth.set(inst.depth.get() + 1);
+    let base = Scope::new(inst, file);
+    let value = match &instance_key {
+        None => eval(&base, &attr.expr),
+        Some(key) if has_count => {
+            let scope = Scope { count_index: Some(key), ..base };
+            eval(&scope, &attr.expr)
+        }
+        Some(key) => {
+            let for_each = block.body.attribute("for_each").map(|a| eval(&base, &a.expr));
+            let each_value = match for_each.as_ref().map(|f| &f.value) {
+                Some(Value::Map(m)) => as_string(key).and_then(|k| m.get(&k).cloned()),
+                Some(Value::List(_)) => Some(key.clone()),
+                _ => None,
+            };
+            match each_value {
+                Some(v) => {
+                    let scope = Scope { each: Some((key, &v)), ..base };
+                    eval(&scope, &attr.expr)
+                }
+                None => unknown(reason.clone()),
+            }
+        }
+    };
+    inst.depth.set(inst.depth.get() - 1);
+    if matches!(value.value, Value::Unknown(_)) {
+        return unknown(reason);
+    }
+    let mut provenance = vec![ProvenanceStep {
+        description: format!("{address}.{attr_name} = {}", value.render()),
+        location: Some(file.location(attr.span)),
+    }];
+    merge_provenance(&mut provenance, &value.provenance);
+    let t = Tracked { value: value.value, location: None, provenance };
+    apply_ops(scope, t, &rest[1..])
+}

@@ -1,0 +1,553 @@
+//! Terraform's built-in functions that matter for residency: string, collection, type
+//! conversion, encoding and network functions. Unsupported functions give an unknown value
+//! whose reason names them (never an error: the rules then report SOV010 where it matters).
+use indexmap::IndexMap;
+
+use super::expr::{Scope, eval};
+use super::value::*;
+use crate::load::ast::Expr;
+use crate::model::{Tracked, Value};
+
+pub(crate) fn call(scope: &Scope<'_>, name: &str, arg_exprs: &[Expr], expand_final: bool, call: &Expr) -> Tracked {
+    let name = name.strip_prefix("provider::").map_or(name, |_| name);
+    match name {
+        // Lazy: errors (unknowns) in arguments are the point.
+        "try" => {
+            let mut last = unknown("try() with no arguments");
+            for e in arg_exprs {
+                let v = eval(scope, e);
+                if !v.contains_unknown() || is_reference_unknown(&v) {
+                    return v;
+                }
+                last = v;
+            }
+            return last;
+        }
+        "can" => {
+            return match arg_exprs.first().map(|e| eval(scope, e)) {
+                Some(v) if is_reference_unknown(&v) => v,
+                Some(v) => boolean(!v.contains_unknown()),
+                None => unknown("can() needs an argument"),
+            };
+        }
+        _ => {}
+    }
+    let mut args: Vec<Tracked> = arg_exprs.iter().map(|e| eval(scope, e)).collect();
+    if expand_final
+        && let Some(last) = args.pop()
+    {
+        match last.value {
+            Value::List(items) => args.extend(items),
+            Value::Unknown(_) => return propagate_unknown(&last),
+            _ => return unknown(format!("{name}(…): the expanded argument is not a list")),
+        }
+    }
+    let result = apply(name, &args);
+    let mut result = match result {
+        Ok(v) => v,
+        Err(Failure::Unknown(u)) => return u,
+        Err(Failure::Invalid(message)) => unknown(format!("{name}(): {message} at {}", scope.location(call.span))),
+    };
+    let inputs: Vec<&Tracked> = args.iter().collect();
+    result.location = None;
+    derived(result, &inputs)
+}
+
+/// Unknowns that come from other resources stay unknown through `try`/`can` (Terraform defers them too).
+fn is_reference_unknown(v: &Tracked) -> bool {
+    v.unknown_reason().is_some_and(|r| r.ends_with(super::expr::KNOWN_AFTER_APPLY) || r.contains("has no value"))
+}
+
+enum Failure {
+    /// An argument is unknown: the result is that unknown.
+    Unknown(Tracked),
+    /// Wrong arguments.
+    Invalid(String),
+}
+
+type Result<T> = std::result::Result<T, Failure>;
+
+fn invalid(message: impl Into<String>) -> Failure {
+    Failure::Invalid(message.into())
+}
+
+fn known(t: &Tracked) -> Result<&Tracked> {
+    match t.value {
+        Value::Unknown(_) => Err(Failure::Unknown(propagate_unknown(t))),
+        _ => Ok(t),
+    }
+}
+
+fn arg(args: &[Tracked], i: usize) -> Result<&Tracked> {
+    args.get(i).ok_or_else(|| invalid(format!("missing argument {}", i + 1))).and_then(known)
+}
+
+fn str_arg(args: &[Tracked], i: usize) -> Result<String> {
+    let t = arg(args, i)?;
+    as_string(t).ok_or_else(|| invalid(format!("argument {} must be a string, got {}", i + 1, t.render())))
+}
+
+fn num_arg(args: &[Tracked], i: usize) -> Result<f64> {
+    let t = arg(args, i)?;
+    t.as_number().ok_or_else(|| invalid(format!("argument {} must be a number, got {}", i + 1, t.render())))
+}
+
+fn list_arg(args: &[Tracked], i: usize) -> Result<Vec<Tracked>> {
+    let t = arg(args, i)?;
+    match &t.value {
+        Value::List(items) => Ok(items.clone()),
+        Value::Map(m) => Ok(sorted_entries(m).into_iter().map(|(_, v)| v.clone()).collect()),
+        _ => Err(invalid(format!("argument {} must be a list, got {}", i + 1, t.render()))),
+    }
+}
+
+fn map_arg(args: &[Tracked], i: usize) -> Result<IndexMap<String, Tracked>> {
+    let t = arg(args, i)?;
+    match &t.value {
+        Value::Map(m) => Ok(m.clone()),
+        Value::Null => Ok(IndexMap::new()),
+        _ => Err(invalid(format!("argument {} must be a map, got {}", i + 1, t.render()))),
+    }
+}
+
+fn string_list(items: &[Tracked]) -> Result<Vec<String>> {
+    items
+        .iter()
+        .map(|t| {
+            known(t)?;
+            as_string(t).ok_or_else(|| invalid(format!("expected strings, got {}", t.render())))
+        })
+        .collect()
+}
+
+fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
+    Ok(match name {
+        "format" => string(format_fn(&str_arg(args, 0)?, &args[1..])?),
+        "formatlist" => {
+            let fmt = str_arg(args, 0)?;
+            let lists: Vec<Option<Vec<Tracked>>> =
+                args[1..].iter().map(|a| a.as_list().map(<[Tracked]>::to_vec)).collect();
+            let n = lists.iter().flatten().map(Vec::len).max().unwrap_or(0);
+            let mut out = Vec::new();
+            for i in 0..n {
+                let row: Vec<Tracked> = args[1..]
+                    .iter()
+                    .zip(&lists)
+                    .map(|(a, l)| l.as_ref().and_then(|l| l.get(i).cloned()).unwrap_or_else(|| a.clone()))
+                    .collect();
+                out.push(string(format_fn(&fmt, &row)?));
+            }
+            list(out)
+        }
+        "lookup" => {
+            let m = map_arg(args, 0)?;
+            let key = str_arg(args, 1)?;
+            match m.get(&key) {
+                Some(v) => v.clone(),
+                None => match args.get(2) {
+                    Some(d) => d.clone(),
+                    None => return Err(invalid(format!("key {key:?} not in map"))),
+                },
+            }
+        }
+        "merge" => {
+            let mut out = IndexMap::new();
+            for i in 0..args.len() {
+                for (k, v) in map_arg(args, i)? {
+                    out.insert(k, v);
+                }
+            }
+            map(out)
+        }
+        "concat" => {
+            let mut out = Vec::new();
+            for i in 0..args.len() {
+                out.extend(list_arg(args, i)?);
+            }
+            list(out)
+        }
+        "coalesce" => {
+            for a in args {
+                known(a)?;
+                if !a.is_null() && as_string(a).is_none_or(|s| !s.is_empty()) {
+                    return Ok(a.clone());
+                }
+            }
+            return Err(invalid("no non-null, non-empty argument"));
+        }
+        "coalescelist" => {
+            for a in args {
+                known(a)?;
+                if a.as_list().is_some_and(|l| !l.is_empty()) {
+                    return Ok(a.clone());
+                }
+            }
+            return Err(invalid("no non-empty list argument"));
+        }
+        "element" => {
+            let items = list_arg(args, 0)?;
+            let i = num_arg(args, 1)? as usize;
+            if items.is_empty() {
+                return Err(invalid("element() of an empty list"));
+            }
+            items[i % items.len()].clone()
+        }
+        "index" => {
+            let items = list_arg(args, 0)?;
+            let needle = arg(args, 1)?;
+            match items.iter().position(|t| values_equal(&t.value, &needle.value)) {
+                Some(i) => number(i as f64),
+                None => return Err(invalid("value not in list")),
+            }
+        }
+        "join" => string(string_list(&list_arg(args, 1)?)?.join(&str_arg(args, 0)?)),
+        "split" => {
+            let sep = str_arg(args, 0)?;
+            let s = str_arg(args, 1)?;
+            if sep.is_empty() {
+                list(s.chars().map(|c| string(c.to_string())).collect())
+            } else {
+                list(s.split(sep.as_str()).map(string).collect())
+            }
+        }
+        "lower" => string(str_arg(args, 0)?.to_lowercase()),
+        "upper" => string(str_arg(args, 0)?.to_uppercase()),
+        "title" => string(
+            str_arg(args, 0)?
+                .split(' ')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        "trimspace" => string(str_arg(args, 0)?.trim()),
+        "trim" => {
+            let cut = str_arg(args, 1)?;
+            string(str_arg(args, 0)?.trim_matches(|c| cut.contains(c)))
+        }
+        "replace" => {
+            let s = str_arg(args, 0)?;
+            let from = str_arg(args, 1)?;
+            let to = str_arg(args, 2)?;
+            if from.len() > 2 && from.starts_with('/') && from.ends_with('/') {
+                return Err(invalid("regular-expression replace is not evaluated"));
+            }
+            string(s.replace(&from, &to))
+        }
+        "substr" => {
+            let s: Vec<char> = str_arg(args, 0)?.chars().collect();
+            let offset = num_arg(args, 1)?;
+            let length = num_arg(args, 2)?;
+            let start = if offset < 0.0 { (s.len() as f64 + offset).max(0.0) as usize } else { offset as usize };
+            let start = start.min(s.len());
+            let end = if length < 0.0 { s.len() } else { (start + length as usize).min(s.len()) };
+            string(s[start..end].iter().collect::<String>())
+        }
+        "trimprefix" => {
+            let s = str_arg(args, 0)?;
+            let p = str_arg(args, 1)?;
+            string(s.strip_prefix(p.as_str()).unwrap_or(&s))
+        }
+        "trimsuffix" => {
+            let s = str_arg(args, 0)?;
+            let p = str_arg(args, 1)?;
+            string(s.strip_suffix(p.as_str()).unwrap_or(&s))
+        }
+        "startswith" => boolean(str_arg(args, 0)?.starts_with(&str_arg(args, 1)?)),
+        "endswith" => boolean(str_arg(args, 0)?.ends_with(&str_arg(args, 1)?)),
+        "strcontains" => boolean(str_arg(args, 0)?.contains(&str_arg(args, 1)?)),
+        "contains" => {
+            let items = list_arg(args, 0)?;
+            let needle = arg(args, 1)?;
+            boolean(items.iter().any(|t| values_equal(&t.value, &needle.value)))
+        }
+        "length" => {
+            let t = arg(args, 0)?;
+            number(match &t.value {
+                Value::List(items) => items.len(),
+                Value::Map(m) => m.len(),
+                Value::String(s) => s.chars().count(),
+                _ => return Err(invalid(format!("length() of {}", t.render()))),
+            } as f64)
+        }
+        "keys" => list(sorted_entries(&map_arg(args, 0)?).into_iter().map(|(k, _)| string(k.clone())).collect()),
+        "values" => list(sorted_entries(&map_arg(args, 0)?).into_iter().map(|(_, v)| v.clone()).collect()),
+        "tomap" => map(map_arg(args, 0)?),
+        "tolist" => list(list_arg(args, 0)?),
+        "toset" => list(to_set(list_arg(args, 0)?)),
+        "tostring" => {
+            let t = arg(args, 0)?;
+            if t.is_null() {
+                null()
+            } else {
+                string(as_string(t).ok_or_else(|| invalid(format!("cannot convert {} to string", t.render())))?)
+            }
+        }
+        "tonumber" => {
+            let t = arg(args, 0)?;
+            if t.is_null() {
+                null()
+            } else {
+                number(t.as_number().ok_or_else(|| invalid(format!("cannot convert {} to number", t.render())))?)
+            }
+        }
+        "tobool" => {
+            let t = arg(args, 0)?;
+            if t.is_null() { null() } else { boolean(t.as_bool().ok_or_else(|| invalid("cannot convert to bool"))?) }
+        }
+        "jsonencode" => {
+            let t = arg(args, 0)?;
+            if t.contains_unknown() {
+                return Err(Failure::Unknown(first_nested_unknown(t)));
+            }
+            string(serde_json::to_string(&to_json(t)).map_err(|e| invalid(e.to_string()))?)
+        }
+        "jsondecode" => {
+            let s = str_arg(args, 0)?;
+            let v: serde_json::Value = serde_json::from_str(&s).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
+            from_json(&v)
+        }
+        "flatten" => {
+            let mut out = Vec::new();
+            flatten_into(&list_arg(args, 0)?, &mut out)?;
+            list(out)
+        }
+        "distinct" => {
+            let mut out: Vec<Tracked> = Vec::new();
+            for item in list_arg(args, 0)? {
+                if !out.iter().any(|o| values_equal(&o.value, &item.value)) {
+                    out.push(item);
+                }
+            }
+            list(out)
+        }
+        "zipmap" => {
+            let keys = string_list(&list_arg(args, 0)?)?;
+            let values = list_arg(args, 1)?;
+            map(keys.into_iter().zip(values).collect())
+        }
+        "compact" => list(list_arg(args, 0)?.into_iter().filter(|t| !t.is_null() && t.as_str() != Some("")).collect()),
+        "reverse" => {
+            let mut items = list_arg(args, 0)?;
+            items.reverse();
+            list(items)
+        }
+        "sort" => {
+            let mut items = string_list(&list_arg(args, 0)?)?;
+            items.sort();
+            list(items.into_iter().map(string).collect())
+        }
+        "slice" => {
+            let items = list_arg(args, 0)?;
+            let start = (num_arg(args, 1)? as usize).min(items.len());
+            let end = (num_arg(args, 2)? as usize).clamp(start, items.len());
+            list(items[start..end].to_vec())
+        }
+        "setunion" => {
+            let mut all = Vec::new();
+            for i in 0..args.len() {
+                all.extend(list_arg(args, i)?);
+            }
+            list(to_set(all))
+        }
+        "one" => {
+            let items = list_arg(args, 0)?;
+            match items.len() {
+                0 => null(),
+                1 => items[0].clone(),
+                _ => return Err(invalid("one() of a list with more than one element")),
+            }
+        }
+        "min" | "max" => {
+            let mut nums = Vec::new();
+            for i in 0..args.len() {
+                nums.push(num_arg(args, i)?);
+            }
+            let pick = if name == "min" { nums.iter().copied().fold(f64::INFINITY, f64::min) } else { nums.iter().copied().fold(f64::NEG_INFINITY, f64::max) };
+            number(pick)
+        }
+        "abs" => number(num_arg(args, 0)?.abs()),
+        "ceil" => number(num_arg(args, 0)?.ceil()),
+        "floor" => number(num_arg(args, 0)?.floor()),
+        "range" => {
+            let nums: Vec<f64> = (0..args.len()).map(|i| num_arg(args, i)).collect::<Result<_>>()?;
+            let (start, end, step) = match nums.as_slice() {
+                [end] => (0.0, *end, 1.0),
+                [start, end] => (*start, *end, if end >= start { 1.0 } else { -1.0 }),
+                [start, end, step] => (*start, *end, *step),
+                _ => return Err(invalid("range() takes 1 to 3 numbers")),
+            };
+            if step == 0.0 {
+                return Err(invalid("range() step must not be 0"));
+            }
+            let mut out = Vec::new();
+            let mut x = start;
+            while (step > 0.0 && x < end) || (step < 0.0 && x > end) {
+                if out.len() >= 1024 {
+                    return Err(invalid("range() longer than 1024 elements"));
+                }
+                out.push(number(x));
+                x += step;
+            }
+            list(out)
+        }
+        "cidrsubnet" => string(cidrsubnet(&str_arg(args, 0)?, num_arg(args, 1)?, num_arg(args, 2)?)?),
+        "base64encode" => string(base64_encode(str_arg(args, 0)?.as_bytes())),
+        "file" | "templatefile" | "filebase64" | "fileexists" | "timestamp" | "uuid" | "bcrypt" => {
+            return Err(Failure::Unknown(unknown(format!("{name}() is not evaluated by sovereign-lint"))));
+        }
+        other => return Err(Failure::Unknown(unknown(format!("function {other}() is not evaluated by sovereign-lint")))),
+    })
+}
+
+fn first_nested_unknown(t: &Tracked) -> Tracked {
+    match &t.value {
+        Value::Unknown(_) => propagate_unknown(t),
+        Value::List(items) => items.iter().find(|i| i.contains_unknown()).map_or_else(|| unknown("unknown"), first_nested_unknown),
+        Value::Map(m) => m.values().find(|i| i.contains_unknown()).map_or_else(|| unknown("unknown"), first_nested_unknown),
+        _ => unknown("unknown"),
+    }
+}
+
+fn to_set(items: Vec<Tracked>) -> Vec<Tracked> {
+    let mut out: Vec<Tracked> = Vec::new();
+    for item in items {
+        if !out.iter().any(|o| values_equal(&o.value, &item.value)) {
+            out.push(item);
+        }
+    }
+    // Sets of strings iterate in lexical order in Terraform.
+    if out.iter().all(|t| matches!(t.value, Value::String(_))) {
+        out.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    }
+    out
+}
+
+fn flatten_into(items: &[Tracked], out: &mut Vec<Tracked>) -> Result<()> {
+    for item in items {
+        known(item)?;
+        match &item.value {
+            Value::List(inner) => flatten_into(inner, out)?,
+            _ => out.push(item.clone()),
+        }
+    }
+    Ok(())
+}
+
+/// `format()` verbs: %s %d %f %v %q %t %%, with optional width/precision.
+fn format_fn(fmt: &str, args: &[Tracked]) -> Result<String> {
+    let mut out = String::new();
+    let mut chars = fmt.chars().peekable();
+    let mut next_arg = 0;
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut spec = String::new();
+        while let Some(&d) = chars.peek() {
+            if d.is_ascii_digit() || d == '.' || d == '-' || d == '+' || d == '#' || d == ' ' {
+                spec.push(d);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let Some(verb) = chars.next() else { return Err(invalid("format string ends with %")) };
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        let a = args.get(next_arg).ok_or_else(|| invalid("not enough arguments for format"))?;
+        next_arg += 1;
+        known(a)?;
+        let text = match verb {
+            's' | 'v' => match &a.value {
+                Value::List(_) | Value::Map(_) if verb == 'v' => serde_json::to_string(&to_json(a)).unwrap_or_default(),
+                _ => as_string(a).ok_or_else(|| invalid(format!("%{verb} of {}", a.render())))?,
+            },
+            'd' => format_number(a.as_number().ok_or_else(|| invalid("%d of a non-number"))?.trunc()),
+            'f' => {
+                let n = a.as_number().ok_or_else(|| invalid("%f of a non-number"))?;
+                let precision = spec.split('.').nth(1).and_then(|p| p.parse::<usize>().ok()).unwrap_or(6);
+                format!("{n:.precision$}")
+            }
+            'q' => format!("{:?}", as_string(a).unwrap_or_default()),
+            't' => a.as_bool().ok_or_else(|| invalid("%t of a non-bool"))?.to_string(),
+            other => return Err(invalid(format!("unsupported format verb %{other}"))),
+        };
+        let width: usize = spec.trim_start_matches(['-', '+', '#', ' ']).split('.').next().and_then(|w| w.parse().ok()).unwrap_or(0);
+        if spec.starts_with('-') {
+            out.push_str(&format!("{text:<width$}"));
+        } else {
+            out.push_str(&format!("{text:>width$}"));
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn to_json(t: &Tracked) -> serde_json::Value {
+    match &t.value {
+        Value::Null | Value::Unknown(_) => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Number(n) => {
+            if n.fract() == 0.0 && n.abs() < 1e15 {
+                serde_json::Value::from(*n as i64)
+            } else {
+                serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+            }
+        }
+        Value::String(s) => serde_json::Value::String(s.clone()),
+        Value::List(items) => serde_json::Value::Array(items.iter().map(to_json).collect()),
+        Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+    }
+}
+
+pub(crate) fn from_json(v: &serde_json::Value) -> Tracked {
+    match v {
+        serde_json::Value::Null => null(),
+        serde_json::Value::Bool(b) => boolean(*b),
+        serde_json::Value::Number(n) => number(n.as_f64().unwrap_or(f64::NAN)),
+        serde_json::Value::String(s) => string(s.clone()),
+        serde_json::Value::Array(items) => list(items.iter().map(from_json).collect()),
+        serde_json::Value::Object(m) => map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+    }
+}
+
+fn cidrsubnet(prefix: &str, newbits: f64, netnum: f64) -> Result<String> {
+    let (addr, len) = prefix.split_once('/').ok_or_else(|| invalid("cidrsubnet() needs a CIDR prefix"))?;
+    let len: u32 = len.parse().map_err(|_| invalid("invalid prefix length"))?;
+    let ip: std::net::Ipv4Addr = addr.parse().map_err(|_| invalid("only IPv4 prefixes are evaluated"))?;
+    let newbits = newbits as u32;
+    let new_len = len + newbits;
+    if new_len > 32 || newbits > 31 {
+        return Err(invalid("prefix too long"));
+    }
+    let netnum = netnum as u64;
+    if netnum >= (1u64 << newbits) {
+        return Err(invalid("netnum too large for newbits"));
+    }
+    let base = u32::from(ip) & if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    let shift = 32 - new_len;
+    let net = base | ((netnum as u32).checked_shl(shift).unwrap_or(0));
+    Ok(format!("{}/{new_len}", std::net::Ipv4Addr::from(net)))
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
