@@ -306,12 +306,13 @@ pub(crate) fn config_body(root: &JValue) -> Result<Body, SyntaxError> {
             }
             "module" | "provider" | "variable" | "output" => {
                 for (name, name_span, block) in object_members(value) {
+                    let many = matches!(block.kind, JKind::Array(_));
                     for item in one_or_many(block) {
                         body.blocks.push(Block {
                             kind: key.as_str().into(),
                             labels: vec![name.as_str().into()],
                             span: Span {
-                                start: name_span.start,
+                                start: if many { item.span.start } else { name_span.start },
                                 end: item.span.end,
                             },
                             body: block_body(item, key == "provider")?,
