@@ -176,7 +176,7 @@ pub fn sov011_finding(location: Location, message: String) -> Finding {
 pub fn explain(id: &str) -> Option<String> {
     let info = rule_info(id)?;
     Some(format!(
-        "# {} {}\n\n{}\n\nDefault severity: **{}**{}.\n\n{}",
+        "# {} {}\n\nFails when {}.\n\nDefault severity: **{}**{}.\n\n{}",
         info.id,
         info.name,
         info.summary,

@@ -185,7 +185,8 @@ fn help_for(cx: &RuleContext<'_>, cloud: Cloud) -> String {
     let list: Vec<&str> = regions.iter().take(6).map(|s| s.as_str()).collect();
     let more = if regions.len() > 6 { ", …" } else { "" };
     format!(
-        "use a {cloud} region of jurisdiction `{}`: {}{more}",
+        "use {} region of jurisdiction `{}`: {}{more}",
+        super::support::a_cloud(cloud),
         cx.scope.jurisdiction.id,
         list.join(", ")
     )

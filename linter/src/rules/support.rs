@@ -274,9 +274,17 @@ pub(crate) fn check_region_or_zone(cx: &RuleContext<'_>, cloud: Cloud, name: &st
     match region_of_zone(cloud, name) {
         Some(region) => {
             let v = cx.scope.check_region(Some(cloud), &region);
-            Verdict { inside: v.inside, reason: format!("zone `{name}` lies in {}", lower_first(&v.reason)) }
+            Verdict { inside: v.inside, reason: format!("zone `{name}` is in `{region}`: {}", v.reason) }
         }
         None => cx.scope.check_region(Some(cloud), &normalize_region(cloud, name)),
+    }
+}
+
+/// "an AWS region", "an Azure region", "a Google Cloud region".
+pub(crate) fn a_cloud(cloud: Cloud) -> String {
+    match cloud {
+        Cloud::Google => format!("a {cloud}"),
+        _ => format!("an {cloud}"),
     }
 }
 
