@@ -247,7 +247,14 @@ pub fn validate_provider_config(config: &Value, diags: &mut Diagnostics) -> Opti
             let verdict = policy.scope().check_region(Some(Cloud::Aws), region);
             if !verdict.inside {
                 let j = policy.scope().jurisdiction;
-                let choices = allowed_regions.as_ref().unwrap_or(&j.aws_regions);
+                let choices: Vec<String> = match &allowed_regions {
+                    Some(allowed) if allowed.iter().any(|r| j.contains(Cloud::Aws, r)) => allowed
+                        .iter()
+                        .filter(|r| j.contains(Cloud::Aws, r))
+                        .cloned()
+                        .collect(),
+                    _ => j.aws_regions.clone(),
+                };
                 diags.error_at(
                     AttributePath::new("region"),
                     "Region outside the jurisdiction",

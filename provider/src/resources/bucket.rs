@@ -616,6 +616,7 @@ impl Resource<SovereignData> for BucketResource {
                 data,
                 arn,
                 "kms",
+                "KMS key",
                 true,
                 AttributePath::new("kms_key_arn"),
                 diags,

@@ -411,6 +411,7 @@ impl Resource<SovereignData> for KeyResource {
                         data,
                         arn,
                         "iam",
+                        "principal",
                         false,
                         AttributePath::new("allowed_principals").index(i as i64),
                         diags,
@@ -890,7 +891,15 @@ impl Resource<SovereignData> for KeyResource {
     ) -> Option<Value> {
         let data = ctx.provider.as_ref();
         if id.starts_with("arn:")
-            && !check_arn_location(data, id, "kms", true, AttributePath::root(), diags)
+            && !check_arn_location(
+                data,
+                id,
+                "kms",
+                "KMS key",
+                true,
+                AttributePath::root(),
+                diags,
+            )
         {
             return None;
         }

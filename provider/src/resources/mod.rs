@@ -138,6 +138,7 @@ pub fn check_arn_location(
     data: &SovereignData,
     arn_text: &str,
     expected_service: &str,
+    noun: &str,
     region_required: bool,
     path: AttributePath,
     diags: &mut Diagnostics,
@@ -187,8 +188,8 @@ pub fn check_arn_location(
             path,
             "ARN in another region",
             format!(
-                "{arn_text:?} is in region `{}`{where_}, but this provider manages region `{}`: the {expected_service} \
-                 resource must be in the same region so data never leaves it.",
+                "{arn_text:?} is in region `{}`{where_}, but this provider manages region `{}`: the {noun} must be in \
+                 the provider's region so data never leaves it.",
                 if arn.region.is_empty() { "(none)" } else { arn.region },
                 data.region()
             ),
