@@ -303,6 +303,16 @@ fn native_error(source: &SourceFile, error: &hcl_edit::parser::Error) -> InputEr
             "flatten the expression (locals help); generated files this deep are not valid configuration",
         );
     }
+    if let Some(open_offset) = unclosed_bracket(&source.text) {
+        let location = source.location(Span::new(open_offset, open_offset));
+        let open = char::from(source.text.as_bytes()[open_offset]);
+        return input_error(
+            rel,
+            Some(location.clone()),
+            format!("{location}: unexpected end of file: `{open}` opened here is never closed"),
+            "a block, bracket or string is not closed: the file may be truncated or a closing bracket is missing",
+        );
+    }
     let loc = error.location();
     let line = u32::try_from(loc.line()).unwrap_or(u32::MAX);
     let column = u32::try_from(loc.column()).unwrap_or(u32::MAX);
@@ -360,6 +370,53 @@ fn heredoc_start(line: &str) -> Option<String> {
     let before = trimmed[..pos].trim_end();
     (valid && (before.ends_with('=') || before.ends_with('(') || before.ends_with(',')))
         .then(|| rest.to_string())
+}
+
+/// The offset of the outermost bracket left open at the end of the file (strings, heredocs are
+/// not tracked precisely: a heuristic for diagnostics only).
+fn unclosed_bracket(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut stack: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'{' | b'[' | b'(' => stack.push(i),
+            b'}' | b']' | b')' => {
+                if stack.pop().is_none() {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    stack.first().copied()
 }
 
 /// Maximum depth of `{[(` (ignoring strings and comments: a heuristic for diagnostics only).
