@@ -102,10 +102,7 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
             let module_path = provider.module_address.clone();
             let mut attributes = IndexMap::new();
             for (name, expression) in &provider.expressions {
-                attributes.insert(
-                    name.clone(),
-                    resolver.resolve(expression, &module_path, name),
-                );
+                attributes.insert(name.clone(), resolver.resolve(expression, &module_path));
             }
             let full_name = if provider.full_name.is_empty() {
                 provider.name.clone()
@@ -475,13 +472,13 @@ struct ExpressionResolver<'a> {
 impl ExpressionResolver<'_> {
     /// `expression` is an expression object, a nested block (object of expressions) or a list of
     /// nested blocks.
-    fn resolve(&self, expression: &serde_json::Value, module_path: &str, what: &str) -> Tracked {
+    fn resolve(&self, expression: &serde_json::Value, module_path: &str) -> Tracked {
         match expression {
             serde_json::Value::Array(blocks) => Tracked::new(
                 Value::List(
                     blocks
                         .iter()
-                        .map(|b| self.resolve(b, module_path, what))
+                        .map(|b| self.resolve(b, module_path))
                         .collect(),
                 ),
                 None,
@@ -498,7 +495,7 @@ impl ExpressionResolver<'_> {
                 } else {
                     let entries = map
                         .iter()
-                        .map(|(k, v)| (k.clone(), self.resolve(v, module_path, k)))
+                        .map(|(k, v)| (k.clone(), self.resolve(v, module_path)))
                         .collect::<IndexMap<_, _>>();
                     Tracked::new(Value::Map(entries), None)
                 }

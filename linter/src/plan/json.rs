@@ -372,7 +372,7 @@ pub fn apply_unknowns(value: &mut Tracked, mask: &UnknownMask, reason: &str) {
             })
         }
         UnknownMask::Map(entries) => {
-            if matches!(value.value, Value::Null) {
+            if matches!(value.value, Value::Null) && entries.values().any(mask_has_unknown) {
                 value.value = Value::Map(IndexMap::new());
             }
             if let Value::Map(map) = &mut value.value {

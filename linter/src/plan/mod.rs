@@ -98,8 +98,16 @@ const HOW_TO_PRODUCE: &str =
 
 /// The plan path relative to the scanned root when inside it, else as given; `/`-separated.
 fn display_path(plan_path: &Path, root: &Path) -> String {
-    let relative = match (plan_path.canonicalize(), root.canonicalize()) {
-        (Ok(p), Ok(r)) => p.strip_prefix(&r).map(Path::to_path_buf).ok(),
+    // The file may not exist (an error to report): resolve its directory instead.
+    let absolute = plan_path.canonicalize().ok().or_else(|| {
+        let parent = match plan_path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        Some(parent.canonicalize().ok()?.join(plan_path.file_name()?))
+    });
+    let relative = match (absolute, root.canonicalize()) {
+        (Some(p), Ok(r)) => p.strip_prefix(&r).map(Path::to_path_buf).ok(),
         _ => None,
     };
     let shown = relative.unwrap_or_else(|| plan_path.to_path_buf());

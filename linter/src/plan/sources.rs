@@ -107,15 +107,13 @@ pub fn map_to_sources(plan: &mut Model, source: Model) {
         if provider.location.line == 1
             && provider.location.column == 1
             && is_plan_location(&provider.location, &source)
-        {
-            if let Some(r) = plan
+            && let Some(r) = plan
                 .resources
                 .iter()
                 .find(|r| r.provider == Some(index) && !is_plan_location(&r.location, &source))
-            {
-                provider.location = r.location.clone();
-                provider.call_chain = r.call_chain.clone();
-            }
+        {
+            provider.location = r.location.clone();
+            provider.call_chain = r.call_chain.clone();
         }
     }
 
