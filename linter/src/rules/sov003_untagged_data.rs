@@ -114,7 +114,12 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
         if let Some(allowed) = allowed {
             help.push_str(&format!(" (allowed: {})", allowed.join(", ")));
         }
-        if cloud == Some(Cloud::Google) && key.chars().any(|c| c.is_ascii_uppercase()) {
+        if let Some(near) = tags.entries.keys().find(|k| k.eq_ignore_ascii_case(key)) {
+            help.push_str(&format!("; `{near}` is present, but {} keys are compared exactly", tags.word));
+            if cloud == Some(Cloud::Google) {
+                help.push_str(" (Google label keys must be lower-case)");
+            }
+        } else if cloud == Some(Cloud::Google) && key.chars().any(|c| c.is_ascii_uppercase()) {
             help.push_str("; Google label keys must be lower-case, so change the policy's required key to lower case");
         }
         out.push(finding(

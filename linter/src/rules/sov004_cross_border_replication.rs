@@ -251,7 +251,7 @@ fn region_target(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInsta
             loc(t, &r.location),
             format!("{} {verb} \"{region}\": {}", r.address, v.reason),
             Some(t),
-            format!("replicate only to regions of jurisdiction `{}`, or remove the replica", cx.scope.jurisdiction.id),
+            format!("keep replicas and copies (and their sources) in regions of jurisdiction `{}`", cx.scope.jurisdiction.id),
         ));
     }
 }

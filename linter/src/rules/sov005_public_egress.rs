@@ -64,8 +64,8 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
 
 pub(crate) struct PublicEgress;
 
-const PRIVATE_HELP: &str =
-    "keep workloads private: reach AWS services through VPC endpoints and other networks through inspected, in-jurisdiction proxies";
+const PRIVATE_HELP: &str = "keep workloads private: reach cloud services through private endpoints (VPC endpoints, Private \
+     Link, Private Service Connect) and other networks through an inspected proxy inside the jurisdiction";
 
 impl Rule for PublicEgress {
     fn info(&self) -> &'static RuleInfo {
@@ -131,7 +131,7 @@ impl Rule for PublicEgress {
                 "google_compute_instance" | "google_compute_instance_template" | "google_compute_region_instance_template" => {
                     for nic in r.attr("network_interface").map(Tracked::items).unwrap_or_default() {
                         if let Some(ac) = nic.get("access_config").filter(|t| !t.items().is_empty()) {
-                            e.at(Some(ac), "`access_config` gives the instance an external IP address".into());
+                            e.at_location(loc(ac, &r.location), "`access_config` gives the instance an external IP address".into());
                         }
                     }
                 }
@@ -179,6 +179,10 @@ impl Emitter<'_, '_, '_> {
         self.at(None, why.to_string());
     }
 
+    fn at_location(&mut self, location: crate::model::Location, why: String) {
+        self.out.push(finding(INFO.id, Subject::resource(self.r), location, format!("{}: {why}", self.r.address), None, PRIVATE_HELP));
+    }
+
     fn at(&mut self, t: Option<&Tracked>, why: String) {
         let location = t.map_or_else(|| self.r.location.clone(), |t| loc(t, &self.r.location));
         self.out.push(finding(
@@ -204,7 +208,11 @@ impl Emitter<'_, '_, '_> {
                         location,
                         format!("{} {verb} to {s}, the whole internet", self.r.address),
                         Some(item),
-                        format!("{verb} only to the VPC CIDR, VPC endpoints or prefix lists of in-jurisdiction services"),
+                        if verb == "routes" {
+                            "route only to private networks (VPC CIDRs, transit gateways, VPC endpoints)".to_string()
+                        } else {
+                            "allow egress only to the VPC CIDR, VPC endpoints or prefix lists of in-jurisdiction services".to_string()
+                        },
                     ));
                 }
                 Value::Unknown(_) => unresolved(self.cx, self.out, Subject::resource(self.r), "a destination CIDR", item),

@@ -202,7 +202,7 @@ fn by_spec(out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
             r,
             None,
             format!("is encrypted with a provider-managed key: `{}` is not set", spec.key),
-            format!("set `{}` to a customer-managed key (e.g. aws_kms_key.data.arn, a Key Vault key id, a Cloud KMS key)", spec.key),
+            format!("set `{}` to {}", spec.key, key_example(r)),
         );
     } else if let Some(k) = key.filter(|k| aws_managed(k)) {
         report(
@@ -212,6 +212,14 @@ fn by_spec(out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
             format!("uses the AWS-managed key {} rather than a customer-managed one", k.render()),
             format!("set `{}` to a customer-managed aws_kms_key", spec.key),
         );
+    }
+}
+
+fn key_example(r: &ResourceInstance) -> &'static str {
+    match super::support::cloud_of(r) {
+        Some(sovereign_schemas::Cloud::Azure) => "a customer-managed key (an azurerm_key_vault_key id, or a disk encryption set)",
+        Some(sovereign_schemas::Cloud::Google) => "a customer-managed key (a google_kms_crypto_key id)",
+        _ => "a customer-managed key (e.g. aws_kms_key.data.arn or a sovereign_key ARN)",
     }
 }
 

@@ -153,7 +153,9 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
         let mut embedded = Vec::new();
         collect_json_images(&doc, &mut embedded);
         for image in embedded {
-            check_image(cx, out, r, &format!("{path} (image in JSON)"), t, &image);
+            // Report the image itself, at the attribute, with the attribute's provenance.
+            let value = Tracked { value: Value::String(image.clone()), location: t.location.clone(), provenance: t.provenance.clone() };
+            check_image(cx, out, r, &format!("{path} (JSON)"), &value, &image);
         }
     }
     for (path, t) in unknown_json {
@@ -224,7 +226,9 @@ fn vpc_endpoint(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstan
             ));
         }
     }
+    // With `service_region` set, the service name names the same region: one finding.
     if let Some(t) = r.attr("service_name")
+        && r.attr("service_region").is_none_or(Tracked::is_null)
         && let Some(name) = t.as_str()
         && let Some(region) = name.split('.').find(|p| catalog().aws_regions.contains_key(*p))
     {
