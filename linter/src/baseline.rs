@@ -23,7 +23,9 @@ pub enum BaselineError {
     },
     #[error("baseline `{path}` is not a sovereign-lint baseline: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("baseline `{path}` has version {found}; this sovereign-lint reads version {BASELINE_VERSION}")]
+    #[error(
+        "baseline `{path}` has version {found}; this sovereign-lint reads version {BASELINE_VERSION}"
+    )]
     Version { path: PathBuf, found: u32 },
     #[error("cannot write baseline `{path}`: {source}")]
     Write {
@@ -156,7 +158,10 @@ impl Baseline {
     }
 
     pub fn fingerprints(&self) -> BTreeSet<&str> {
-        self.findings.iter().map(|e| e.fingerprint.as_str()).collect()
+        self.findings
+            .iter()
+            .map(|e| e.fingerprint.as_str())
+            .collect()
     }
 
     /// Removes baselined findings; returns how many were removed.

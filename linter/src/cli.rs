@@ -236,10 +236,17 @@ impl Cli {
                 stdout.join(", ")
             ));
         }
-        let mut files: Vec<&PathBuf> = self.formats.iter().filter_map(|f| f.output.as_ref()).collect();
+        let mut files: Vec<&PathBuf> = self
+            .formats
+            .iter()
+            .filter_map(|f| f.output.as_ref())
+            .collect();
         files.sort();
         if let Some(w) = files.windows(2).find(|w| w[0] == w[1]) {
-            return Err(format!("two --format options write to `{}`", w[0].display()));
+            return Err(format!(
+                "two --format options write to `{}`",
+                w[0].display()
+            ));
         }
         Ok(self.formats.clone())
     }

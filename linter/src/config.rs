@@ -49,10 +49,9 @@ impl Diagnostic for PolicyLoadError {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let span = self.span.clone()?;
         let span = SourceSpan::from(span.start..span.end.max(span.start));
-        Some(Box::new(std::iter::once(miette::LabeledSpan::new_with_span(
-            Some(self.message.clone()),
-            span,
-        ))))
+        Some(Box::new(std::iter::once(
+            miette::LabeledSpan::new_with_span(Some(self.message.clone()), span),
+        )))
     }
 }
 
@@ -62,11 +61,7 @@ impl PolicyLoadError {
         let start = self.span.as_ref()?.start.min(self.text.len());
         let before = self.text.get(..start)?;
         let line = before.matches('\n').count() as u32 + 1;
-        let column = before
-            .rsplit('\n')
-            .next()
-            .map_or(0, |l| l.chars().count()) as u32
-            + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
         Some((line, column))
     }
 
@@ -115,13 +110,19 @@ pub fn load_policy_file(path: &Path) -> Result<Policy, PolicyLoadError> {
         text: String::new(),
         span: None,
     })?;
-    Policy::from_toml(&text).map_err(|PolicyError { message, span, help }| PolicyLoadError {
-        path: path.to_path_buf(),
-        message,
-        help,
-        text,
-        span,
-    })
+    Policy::from_toml(&text).map_err(
+        |PolicyError {
+             message,
+             span,
+             help,
+         }| PolicyLoadError {
+            path: path.to_path_buf(),
+            message,
+            help,
+            text,
+            span,
+        },
+    )
 }
 
 /// The nearest `sovereign.toml` at or above `dir`.
@@ -203,7 +204,10 @@ mod tests {
         std::fs::create_dir_all(&stack).unwrap();
         std::fs::write(tmp.path().join(POLICY_FILE_NAME), "jurisdiction = \"de\"\n").unwrap();
         let mut resolver = PolicyResolver::new(None, None);
-        assert_eq!(resolver.policy_for(&stack).unwrap().policy.jurisdiction, "de");
+        assert_eq!(
+            resolver.policy_for(&stack).unwrap().policy.jurisdiction,
+            "de"
+        );
 
         std::fs::write(
             stack.join(POLICY_FILE_NAME),
@@ -215,7 +219,11 @@ mod tests {
         assert_eq!(err.message, "unknown jurisdiction `narnia`");
         assert_eq!(err.line_column(), Some((2, 16)));
 
-        let mut resolver = PolicyResolver::new(Some(tmp.path().join(POLICY_FILE_NAME)), Some("fr".into()));
-        assert_eq!(resolver.policy_for(&stack).unwrap().policy.jurisdiction, "fr");
+        let mut resolver =
+            PolicyResolver::new(Some(tmp.path().join(POLICY_FILE_NAME)), Some("fr".into()));
+        assert_eq!(
+            resolver.policy_for(&stack).unwrap().policy.jurisdiction,
+            "fr"
+        );
     }
 }

@@ -112,8 +112,10 @@ fn load_configuration_inputs(
             Err(_) => Vec::new(),
         };
         match load::discover(std::slice::from_ref(path), &exclude) {
+            // Path-level errors name the path in their message; their `file` would be read
+            // relative to the scanned root, which the path itself is.
             Ok(found) if found.is_empty() => errors.push(InputError {
-                file: Some(Arc::from(path.display().to_string())),
+                file: None,
                 location: None,
                 message: format!(
                     "no Terraform configuration (.tf or .tf.json files) under {}",
@@ -122,7 +124,11 @@ fn load_configuration_inputs(
                 help: Some("pass a directory holding Terraform configuration".to_string()),
             }),
             Ok(found) => roots.extend(found.into_iter().map(|r| (path.clone(), r))),
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(InputError {
+                file: None,
+                location: None,
+                ..e
+            }),
         }
     }
     // Nearest policy per configuration directory (a stack may carry its own sovereign.toml).

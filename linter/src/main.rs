@@ -43,7 +43,9 @@ fn main() -> ExitCode {
 
     let outputs = match cli.outputs() {
         Ok(o) => o,
-        Err(message) => Cli::command().error(ErrorKind::ArgumentConflict, message).exit(),
+        Err(message) => Cli::command()
+            .error(ErrorKind::ArgumentConflict, message)
+            .exit(),
     };
     if cli.plan.is_some() && cli.paths.len() > 1 {
         Cli::command()
@@ -80,10 +82,20 @@ fn main() -> ExitCode {
     let report = engine::run(&opts);
     let mut code = report.exit_code();
 
+    // Input errors go to standard error whatever the formats, so a redirected or machine-readable
+    // report never hides them.
+    if !report.errors.is_empty() {
+        let human = HumanOptions {
+            color: wants_color(std::io::stderr().is_terminal()),
+            ..HumanOptions::default()
+        };
+        eprint!("{}", report::render_input_errors(&report, &human));
+    }
+
     for spec in &outputs {
         let to_terminal = spec.output.is_none() && std::io::stdout().is_terminal();
         let human = HumanOptions {
-            color: to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            color: wants_color(to_terminal),
             ..HumanOptions::default()
         };
         let text = report::render(spec.format, &report, &human);
@@ -101,17 +113,26 @@ fn main() -> ExitCode {
             None => {
                 let mut stdout = std::io::stdout().lock();
                 // A closed pipe (`| head`) is not an error worth a message.
-                let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+                let _ = stdout
+                    .write_all(text.as_bytes())
+                    .and_then(|()| stdout.flush());
             }
         }
     }
     // With every report going to files, say the outcome on stderr so CI logs show it.
     if outputs.iter().all(|o| o.output.is_some())
-        && !outputs.iter().any(|o| o.format == Format::Human && o.output.is_none())
+        && !outputs
+            .iter()
+            .any(|o| o.format == Format::Human && o.output.is_none())
     {
         eprintln!("{}", report::summary_line(&report));
     }
     ExitCode::from(code as u8)
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set (https://no-color.org).
+fn wants_color(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// Last resort: no code path should panic, but if one does, say so plainly and exit 2.

@@ -244,7 +244,11 @@ fn classify_lines(text: &str) -> Vec<Line<'_>> {
             heredoc_end = heredoc_marker(line);
             LineKind::Code
         };
-        lines.push(Line { text: line, offset, kind });
+        lines.push(Line {
+            text: line,
+            offset,
+            kind,
+        });
         offset += raw.len();
     }
     lines
@@ -391,7 +395,7 @@ fn parse_directive(
     let mut rest = body.trim();
 
     // Rule ids: everything before the first `key=`, split on commas and whitespace.
-    let ids_end = rest.find(|c: char| c == '=').map_or(rest.len(), |eq| {
+    let ids_end = rest.find('=').map_or(rest.len(), |eq| {
         rest[..eq]
             .rfind(|c: char| c.is_whitespace() || c == ',')
             .map_or(0, |p| p + 1)
@@ -517,8 +521,18 @@ mod tests {
     #[test]
     fn epoch_days_to_dates() {
         assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
-        assert_eq!(Date::from_days_since_epoch(19_723).to_string(), "2024-01-01");
-        assert_eq!(Date::from_days_since_epoch(20_514).to_string(), "2026-03-01");
+        assert_eq!(
+            Date::from_days_since_epoch(19_723).to_string(),
+            "2024-01-01"
+        );
+        assert_eq!(
+            Date::from_days_since_epoch(20_514).to_string(),
+            "2026-03-02"
+        );
+        assert_eq!(
+            Date::from_days_since_epoch(20_779).to_string(),
+            "2026-11-22"
+        );
         assert_eq!(Date::parse("2027-02-29"), None);
         assert!(Date::parse("2028-02-29").is_some());
     }
@@ -546,7 +560,9 @@ mod tests {
 
     #[test]
     fn attribute_suppression_covers_a_multiline_value() {
-        let s = parse("resource \"a\" \"b\" {\n  # sovereign:ignore SOV005 reason=\"r\"\n  egress = [\n    \"0.0.0.0/0\",\n  ]\n  other = 1\n}\n");
+        let s = parse(
+            "resource \"a\" \"b\" {\n  # sovereign:ignore SOV005 reason=\"r\"\n  egress = [\n    \"0.0.0.0/0\",\n  ]\n  other = 1\n}\n",
+        );
         assert_eq!(s[0].coverage, Coverage::Lines { first: 3, last: 5 });
     }
 

@@ -121,13 +121,26 @@ fn render(format: Format) -> String {
 
 #[test]
 fn human() {
-    let text = render(Format::Human);
+    let report = fixed_report();
+    let options = HumanOptions::default();
+    // What the command prints: input errors on stderr, then the report on stdout.
+    let text = format!(
+        "{}{}",
+        report::render_input_errors(&report, &options),
+        report::render(Format::Human, &report, &options)
+    );
     // What the user must see, independent of the snapshot.
     assert!(text.contains("infra/main.tf:2:12"), "{text}");
-    assert!(text.contains("var.region = \"us-east-1\" (from prod.tfvars:3)"), "{text}");
+    assert!(
+        text.contains("var.region = \"us-east-1\" (from infra/prod.tfvars:3)"),
+        "{text}"
+    );
     assert!(text.contains("help: set region"), "{text}");
     assert!(text.contains("infra/broken.tf:2:17"), "{text}");
-    assert!(!text.contains('\u{1b}'), "no colour codes without a terminal");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour codes without a terminal"
+    );
     insta::assert_snapshot!(text);
 }
 
@@ -136,7 +149,9 @@ fn json() {
     let text = render(Format::Json);
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let first = &doc["findings"][0];
-    for key in ["rule", "severity", "file", "line", "column", "address", "message", "value"] {
+    for key in [
+        "rule", "severity", "file", "line", "column", "address", "message", "value",
+    ] {
         assert!(first.get(key).is_some(), "finding lacks {key}");
     }
     assert_eq!(first["file"], "infra/main.tf");
@@ -166,7 +181,10 @@ fn sarif_has_the_required_structure() {
         assert!(r["fullDescription"]["text"].is_string());
         assert!(r["help"]["text"].is_string());
         assert!(r["help"]["markdown"].is_string());
-        assert!(["error", "warning", "note"].contains(&r["defaultConfiguration"]["level"].as_str().unwrap()));
+        assert!(
+            ["error", "warning", "note"]
+                .contains(&r["defaultConfiguration"]["level"].as_str().unwrap())
+        );
     }
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 2);
@@ -177,7 +195,10 @@ fn sarif_has_the_required_structure() {
         assert!(!result["message"]["text"].as_str().unwrap().is_empty());
         let physical = &result["locations"][0]["physicalLocation"];
         let uri = physical["artifactLocation"]["uri"].as_str().unwrap();
-        assert!(!uri.starts_with('/') && !uri.contains("://") && !uri.starts_with("infra/"), "{uri}");
+        assert!(
+            !uri.starts_with('/') && !uri.contains("://") && !uri.starts_with("infra/"),
+            "{uri}"
+        );
         assert_eq!(physical["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         assert!(physical["region"]["startLine"].as_u64().unwrap() >= 1);
         assert!(physical["region"]["startColumn"].as_u64().unwrap() >= 1);
@@ -189,17 +210,24 @@ fn sarif_has_the_required_structure() {
         in_module["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "main.tf"
     );
-    let notes = run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
     assert_eq!(notes.len(), 1);
     assert_eq!(run["invocations"][0]["executionSuccessful"], false);
-    assert_eq!(run["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file:///work/repo/infra/");
+    assert_eq!(
+        run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+        "file:///work/repo/infra/"
+    );
     insta::assert_snapshot!(text);
 }
 
 #[test]
 fn junit() {
     let text = render(Format::Junit);
-    assert!(text.contains("<testsuite name=\"SOV001 region-outside-jurisdiction\" tests=\"1\" failures=\"1\""));
+    assert!(text.contains(
+        "<testsuite name=\"SOV001 region-outside-jurisdiction\" tests=\"1\" failures=\"1\""
+    ));
     assert!(text.contains("<error message=\"cannot parse broken.tf: unterminated string\""));
     insta::assert_snapshot!(text);
 }
@@ -207,7 +235,9 @@ fn junit() {
 #[test]
 fn github() {
     let text = render(Format::Github);
-    assert!(text.contains("::error file=infra/main.tf,line=2,col=12,title=SOV001 region-outside-jurisdiction::"));
+    assert!(text.contains(
+        "::error file=infra/main.tf,line=2,col=12,title=SOV001 region-outside-jurisdiction::"
+    ));
     assert!(text.contains("::warning file=infra/modules/store/main.tf,line=3,col=3,"));
     insta::assert_snapshot!(text);
 }
@@ -234,8 +264,17 @@ fn clean_report_says_so() {
     };
     assert_eq!(report.exit_code(), 0);
     let human = report::render(Format::Human, &report, &HumanOptions::default());
-    assert_eq!(human, "✔ no findings: 4 files checked against jurisdiction de\n");
+    assert_eq!(
+        human,
+        "✔ no findings: 4 files checked against jurisdiction de\n"
+    );
     let junit = report::render(Format::Junit, &report, &HumanOptions::default());
-    assert!(junit.contains("tests=\"1\" failures=\"0\" errors=\"0\""), "{junit}");
-    assert_eq!(report::render(Format::Compact, &report, &HumanOptions::default()), "");
+    assert!(
+        junit.contains("tests=\"1\" failures=\"0\" errors=\"0\""),
+        "{junit}"
+    );
+    assert_eq!(
+        report::render(Format::Compact, &report, &HumanOptions::default()),
+        ""
+    );
 }

@@ -25,7 +25,10 @@ pub fn render(report: &Report) -> String {
             .map(|l| l.file.clone())
             .or_else(|| e.file.clone());
         if let Some(file) = file {
-            props.push(format!("file={}", escape_property(&report.display_path(&file))));
+            props.push(format!(
+                "file={}",
+                escape_property(&report.display_path(&file))
+            ));
         }
         if let Some(loc) = &e.location {
             props.push(format!("line={}", loc.line));
@@ -36,7 +39,11 @@ pub fn render(report: &Report) -> String {
         if let Some(help) = &e.help {
             message.push_str(&format!("\nhelp: {help}"));
         }
-        out.push_str(&format!("::error {}::{}\n", props.join(","), escape_data(&message)));
+        out.push_str(&format!(
+            "::error {}::{}\n",
+            props.join(","),
+            escape_data(&message)
+        ));
     }
     for f in &report.findings {
         let command = match f.severity {
@@ -46,7 +53,7 @@ pub fn render(report: &Report) -> String {
         let title = format!("{} {}", f.rule, report.rule_name(f.rule));
         let mut message = f.message.clone();
         for step in &f.provenance {
-            message.push_str(&format!("\nresolved: {step}"));
+            message.push_str(&format!("\nresolved: {}", report.step_text(step)));
         }
         if !f.help.is_empty() {
             message.push_str(&format!("\nhelp: {}", f.help));

@@ -116,30 +116,36 @@ impl Report {
     }
 }
 
-pub fn render(report: &Report, options: &HumanOptions) -> String {
+fn handler(options: &HumanOptions) -> GraphicalReportHandler {
     let theme = if options.color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme)
+    GraphicalReportHandler::new_themed(theme)
         .with_width(options.width)
         .with_links(false)
-        .without_syntax_highlighting();
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .without_syntax_highlighting()
+}
+
+fn draw(handler: &GraphicalReportHandler, out: &mut String, d: &Drawn, trailer: &[String]) {
+    let mut text = String::new();
+    if handler.render_report(&mut text, d).is_err() {
+        text = format!("{}\n", d.message);
+    }
+    out.push_str(&text);
+    for line in trailer {
+        out.push_str(&format!("  = {line}\n"));
+    }
+    out.push('\n');
+}
+
+/// Input errors (unreadable or unparsable files, invalid policy, bad baseline) as diagnostics; the
+/// command prints them on standard error whatever the formats.
+pub fn render_input_errors(report: &Report, options: &HumanOptions) -> String {
+    let handler = handler(options);
     let mut out = String::new();
-
-    let draw = |out: &mut String, d: &Drawn, trailer: &[String]| {
-        let mut text = String::new();
-        if handler.render_report(&mut text, d).is_err() {
-            text = format!("{}\n", d.message);
-        }
-        out.push_str(&text);
-        for line in trailer {
-            out.push_str(&format!("  = {line}\n"));
-        }
-        out.push('\n');
-    };
-
     for e in &report.errors {
         let place = e
             .location
@@ -163,8 +169,16 @@ pub fn render(report: &Report, options: &HumanOptions) -> String {
             label,
             help: e.help.clone(),
         };
-        draw(&mut out, &d, &[]);
+        draw(&handler, &mut out, &d, &[]);
     }
+    out
+}
+
+/// Findings, notes and the summary line (input errors are counted in the summary; they are drawn
+/// by [`render_input_errors`]).
+pub fn render(report: &Report, options: &HumanOptions) -> String {
+    let handler = handler(options);
+    let mut out = String::new();
 
     for f in &report.findings {
         let mut label_lines: Vec<String> = Vec::new();
@@ -172,18 +186,22 @@ pub fn render(report: &Report, options: &HumanOptions) -> String {
             label_lines.push(value.clone());
         }
         for step in &f.provenance {
-            label_lines.push(format!("← {step}"));
+            label_lines.push(format!("← {}", report.step_text(step)));
         }
         let source = report.drawn_source(&f.location);
+        // Name the address unless the rule's message already does.
+        let message = if f.address.is_empty() || f.message.contains(&f.address) {
+            f.message.clone()
+        } else {
+            format!("{}: {}", f.address, f.message)
+        };
         let message = match &source {
-            Some(_) => format!("{}: {}", f.address, f.message),
+            Some(_) => message,
             None => format!(
-                "{}:{}:{}: {}: {}",
+                "{}:{}:{}: {message}",
                 report.display_path(&f.location.file),
                 f.location.line,
                 f.location.column,
-                f.address,
-                f.message
             ),
         };
         let mut trailer = Vec::new();
@@ -214,7 +232,7 @@ pub fn render(report: &Report, options: &HumanOptions) -> String {
             label,
             help: (!f.help.is_empty()).then(|| f.help.clone()),
         };
-        draw(&mut out, &d, &trailer);
+        draw(&handler, &mut out, &d, &trailer);
     }
 
     for n in &report.notes {
@@ -266,15 +284,15 @@ pub(crate) fn summary(report: &Report) -> String {
     if !report.errors.is_empty() {
         parts.push(plural(report.errors.len(), "input error"));
     }
-    let scope = format!(
-        "{} checked against jurisdiction {}",
-        plural(report.stats.files_scanned, "file"),
-        if report.jurisdictions.is_empty() {
-            "-".to_string()
-        } else {
+    let scope = if report.jurisdictions.is_empty() {
+        format!("{} read", plural(report.stats.files_scanned, "file"))
+    } else {
+        format!(
+            "{} checked against jurisdiction {}",
+            plural(report.stats.files_scanned, "file"),
             report.jurisdictions.join(", ")
-        }
-    );
+        )
+    };
     let mut left_out = Vec::new();
     if report.stats.suppressed > 0 {
         left_out.push(format!("{} suppressed", report.stats.suppressed));
@@ -296,7 +314,11 @@ pub(crate) fn summary(report: &Report) -> String {
     if parts.is_empty() {
         format!("✔ no findings: {scope}{tail}")
     } else {
-        let mark = if report.exit_code() == 0 { "⚠" } else { "✖" };
+        let mark = if report.exit_code() == 0 {
+            "⚠"
+        } else {
+            "✖"
+        };
         format!("{mark} {}: {scope}{tail}", parts.join(", "))
     }
 }

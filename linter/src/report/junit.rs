@@ -57,7 +57,7 @@ pub fn render(report: &Report) -> String {
                 body.push_str(&format!("\nvalue: {value}"));
             }
             for step in &f.provenance {
-                body.push_str(&format!("\nresolved: {step}"));
+                body.push_str(&format!("\nresolved: {}", report.step_text(step)));
             }
             if !f.help.is_empty() {
                 body.push_str(&format!("\nhelp: {}", f.help));

@@ -16,7 +16,7 @@ use sovereign_schemas::Severity;
 
 use crate::cli::Format;
 use crate::finding::Finding;
-use crate::model::{InputError, Note, Sources};
+use crate::model::{InputError, Note, ProvenanceStep, Sources};
 
 pub use human::HumanOptions;
 
@@ -81,13 +81,20 @@ impl Report {
     /// Sorts findings, errors and notes into a stable order.
     pub fn sort(&mut self) {
         self.findings.sort_by(|a, b| {
-            (&a.location.file, a.location.line, a.location.column, a.rule, &a.address).cmp(&(
-                &b.location.file,
-                b.location.line,
-                b.location.column,
-                b.rule,
-                &b.address,
-            ))
+            (
+                &a.location.file,
+                a.location.line,
+                a.location.column,
+                a.rule,
+                &a.address,
+            )
+                .cmp(&(
+                    &b.location.file,
+                    b.location.line,
+                    b.location.column,
+                    b.rule,
+                    &b.address,
+                ))
         });
         self.errors.sort_by(|a, b| {
             let key = |e: &InputError| {
@@ -111,6 +118,19 @@ impl Report {
         join_display(&self.base.display_prefix, file)
     }
 
+    /// A provenance step as users read it: `var.region = "us-east-1" (from infra/prod.tfvars:3)`.
+    pub fn step_text(&self, step: &ProvenanceStep) -> String {
+        match &step.location {
+            Some(loc) => format!(
+                "{} (from {}:{})",
+                step.description,
+                self.display_path(&loc.file),
+                loc.line
+            ),
+            None => step.description.clone(),
+        }
+    }
+
     pub fn rule(&self, id: &str) -> Option<&RuleMeta> {
         self.rules.iter().find(|r| r.id == id)
     }
@@ -120,7 +140,10 @@ impl Report {
     }
 
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
     }
 
     /// Findings per rule id.
@@ -185,6 +208,11 @@ pub fn summary_line(report: &Report) -> String {
     human::summary(report)
 }
 
+/// Input errors drawn for standard error (every format also carries them in its own way).
+pub fn render_input_errors(report: &Report, options: &HumanOptions) -> String {
+    human::render_input_errors(report, options)
+}
+
 /// Renders a report in a format.
 pub fn render(format: Format, report: &Report, human: &HumanOptions) -> String {
     match format {
@@ -205,7 +233,10 @@ mod tests {
     fn display_paths_join_lexically() {
         assert_eq!(join_display("", "main.tf"), "main.tf");
         assert_eq!(join_display("infra/", "main.tf"), "infra/main.tf");
-        assert_eq!(join_display("infra/prod/", "../sovereign.toml"), "infra/sovereign.toml");
+        assert_eq!(
+            join_display("infra/prod/", "../sovereign.toml"),
+            "infra/sovereign.toml"
+        );
         assert_eq!(join_display("./", "a/b.tf"), "a/b.tf");
         assert_eq!(join_display("infra/", "/tmp/x.tfvars"), "/tmp/x.tfvars");
         assert_eq!(join_display("../x/", "../y.tf"), "../y.tf");

@@ -125,7 +125,8 @@ pub fn render(report: &Report) -> String {
                     if !file.starts_with('/') {
                         artifact["uriBaseId"] = json!(SRCROOT);
                     }
-                    n["locations"] = json!([{ "physicalLocation": { "artifactLocation": artifact } }]);
+                    n["locations"] =
+                        json!([{ "physicalLocation": { "artifactLocation": artifact } }]);
                 }
                 (None, None) => {}
             }
