@@ -13,7 +13,10 @@ use sovereign_lint::rules::{all_rules, run};
 use sovereign_schemas::Policy;
 
 fn fixture_dir(rule: &str, kind: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules").join(rule).join(kind)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules")
+        .join(rule)
+        .join(kind)
 }
 
 fn lint_fixture(dir: &Path) -> Vec<Finding> {
@@ -21,12 +24,22 @@ fn lint_fixture(dir: &Path) -> Vec<Finding> {
         Ok(text) => Policy::from_toml(&text).unwrap_or_else(|e| panic!("{}: {e}", dir.display())),
         Err(_) => Policy::default(),
     };
-    let roots = discover(&[dir.to_path_buf()], &[]).unwrap_or_else(|e| panic!("{}: {e:?}", dir.display()));
-    assert!(!roots.is_empty(), "{}: no configuration found", dir.display());
+    let roots =
+        discover(&[dir.to_path_buf()], &[]).unwrap_or_else(|e| panic!("{}: {e:?}", dir.display()));
+    assert!(
+        !roots.is_empty(),
+        "{}: no configuration found",
+        dir.display()
+    );
     let mut findings = Vec::new();
     for root in &roots {
         let model = evaluate_root(root, &EvalOptions::default());
-        assert!(model.errors.is_empty(), "{}: input errors {:#?}", dir.display(), model.errors);
+        assert!(
+            model.errors.is_empty(),
+            "{}: input errors {:#?}",
+            dir.display(),
+            model.errors
+        );
         findings.extend(run(&model, &policy));
     }
     findings
@@ -63,7 +76,11 @@ fn check_rule(rule: &str) {
 
     let pass = lint_fixture(&fixture_dir(rule, "pass"));
     let shown: Vec<String> = pass.iter().map(render).collect();
-    assert!(shown.is_empty(), "{rule}/pass must produce no finding, got:\n{}", shown.join("\n"));
+    assert!(
+        shown.is_empty(),
+        "{rule}/pass must produce no finding, got:\n{}",
+        shown.join("\n")
+    );
 }
 
 #[test]
@@ -136,7 +153,12 @@ fn severities_from_the_policy_apply_to_fixture_findings() {
     let warn = Policy::from_toml("unresolved = \"warn\"").unwrap();
     let findings = run(&model, &warn);
     assert!(findings.iter().any(|f| f.rule == "SOV010"));
-    assert!(findings.iter().filter(|f| f.rule == "SOV010").all(|f| f.severity.as_str() == "warn"));
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f.rule == "SOV010")
+            .all(|f| f.severity.as_str() == "warn")
+    );
     let off = Policy::from_toml("[rules]\nSOV010 = \"off\"").unwrap();
     assert!(run(&model, &off).iter().all(|f| f.rule != "SOV010"));
 }

@@ -58,12 +58,27 @@ fn committed_rule_docs_are_generated_from_the_doc_comments() {
 fn explain_prints_the_rule_page() {
     let text = explain("sov003").expect("ids are case-insensitive");
     assert!(text.starts_with("# SOV003 untagged-data\n"), "{text}");
-    for part in ["## What it does", "## Why is this bad?", "## Example", "```hcl", "## Use instead", "## Options", "default_tags"] {
+    for part in [
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "```hcl",
+        "## Use instead",
+        "## Options",
+        "default_tags",
+    ] {
         assert!(text.contains(part), "explain SOV003 lacks {part}:\n{text}");
     }
     assert!(explain("SOV999").is_none());
-    assert_eq!(rule_info("SOV001").unwrap().name, "region-outside-jurisdiction");
-    assert!(explain("SOV010").unwrap().contains("set by the policy's `unresolved`"));
+    assert_eq!(
+        rule_info("SOV001").unwrap().name,
+        "region-outside-jurisdiction"
+    );
+    assert!(
+        explain("SOV010")
+            .unwrap()
+            .contains("set by the policy's `unresolved`")
+    );
 }
 
 #[test]

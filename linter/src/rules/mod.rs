@@ -63,7 +63,11 @@ pub struct RuleContext<'a> {
 
 impl<'a> RuleContext<'a> {
     pub fn new(model: &'a Model, policy: &'a Policy) -> Self {
-        RuleContext { model, policy, scope: policy.scope() }
+        RuleContext {
+            model,
+            policy,
+            scope: policy.scope(),
+        }
     }
 }
 
@@ -132,7 +136,12 @@ pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
         let key = if f.rule == "SOV010" {
             (f.rule, f.location.clone(), f.address.clone(), String::new())
         } else {
-            (f.rule, f.location.clone(), f.address.clone(), f.message.clone())
+            (
+                f.rule,
+                f.location.clone(),
+                f.address.clone(),
+                f.message.clone(),
+            )
         };
         seen.insert(key)
     });
@@ -142,14 +151,22 @@ pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
 /// Sorts findings by file, line, column, rule, then message.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
-        (&a.location.file, a.location.line, a.location.column, a.rule, &a.address, &a.message).cmp(&(
-            &b.location.file,
-            b.location.line,
-            b.location.column,
-            b.rule,
-            &b.address,
-            &b.message,
-        ))
+        (
+            &a.location.file,
+            a.location.line,
+            a.location.column,
+            a.rule,
+            &a.address,
+            &a.message,
+        )
+            .cmp(&(
+                &b.location.file,
+                b.location.line,
+                b.location.column,
+                b.rule,
+                &b.address,
+                &b.message,
+            ))
     });
 }
 
@@ -181,7 +198,11 @@ pub fn explain(id: &str) -> Option<String> {
         info.name,
         info.summary,
         info.default_severity.as_str(),
-        if info.id == "SOV010" { " (set by the policy's `unresolved`)" } else { "" },
+        if info.id == "SOV010" {
+            " (set by the policy's `unresolved`)"
+        } else {
+            ""
+        },
         info.docs.trim_end().to_string() + "\n"
     ))
 }
@@ -189,7 +210,10 @@ pub fn explain(id: &str) -> Option<String> {
 /// The `sovereign-lint rules` table.
 pub fn rules_table() -> String {
     let name_width = RULES.iter().map(|r| r.info().name.len()).max().unwrap_or(4);
-    let mut out = format!("{:<7} {:<name_width$} {:<8} SUMMARY\n", "ID", "NAME", "SEVERITY");
+    let mut out = format!(
+        "{:<7} {:<name_width$} {:<8} SUMMARY\n",
+        "ID", "NAME", "SEVERITY"
+    );
     for rule in RULES.iter() {
         let i = rule.info();
         out.push_str(&format!(
@@ -237,7 +261,13 @@ mod tests {
     fn every_rule_has_the_doc_sections() {
         for rule in all_rules() {
             let docs = rule.info().docs;
-            for section in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Options"] {
+            for section in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Use instead",
+                "## Options",
+            ] {
                 assert!(docs.contains(section), "{} lacks {section}", rule.info().id);
             }
         }

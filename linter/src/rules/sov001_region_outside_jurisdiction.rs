@@ -49,11 +49,11 @@
 //! - `unresolved`: severity of the SOV010 finding for a region that cannot be resolved.
 use sovereign_schemas::Cloud;
 
-use super::support::{
-    Subject, check_region_or_zone, cloud_of, display_path, finding, loc, string_or_unresolved, unresolved,
-    walk_strings,
-};
 use super::sov004_cross_border_replication::is_replication_path;
+use super::support::{
+    Subject, check_region_or_zone, cloud_of, display_path, finding, loc, string_or_unresolved,
+    unresolved, walk_strings,
+};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
 use crate::model::{ResourceInstance, Tracked};
@@ -87,10 +87,14 @@ impl Rule for RegionOutsideJurisdiction {
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         for provider in &cx.model.providers {
             let subject = Subject::provider(provider);
-            let Some(cloud) = Cloud::from_provider(&provider.provider_type) else { continue };
+            let Some(cloud) = Cloud::from_provider(&provider.provider_type) else {
+                continue;
+            };
             match cloud {
                 Cloud::Aws => match provider.attr("region") {
-                    Some(t) if !t.is_null() => check_value(cx, out, subject, cloud, "provider `region`", t, true),
+                    Some(t) if !t.is_null() => {
+                        check_value(cx, out, subject, cloud, "provider `region`", t, true)
+                    }
                     _ => {
                         let t = Tracked::unknown(
                             "no `region` argument: taken from AWS_REGION or the AWS profile at run time",
@@ -102,7 +106,15 @@ impl Rule for RegionOutsideJurisdiction {
                 Cloud::Google => {
                     for attr in ["region", "zone"] {
                         if let Some(t) = provider.attr(attr).filter(|t| !t.is_null()) {
-                            check_value(cx, out, subject, cloud, &format!("provider `{attr}`"), t, true);
+                            check_value(
+                                cx,
+                                out,
+                                subject,
+                                cloud,
+                                &format!("provider `{attr}`"),
+                                t,
+                                true,
+                            );
                         }
                     }
                 }
@@ -127,7 +139,9 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             if *attr == "location" && cloud == Cloud::Aws {
                 continue;
             }
-            let Some(t) = resource.attr(attr).filter(|t| !t.is_null()) else { continue };
+            let Some(t) = resource.attr(attr).filter(|t| !t.is_null()) else {
+                continue;
+            };
             // `location = azurerm_resource_group.main.location`, `availability_zone =
             // aws_subnet.a.availability_zone`: the referenced resource is checked itself.
             if super::support::referenced_resources(cx, resource, t)
@@ -137,7 +151,15 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
                 continue;
             }
             for item in t.items() {
-                check_value(cx, out, subject, cloud, &format!("`{attr}`"), item, *unknown_decides);
+                check_value(
+                    cx,
+                    out,
+                    subject,
+                    cloud,
+                    &format!("`{attr}`"),
+                    item,
+                    *unknown_decides,
+                );
             }
         }
     }
@@ -234,11 +256,31 @@ mod tests {
         let model = ModelBuilder::new()
             .provider("aws", json!({"region": "us-east-1"}))
             .resource("aws_s3_bucket", "inherits", json!({"bucket": "b"}))
-            .resource("aws_ebs_volume", "own", json!({"availability_zone": "us-west-2a"}))
-            .resource("aws_ebs_volume", "ok", json!({"availability_zone": "eu-central-1a"}))
-            .resource("aws_kms_grant", "arn", json!({"key_id": "arn:aws:kms:ap-south-1:111122223333:key/x"}))
-            .resource("azurerm_resource_group", "rg", json!({"location": "East US"}))
-            .resource("azurerm_resource_group", "eu", json!({"location": "West Europe"}))
+            .resource(
+                "aws_ebs_volume",
+                "own",
+                json!({"availability_zone": "us-west-2a"}),
+            )
+            .resource(
+                "aws_ebs_volume",
+                "ok",
+                json!({"availability_zone": "eu-central-1a"}),
+            )
+            .resource(
+                "aws_kms_grant",
+                "arn",
+                json!({"key_id": "arn:aws:kms:ap-south-1:111122223333:key/x"}),
+            )
+            .resource(
+                "azurerm_resource_group",
+                "rg",
+                json!({"location": "East US"}),
+            )
+            .resource(
+                "azurerm_resource_group",
+                "eu",
+                json!({"location": "West Europe"}),
+            )
             .resource("google_storage_bucket", "us", json!({"location": "US"}))
             .build();
         let got = lint(&model, "", &["SOV001"]);
@@ -255,17 +297,26 @@ mod tests {
         let model = ModelBuilder::new()
             .provider("aws", json!({"region": "?var.region has no value"}))
             .provider("aws", json!({}))
-            .resource("aws_ebs_volume", "az", json!({"availability_zone": "?data.aws_availability_zones.a.names[0]"}))
+            .resource(
+                "aws_ebs_volume",
+                "az",
+                json!({"availability_zone": "?data.aws_availability_zones.a.names[0]"}),
+            )
             .build();
         let got = lint(&model, "", &["SOV001", "SOV010"]);
         assert_eq!(got.len(), 2, "{got:#?}");
-        assert!(got[0].contains("SOV010") && got[0].contains("var.region has no value"), "{got:#?}");
+        assert!(
+            got[0].contains("SOV010") && got[0].contains("var.region has no value"),
+            "{got:#?}"
+        );
         assert!(got[1].contains("AWS_REGION"), "{got:#?}");
     }
 
     #[test]
     fn allowed_regions_narrow() {
-        let model = ModelBuilder::new().provider("aws", json!({"region": "eu-west-3"})).build();
+        let model = ModelBuilder::new()
+            .provider("aws", json!({"region": "eu-west-3"}))
+            .build();
         assert!(lint(&model, "", &["SOV001"]).is_empty());
         let got = lint(&model, "allowed_regions = [\"eu-central-1\"]", &["SOV001"]);
         assert_eq!(got.len(), 1);

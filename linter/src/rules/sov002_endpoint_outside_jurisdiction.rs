@@ -74,7 +74,15 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
 pub(crate) struct EndpointOutsideJurisdiction;
 
 const URL_SCHEMES: &[&str] = &["http", "https", "ws", "wss", "grpc", "grpcs"];
-const SKIPPED_MAPS: &[&str] = &["tags", "tags_all", "labels", "default_tags", "default_labels", "effective_labels", "terraform_labels"];
+const SKIPPED_MAPS: &[&str] = &[
+    "tags",
+    "tags_all",
+    "labels",
+    "default_tags",
+    "default_labels",
+    "effective_labels",
+    "terraform_labels",
+];
 
 impl Rule for EndpointOutsideJurisdiction {
     fn info(&self) -> &'static RuleInfo {
@@ -95,10 +103,16 @@ impl Rule for EndpointOutsideJurisdiction {
                         return;
                     }
                     match &value.value {
-                        Value::String(s) if !s.is_empty() => check_host(cx, out, subject, path, value, s, &provider.location),
-                        Value::Unknown(_) => {
-                            unresolved(cx, out, subject, &format!("provider endpoint `{}`", display_path(path)), value)
+                        Value::String(s) if !s.is_empty() => {
+                            check_host(cx, out, subject, path, value, s, &provider.location)
                         }
+                        Value::Unknown(_) => unresolved(
+                            cx,
+                            out,
+                            subject,
+                            &format!("provider endpoint `{}`", display_path(path)),
+                            value,
+                        ),
                         _ => {}
                     }
                 });
@@ -117,9 +131,9 @@ impl Rule for EndpointOutsideJurisdiction {
                     }
                     let Some(s) = value.as_str() else { return };
                     let lower = key.to_ascii_lowercase();
-                    let is_url = s
-                        .split_once("://")
-                        .is_some_and(|(scheme, _)| URL_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()));
+                    let is_url = s.split_once("://").is_some_and(|(scheme, _)| {
+                        URL_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str())
+                    });
                     if is_url || (lower.contains("endpoint") && looks_like_host(s)) {
                         check_host(cx, out, subject, path, value, s, &resource.location);
                     }
@@ -130,7 +144,10 @@ impl Rule for EndpointOutsideJurisdiction {
 }
 
 fn last_key(path: &[String]) -> &str {
-    path.iter().rev().find(|p| !p.chars().all(|c| c.is_ascii_digit())).map_or("", String::as_str)
+    path.iter()
+        .rev()
+        .find(|p| !p.chars().all(|c| c.is_ascii_digit()))
+        .map_or("", String::as_str)
 }
 
 fn is_endpoint_key(key: &str) -> bool {
@@ -144,7 +161,9 @@ fn looks_like_host(s: &str) -> bool {
     !s.starts_with("arn:")
         && host.contains('.')
         && host.split('.').count() >= 3
-        && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
         && !host.starts_with('.')
 }
 
@@ -174,7 +193,12 @@ fn check_host(
         INFO.id,
         subject,
         loc(value, fallback),
-        format!("`{}` of {}: {}", display_path(path), subject.address, verdict.reason),
+        format!(
+            "`{}` of {}: {}",
+            display_path(path),
+            subject.address,
+            verdict.reason
+        ),
         Some(value),
         help,
     ));
@@ -201,8 +225,16 @@ mod tests {
             .build();
         let got = lint(&model, "", &["SOV002", "SOV010"]);
         assert_eq!(got.len(), 4, "{got:#?}");
-        assert!(got.iter().any(|l| l.contains("endpoints[0].sts") && l.contains("global endpoint")), "{got:#?}");
-        assert!(got.iter().any(|l| l.contains("SOV010") && l.contains("var.s3_endpoint")), "{got:#?}");
+        assert!(
+            got.iter()
+                .any(|l| l.contains("endpoints[0].sts") && l.contains("global endpoint")),
+            "{got:#?}"
+        );
+        assert!(
+            got.iter()
+                .any(|l| l.contains("SOV010") && l.contains("var.s3_endpoint")),
+            "{got:#?}"
+        );
         assert!(got.iter().any(|l| l.contains("plain http")), "{got:#?}");
         assert!(got.iter().any(|l| l.contains("API_URL")), "{got:#?}");
     }
@@ -210,9 +242,19 @@ mod tests {
     #[test]
     fn allowed_hosts_pass() {
         let model = ModelBuilder::new()
-            .provider("aws", json!({"region": "eu-central-1", "endpoints": [{"s3": "https://s3.sov.example"}]}))
+            .provider(
+                "aws",
+                json!({"region": "eu-central-1", "endpoints": [{"s3": "https://s3.sov.example"}]}),
+            )
             .build();
-        assert!(lint(&model, "allowed_endpoint_hosts = [\".sov.example\"]", &["SOV002"]).is_empty());
+        assert!(
+            lint(
+                &model,
+                "allowed_endpoint_hosts = [\".sov.example\"]",
+                &["SOV002"]
+            )
+            .is_empty()
+        );
         assert_eq!(lint(&model, "", &["SOV002"]).len(), 1);
     }
 }

@@ -90,7 +90,9 @@ struct Tags<'m> {
 
 fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {
     let subject = Subject::resource(resource);
-    let Some(tags) = merged_tags(cx, out, resource) else { return };
+    let Some(tags) = merged_tags(cx, out, resource) else {
+        return;
+    };
     let cloud = cloud_of(resource);
     let tag_location = match resource.resource_type.as_str() {
         "google_sql_database_instance" => get_path(&resource.attributes, "settings.user_labels")
@@ -115,7 +117,10 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             help.push_str(&format!(" (allowed: {})", allowed.join(", ")));
         }
         if let Some(near) = tags.entries.keys().find(|k| k.eq_ignore_ascii_case(key)) {
-            help.push_str(&format!("; `{near}` is present, but {} keys are compared exactly", tags.word));
+            help.push_str(&format!(
+                "; `{near}` is present, but {} keys are compared exactly",
+                tags.word
+            ));
             if cloud == Some(Cloud::Google) {
                 help.push_str(" (Google label keys must be lower-case)");
             }
@@ -126,19 +131,27 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             INFO.id,
             subject,
             tag_location.clone(),
-            format!("data-bearing {} lacks required {} `{key}`", subject.address, tags.word),
+            format!(
+                "data-bearing {} lacks required {} `{key}`",
+                subject.address, tags.word
+            ),
             None,
             help,
         ));
     }
     for (key, allowed) in &cx.policy.tags.allowed_values {
-        let Some(value) = tags.entries.get(key) else { continue };
+        let Some(value) = tags.entries.get(key) else {
+            continue;
+        };
         match &value.value {
             Value::String(s) if !allowed.iter().any(|a| a == s) => out.push(finding(
                 INFO.id,
                 subject,
                 loc(value, &tag_location),
-                format!("{} `{key}` of {} is \"{s}\", which the policy does not allow", tags.word, subject.address),
+                format!(
+                    "{} `{key}` of {} is \"{s}\", which the policy does not allow",
+                    tags.word, subject.address
+                ),
                 Some(value),
                 format!("set `{key}` to one of: {}", allowed.join(", ")),
             )),
@@ -150,26 +163,31 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
     }
 }
 
-fn merged_tags<'m>(cx: &RuleContext<'m>, out: &mut Vec<Finding>, resource: &'m ResourceInstance) -> Option<Tags<'m>> {
+fn merged_tags<'m>(
+    cx: &RuleContext<'m>,
+    out: &mut Vec<Finding>,
+    resource: &'m ResourceInstance,
+) -> Option<Tags<'m>> {
     let subject = Subject::resource(resource);
     let provider = cx.model.provider_of(resource);
     let mut entries = IndexMap::new();
-    let mut add = |what: &str, t: Option<&'m Tracked>, entries: &mut IndexMap<String, &'m Tracked>| -> bool {
-        let Some(t) = t else { return true };
-        match &t.value {
-            Value::Map(m) => {
-                for (k, v) in m {
-                    entries.insert(k.clone(), v);
+    let mut add =
+        |what: &str, t: Option<&'m Tracked>, entries: &mut IndexMap<String, &'m Tracked>| -> bool {
+            let Some(t) = t else { return true };
+            match &t.value {
+                Value::Map(m) => {
+                    for (k, v) in m {
+                        entries.insert(k.clone(), v);
+                    }
+                    true
                 }
-                true
+                Value::Unknown(_) => {
+                    unresolved(cx, out, subject, what, t);
+                    false
+                }
+                _ => true,
             }
-            Value::Unknown(_) => {
-                unresolved(cx, out, subject, what, t);
-                false
-            }
-            _ => true,
-        }
-    };
+        };
     match cloud_of(resource) {
         Some(Cloud::Aws) => {
             if let Some(all) = resource.attr("tags_all").filter(|t| t.as_map().is_some()) {
@@ -178,7 +196,11 @@ fn merged_tags<'m>(cx: &RuleContext<'m>, out: &mut Vec<Finding>, resource: &'m R
                 let defaults = provider.and_then(|p| {
                     let d = p.attr("default_tags")?;
                     // aws: `default_tags { tags = {…} }`; sovereign: `default_tags = {…}`.
-                    if p.provider_type == "sovereign" { Some(d) } else { get_path(&p.attributes, "default_tags.tags") }
+                    if p.provider_type == "sovereign" {
+                        Some(d)
+                    } else {
+                        get_path(&p.attributes, "default_tags.tags")
+                    }
                 });
                 if !add("the provider's `default_tags`", defaults, &mut entries)
                     || !add("`tags`", resource.attr("tags"), &mut entries)
@@ -186,27 +208,49 @@ fn merged_tags<'m>(cx: &RuleContext<'m>, out: &mut Vec<Finding>, resource: &'m R
                     return None;
                 }
             }
-            Some(Tags { entries, attr: "tags", word: "tag" })
+            Some(Tags {
+                entries,
+                attr: "tags",
+                word: "tag",
+            })
         }
         Some(Cloud::Azure) => {
             if !add("`tags`", resource.attr("tags"), &mut entries) {
                 return None;
             }
-            Some(Tags { entries, attr: "tags", word: "tag" })
+            Some(Tags {
+                entries,
+                attr: "tags",
+                word: "tag",
+            })
         }
         Some(Cloud::Google) => {
             if resource.resource_type == "google_sql_database_instance" {
-                if !add("`settings.user_labels`", get_path(&resource.attributes, "settings.user_labels"), &mut entries) {
+                if !add(
+                    "`settings.user_labels`",
+                    get_path(&resource.attributes, "settings.user_labels"),
+                    &mut entries,
+                ) {
                     return None;
                 }
-            } else if let Some(all) = resource.attr("terraform_labels").filter(|t| t.as_map().is_some()) {
+            } else if let Some(all) = resource
+                .attr("terraform_labels")
+                .filter(|t| t.as_map().is_some())
+            {
                 add("`terraform_labels`", Some(all), &mut entries);
-            } else if !add("the provider's `default_labels`", provider.and_then(|p| p.attr("default_labels")), &mut entries)
-                || !add("`labels`", resource.attr("labels"), &mut entries)
+            } else if !add(
+                "the provider's `default_labels`",
+                provider.and_then(|p| p.attr("default_labels")),
+                &mut entries,
+            ) || !add("`labels`", resource.attr("labels"), &mut entries)
             {
                 return None;
             }
-            Some(Tags { entries, attr: "labels", word: "label" })
+            Some(Tags {
+                entries,
+                attr: "labels",
+                word: "label",
+            })
         }
         None => None,
     }
@@ -238,14 +282,32 @@ mod tests {
         let model = ModelBuilder::new()
             .provider("aws", json!({"region": "eu-central-1"}))
             .resource("aws_sqs_queue", "q", json!({"name": "q"}))
-            .resource("aws_dynamodb_table", "t", json!({"tags": "?var.tags has no value"}))
-            .resource("google_storage_bucket", "g", json!({"location": "EU", "labels": {"owner": "x"}}))
-            .resource("azurerm_storage_account", "a", json!({"tags": {"data-classification": "internal"}}))
+            .resource(
+                "aws_dynamodb_table",
+                "t",
+                json!({"tags": "?var.tags has no value"}),
+            )
+            .resource(
+                "google_storage_bucket",
+                "g",
+                json!({"location": "EU", "labels": {"owner": "x"}}),
+            )
+            .resource(
+                "azurerm_storage_account",
+                "a",
+                json!({"tags": {"data-classification": "internal"}}),
+            )
             .build();
         let got = lint(&model, POLICY, &["SOV003", "SOV010"]);
         assert_eq!(got.len(), 3, "{got:#?}");
-        assert!(got[0].contains("SOV003") && got[0].contains("aws_sqs_queue.q lacks required tag"), "{got:#?}");
-        assert!(got[1].contains("SOV010") && got[1].contains("var.tags"), "{got:#?}");
+        assert!(
+            got[0].contains("SOV003") && got[0].contains("aws_sqs_queue.q lacks required tag"),
+            "{got:#?}"
+        );
+        assert!(
+            got[1].contains("SOV010") && got[1].contains("var.tags"),
+            "{got:#?}"
+        );
         assert!(got[2].contains("lacks required label"), "{got:#?}");
     }
 }

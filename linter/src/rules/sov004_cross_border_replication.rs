@@ -74,8 +74,8 @@ use sovereign_schemas::arn::parse_arn;
 use sovereign_schemas::region::normalize_region;
 
 use super::support::{
-    RegionOf, Subject, check_region_or_zone, display_path, finding, get_path, loc, referenced_resources, region_of,
-    string_or_unresolved, unresolved, walk_values,
+    RegionOf, Subject, check_region_or_zone, display_path, finding, get_path, loc,
+    referenced_resources, region_of, string_or_unresolved, unresolved, walk_values,
 };
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
@@ -103,7 +103,8 @@ const REPLICATION_ATTRS: &[&str] = &[
 
 /// Whether an attribute path is a replication target SOV004 owns.
 pub(crate) fn is_replication_path(path: &[String]) -> bool {
-    path.iter().any(|p| REPLICATION_ATTRS.contains(&p.as_str()) || p == "destination")
+    path.iter()
+        .any(|p| REPLICATION_ATTRS.contains(&p.as_str()) || p == "destination")
 }
 
 /// Azure region pairs (Microsoft Learn, "Azure cross-region replication pairings for all geographies").
@@ -152,13 +153,27 @@ impl Rule for CrossBorderReplication {
                 "aws_dynamodb_table" | "aws_dynamodb_global_table" => {
                     for replica in r.attr("replica").map(Tracked::items).unwrap_or_default() {
                         if let Some(t) = replica.get("region_name") {
-                            region_target(cx, out, r, "`replica.region_name`", t, "replicates the table to");
+                            region_target(
+                                cx,
+                                out,
+                                r,
+                                "`replica.region_name`",
+                                t,
+                                "replicates the table to",
+                            );
                         }
                     }
                 }
-                "aws_db_instance" | "aws_rds_cluster" | "aws_rds_global_cluster" | "aws_docdb_cluster"
+                "aws_db_instance"
+                | "aws_rds_cluster"
+                | "aws_rds_global_cluster"
+                | "aws_docdb_cluster"
                 | "aws_neptune_cluster" => {
-                    for attr in ["replicate_source_db", "replication_source_identifier", "source_db_cluster_identifier"] {
+                    for attr in [
+                        "replicate_source_db",
+                        "replication_source_identifier",
+                        "source_db_cluster_identifier",
+                    ] {
                         if let Some(t) = r.attr(attr) {
                             arn_target(cx, out, r, attr, t, "replicates from");
                         }
@@ -166,10 +181,24 @@ impl Rule for CrossBorderReplication {
                 }
                 "aws_db_snapshot_copy" | "aws_db_cluster_snapshot_copy" => {
                     if let Some(t) = r.attr("destination_region") {
-                        region_target(cx, out, r, "`destination_region`", t, "copies the snapshot to");
+                        region_target(
+                            cx,
+                            out,
+                            r,
+                            "`destination_region`",
+                            t,
+                            "copies the snapshot to",
+                        );
                     }
                     if let Some(t) = r.attr("source_db_snapshot_identifier") {
-                        arn_target(cx, out, r, "source_db_snapshot_identifier", t, "copies the snapshot from");
+                        arn_target(
+                            cx,
+                            out,
+                            r,
+                            "source_db_snapshot_identifier",
+                            t,
+                            "copies the snapshot from",
+                        );
                     }
                 }
                 "aws_ebs_snapshot_copy" | "aws_ami_copy" => {
@@ -179,9 +208,20 @@ impl Rule for CrossBorderReplication {
                 }
                 "aws_backup_plan" => {
                     for rule in r.attr("rule").map(Tracked::items).unwrap_or_default() {
-                        for copy in rule.get("copy_action").map(Tracked::items).unwrap_or_default() {
+                        for copy in rule
+                            .get("copy_action")
+                            .map(Tracked::items)
+                            .unwrap_or_default()
+                        {
                             if let Some(t) = copy.get("destination_vault_arn") {
-                                arn_target(cx, out, r, "destination_vault_arn", t, "copies backups to");
+                                arn_target(
+                                    cx,
+                                    out,
+                                    r,
+                                    "destination_vault_arn",
+                                    t,
+                                    "copies backups to",
+                                );
                             }
                         }
                     }
@@ -206,28 +246,62 @@ impl Rule for CrossBorderReplication {
                 "aws_ecr_replication_configuration" => {
                     let mut targets = Vec::new();
                     if let Some(t) = r.attr("replication_configuration") {
-                        walk_values(t, &mut vec!["replication_configuration".into()], &mut |path, v| {
-                            if path.len() >= 2 && path[path.len() - 1] == "region" && path.iter().any(|p| p == "destination") {
-                                targets.push(v);
-                            }
-                        });
+                        walk_values(
+                            t,
+                            &mut vec!["replication_configuration".into()],
+                            &mut |path, v| {
+                                if path.len() >= 2
+                                    && path[path.len() - 1] == "region"
+                                    && path.iter().any(|p| p == "destination")
+                                {
+                                    targets.push(v);
+                                }
+                            },
+                        );
                     }
                     for t in targets {
-                        region_target(cx, out, r, "`destination.region`", t, "replicates images to");
+                        region_target(
+                            cx,
+                            out,
+                            r,
+                            "`destination.region`",
+                            t,
+                            "replicates images to",
+                        );
                     }
                 }
                 "azurerm_storage_account" => azure_geo_redundancy(cx, out, r),
                 "azurerm_cosmosdb_account" => {
-                    for geo in r.attr("geo_location").map(Tracked::items).unwrap_or_default() {
+                    for geo in r
+                        .attr("geo_location")
+                        .map(Tracked::items)
+                        .unwrap_or_default()
+                    {
                         if let Some(t) = geo.get("location") {
-                            region_target(cx, out, r, "`geo_location.location`", t, "replicates the account to");
+                            region_target(
+                                cx,
+                                out,
+                                r,
+                                "`geo_location.location`",
+                                t,
+                                "replicates the account to",
+                            );
                         }
                     }
                 }
                 "google_storage_bucket" => {
-                    if let Some(t) = get_path(&r.attributes, "custom_placement_config.data_locations") {
+                    if let Some(t) =
+                        get_path(&r.attributes, "custom_placement_config.data_locations")
+                    {
                         for item in t.items() {
-                            region_target(cx, out, r, "`custom_placement_config.data_locations`", item, "places data in");
+                            region_target(
+                                cx,
+                                out,
+                                r,
+                                "`custom_placement_config.data_locations`",
+                                item,
+                                "places data in",
+                            );
                         }
                     }
                 }
@@ -239,9 +313,18 @@ impl Rule for CrossBorderReplication {
 }
 
 /// A region-valued target: checked against the jurisdiction; unknown → SOV010.
-fn region_target(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, what: &str, t: &Tracked, verb: &str) {
+fn region_target(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    what: &str,
+    t: &Tracked,
+    verb: &str,
+) {
     let subject = Subject::resource(r);
-    let Some(region) = string_or_unresolved(cx, out, subject, what, t) else { return };
+    let Some(region) = string_or_unresolved(cx, out, subject, what, t) else {
+        return;
+    };
     let cloud = super::support::cloud_of(r).unwrap_or(Cloud::Aws);
     let v = check_region_or_zone(cx, cloud, region);
     if !v.inside {
@@ -251,17 +334,29 @@ fn region_target(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInsta
             loc(t, &r.location),
             format!("{} {verb} \"{region}\": {}", r.address, v.reason),
             Some(t),
-            format!("keep replicas and copies (and their sources) in regions of jurisdiction `{}`", cx.scope.jurisdiction.id),
+            format!(
+                "keep replicas and copies (and their sources) in regions of jurisdiction `{}`",
+                cx.scope.jurisdiction.id
+            ),
         ));
     }
 }
 
 /// An ARN-valued target (or a reference to a resource in the configuration).
-fn arn_target(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, attr: &str, t: &Tracked, verb: &str) {
+fn arn_target(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    attr: &str,
+    t: &Tracked,
+    verb: &str,
+) {
     let subject = Subject::resource(r);
     match &t.value {
         Value::String(s) => {
-            let Some(v) = cx.scope.check_arn(s) else { return };
+            let Some(v) = cx.scope.check_arn(s) else {
+                return;
+            };
             if !v.inside {
                 out.push(finding(
                     INFO.id,
@@ -269,7 +364,10 @@ fn arn_target(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance
                     loc(t, &r.location),
                     format!("{} {verb} `{s}`: {}", r.address, v.reason),
                     Some(t),
-                    format!("keep the source and the copy in regions of jurisdiction `{}`", cx.scope.jurisdiction.id),
+                    format!(
+                        "keep the source and the copy in regions of jurisdiction `{}`",
+                        cx.scope.jurisdiction.id
+                    ),
                 ));
             }
         }
@@ -279,7 +377,14 @@ fn arn_target(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance
 }
 
 /// An unknown target that refers to a resource of the configuration: that resource's region decides.
-fn target_by_reference(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, attr: &str, t: &Tracked, verb: &str) {
+fn target_by_reference(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    attr: &str,
+    t: &Tracked,
+    verb: &str,
+) {
     let subject = Subject::resource(r);
     let referenced = referenced_resources(cx, r, t);
     let Some((target, _)) = referenced.first() else {
@@ -287,12 +392,26 @@ fn target_by_reference(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &Resourc
         return;
     };
     match region_of(cx, target) {
-        RegionOf::Missing => unresolved(cx, out, subject, &format!("the region of {}", target.address), t),
+        RegionOf::Missing => unresolved(
+            cx,
+            out,
+            subject,
+            &format!("the region of {}", target.address),
+            t,
+        ),
         region => {
-            let Some(region_value) = region.value() else { return };
+            let Some(region_value) = region.value() else {
+                return;
+            };
             let Some(name) = region_value.as_str() else {
                 if region_value.unknown_reason().is_some() {
-                    unresolved(cx, out, subject, &format!("the region of {}", target.address), region_value);
+                    unresolved(
+                        cx,
+                        out,
+                        subject,
+                        &format!("the region of {}", target.address),
+                        region_value,
+                    );
                 }
                 return;
             };
@@ -304,23 +423,44 @@ fn target_by_reference(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &Resourc
                     INFO.id,
                     subject,
                     loc(t, &r.location),
-                    format!("{} {verb} {} in \"{name}\": {}", r.address, target.address, v.reason),
+                    format!(
+                        "{} {verb} {} in \"{name}\": {}",
+                        r.address, target.address, v.reason
+                    ),
                     Some(t),
-                    format!("keep replication targets in regions of jurisdiction `{}`", cx.scope.jurisdiction.id),
+                    format!(
+                        "keep replication targets in regions of jurisdiction `{}`",
+                        cx.scope.jurisdiction.id
+                    ),
                 ));
             }
         }
     }
 }
 
-fn s3_replication(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, rules_path: &str) {
-    let Some(rules) = get_path(&r.attributes, rules_path) else { return };
+fn s3_replication(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    rules_path: &str,
+) {
+    let Some(rules) = get_path(&r.attributes, rules_path) else {
+        return;
+    };
     for rule in rules.items() {
-        for dest in rule.get("destination").map(Tracked::items).unwrap_or_default() {
-            let Some(bucket) = dest.get("bucket") else { continue };
+        for dest in rule
+            .get("destination")
+            .map(Tracked::items)
+            .unwrap_or_default()
+        {
+            let Some(bucket) = dest.get("bucket") else {
+                continue;
+            };
             match &bucket.value {
                 Value::String(s) => match parse_arn(s) {
-                    Some(arn) if !arn.region.is_empty() => arn_target(cx, out, r, "destination.bucket", bucket, "replicates to"),
+                    Some(arn) if !arn.region.is_empty() => {
+                        arn_target(cx, out, r, "destination.bucket", bucket, "replicates to")
+                    }
                     Some(arn) => {
                         let name = arn.resource.to_string();
                         let target = cx.model.resources.iter().find(|b| {
@@ -346,9 +486,18 @@ fn s3_replication(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInst
                 },
                 Value::Unknown(_) => {
                     let referenced = referenced_resources(cx, r, bucket);
-                    match referenced.iter().find(|(b, _)| b.resource_type == "aws_s3_bucket") {
+                    match referenced
+                        .iter()
+                        .find(|(b, _)| b.resource_type == "aws_s3_bucket")
+                    {
                         Some((target, _)) => check_bucket_region(cx, out, r, bucket, target),
-                        None => unresolved(cx, out, Subject::resource(r), "the replication destination bucket", bucket),
+                        None => unresolved(
+                            cx,
+                            out,
+                            Subject::resource(r),
+                            "the replication destination bucket",
+                            bucket,
+                        ),
                     }
                 }
                 _ => {}
@@ -357,23 +506,49 @@ fn s3_replication(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInst
     }
 }
 
-fn check_bucket_region(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, at: &Tracked, bucket: &ResourceInstance) {
+fn check_bucket_region(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    at: &Tracked,
+    bucket: &ResourceInstance,
+) {
     let subject = Subject::resource(r);
     let region = region_of(cx, bucket);
     let Some(t) = region.value() else {
-        unresolved(cx, out, subject, &format!("the region of {}", bucket.address), at);
+        unresolved(
+            cx,
+            out,
+            subject,
+            &format!("the region of {}", bucket.address),
+            at,
+        );
         return;
     };
-    let Some(name) = string_or_unresolved(cx, out, subject, &format!("the region of {}", bucket.address), t) else { return };
+    let Some(name) = string_or_unresolved(
+        cx,
+        out,
+        subject,
+        &format!("the region of {}", bucket.address),
+        t,
+    ) else {
+        return;
+    };
     let v = cx.scope.check_region(Some(Cloud::Aws), name);
     if !v.inside {
         let mut f = finding(
             INFO.id,
             subject,
             loc(at, &r.location),
-            format!("{} replicates to {} in \"{name}\": {}", r.address, bucket.address, v.reason),
+            format!(
+                "{} replicates to {} in \"{name}\": {}",
+                r.address, bucket.address, v.reason
+            ),
             Some(t),
-            format!("replicate only to buckets in regions of jurisdiction `{}`", cx.scope.jurisdiction.id),
+            format!(
+                "replicate only to buckets in regions of jurisdiction `{}`",
+                cx.scope.jurisdiction.id
+            ),
         );
         if let RegionOf::Provider(p, _) = region {
             f.related.push(crate::finding::Related {
@@ -387,27 +562,54 @@ fn check_bucket_region(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &Resourc
 
 fn azure_geo_redundancy(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
     let subject = Subject::resource(r);
-    let Some(kind) = r.attr("account_replication_type") else { return };
-    let Some(kind_str) = string_or_unresolved(cx, out, subject, "`account_replication_type`", kind) else { return };
-    if !matches!(kind_str.to_ascii_uppercase().as_str(), "GRS" | "RAGRS" | "GZRS" | "RAGZRS") {
+    let Some(kind) = r.attr("account_replication_type") else {
+        return;
+    };
+    let Some(kind_str) = string_or_unresolved(cx, out, subject, "`account_replication_type`", kind)
+    else {
+        return;
+    };
+    if !matches!(
+        kind_str.to_ascii_uppercase().as_str(),
+        "GRS" | "RAGRS" | "GZRS" | "RAGZRS"
+    ) {
         return;
     }
-    let Some(location) = r.attr("location") else { return };
-    let Some(loc_str) = location.as_str() else { return }; // unknown location: SOV001 reports it
+    let Some(location) = r.attr("location") else {
+        return;
+    };
+    let Some(loc_str) = location.as_str() else {
+        return;
+    }; // unknown location: SOV001 reports it
     let primary = normalize_region(Cloud::Azure, loc_str);
     let (inside, reason) = match azure_pair(&primary) {
         Some(pair) => {
             let v = cx.scope.check_region(Some(Cloud::Azure), pair);
-            (v.inside, format!("the paired region of {primary} is {pair}: {}", super::support::lower_first(&v.reason)))
+            (
+                v.inside,
+                format!(
+                    "the paired region of {primary} is {pair}: {}",
+                    super::support::lower_first(&v.reason)
+                ),
+            )
         }
-        None => (false, format!("no paired region is known for {primary}, so the secondary copy is not provably inside jurisdiction `{}`", cx.scope.jurisdiction.id)),
+        None => (
+            false,
+            format!(
+                "no paired region is known for {primary}, so the secondary copy is not provably inside jurisdiction `{}`",
+                cx.scope.jurisdiction.id
+            ),
+        ),
     };
     if !inside {
         out.push(finding(
             INFO.id,
             subject,
             loc(kind, &r.location),
-            format!("{} uses geo-redundant replication ({kind_str}): {reason}", r.address),
+            format!(
+                "{} uses geo-redundant replication ({kind_str}): {reason}",
+                r.address
+            ),
             Some(kind),
             "use LRS or ZRS, or a primary region whose pair is inside the jurisdiction",
         ));
@@ -417,7 +619,9 @@ fn azure_geo_redundancy(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &Resour
 fn spanner_config(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
     let subject = Subject::resource(r);
     let Some(t) = r.attr("config") else { return };
-    let Some(config) = string_or_unresolved(cx, out, subject, "`config`", t) else { return };
+    let Some(config) = string_or_unresolved(cx, out, subject, "`config`", t) else {
+        return;
+    };
     let config = config.rsplit('/').next().unwrap_or(config);
     let regions: Option<Vec<&str>> = match config.strip_prefix("regional-") {
         Some(region) => Some(vec![region]),
@@ -468,7 +672,10 @@ mod tests {
             .build();
         let got = lint(&model, "", &["SOV004", "SOV001"]);
         assert_eq!(got.len(), 4, "{got:#?}");
-        assert!(got.iter().all(|l| l.contains("SOV004")), "SOV001 must not repeat replication targets: {got:#?}");
+        assert!(
+            got.iter().all(|l| l.contains("SOV004")),
+            "SOV001 must not repeat replication targets: {got:#?}"
+        );
     }
 
     #[test]
@@ -483,16 +690,31 @@ mod tests {
             .build();
         let got = lint(&model, "", &["SOV004", "SOV010"]);
         assert_eq!(got.len(), 2, "{got:#?}");
-        assert!(got[0].contains("aws_s3_bucket.replica in \"us-east-1\""), "{got:#?}");
+        assert!(
+            got[0].contains("aws_s3_bucket.replica in \"us-east-1\""),
+            "{got:#?}"
+        );
         assert!(got[1].contains("not in this configuration"), "{got:#?}");
     }
 
     #[test]
     fn azure_pairs() {
         let model = ModelBuilder::new()
-            .resource("azurerm_storage_account", "de", json!({"location": "germanywestcentral", "account_replication_type": "GRS"}))
-            .resource("azurerm_storage_account", "pl", json!({"location": "polandcentral", "account_replication_type": "RAGRS"}))
-            .resource("azurerm_storage_account", "lrs", json!({"location": "polandcentral", "account_replication_type": "LRS"}))
+            .resource(
+                "azurerm_storage_account",
+                "de",
+                json!({"location": "germanywestcentral", "account_replication_type": "GRS"}),
+            )
+            .resource(
+                "azurerm_storage_account",
+                "pl",
+                json!({"location": "polandcentral", "account_replication_type": "RAGRS"}),
+            )
+            .resource(
+                "azurerm_storage_account",
+                "lrs",
+                json!({"location": "polandcentral", "account_replication_type": "LRS"}),
+            )
             .build();
         let got = lint(&model, "", &["SOV004"]);
         assert_eq!(got.len(), 1, "{got:#?}");

@@ -73,13 +73,27 @@ impl Rule for PublicEgress {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
-        for r in cx.model.resources.iter().filter(|r| r.mode == crate::model::ResourceMode::Managed) {
-            let mut e = Emitter { cx, out: &mut *out, r };
+        for r in cx
+            .model
+            .resources
+            .iter()
+            .filter(|r| r.mode == crate::model::ResourceMode::Managed)
+        {
+            let mut e = Emitter {
+                cx,
+                out: &mut *out,
+                r,
+            };
             match r.resource_type.as_str() {
-                "aws_internet_gateway" => e.block("an internet gateway gives the VPC a route to the public internet"),
-                "aws_egress_only_internet_gateway" => e.block("an egress-only internet gateway opens IPv6 egress to the public internet"),
+                "aws_internet_gateway" => {
+                    e.block("an internet gateway gives the VPC a route to the public internet")
+                }
+                "aws_egress_only_internet_gateway" => e.block(
+                    "an egress-only internet gateway opens IPv6 egress to the public internet",
+                ),
                 "aws_nat_gateway" => {
-                    let private = r.attr("connectivity_type").and_then(Tracked::as_str) == Some("private");
+                    let private =
+                        r.attr("connectivity_type").and_then(Tracked::as_str) == Some("private");
                     if !private {
                         e.at(r.attr("connectivity_type"), "a public NAT gateway gives private subnets egress to the public internet".into());
                     }
@@ -100,11 +114,11 @@ impl Rule for PublicEgress {
                         e.cidr(egress.get("ipv6_cidr_blocks"), "allows egress");
                     }
                 }
-                "aws_security_group_rule" => {
-                    if r.attr("type").and_then(Tracked::as_str) == Some("egress") {
-                        e.cidr(r.attr("cidr_blocks"), "allows egress");
-                        e.cidr(r.attr("ipv6_cidr_blocks"), "allows egress");
-                    }
+                "aws_security_group_rule"
+                    if r.attr("type").and_then(Tracked::as_str) == Some("egress") =>
+                {
+                    e.cidr(r.attr("cidr_blocks"), "allows egress");
+                    e.cidr(r.attr("ipv6_cidr_blocks"), "allows egress");
                 }
                 "aws_vpc_security_group_egress_rule" => {
                     e.cidr(r.attr("cidr_ipv4"), "allows egress");
@@ -117,36 +131,67 @@ impl Rule for PublicEgress {
                         }
                     }
                 }
-                "aws_eip_association" => e.block("an Elastic IP association gives the workload a public address"),
-                "azurerm_public_ip" | "azurerm_public_ip_prefix" => e.block("a public IP makes the workload reachable from and able to reach the internet"),
-                "azurerm_nat_gateway" => e.block("a NAT gateway gives subnets egress to the public internet"),
+                "aws_eip_association" => {
+                    e.block("an Elastic IP association gives the workload a public address")
+                }
+                "azurerm_public_ip" | "azurerm_public_ip_prefix" => e.block(
+                    "a public IP makes the workload reachable from and able to reach the internet",
+                ),
+                "azurerm_nat_gateway" => {
+                    e.block("a NAT gateway gives subnets egress to the public internet")
+                }
                 "azurerm_network_security_rule" => e.nsg_rule(&r.attributes),
                 "azurerm_network_security_group" => {
-                    for rule in r.attr("security_rule").map(Tracked::items).unwrap_or_default() {
+                    for rule in r
+                        .attr("security_rule")
+                        .map(Tracked::items)
+                        .unwrap_or_default()
+                    {
                         if let Some(m) = rule.as_map() {
                             e.nsg_rule(m);
                         }
                     }
                 }
-                "google_compute_instance" | "google_compute_instance_template" | "google_compute_region_instance_template" => {
-                    for nic in r.attr("network_interface").map(Tracked::items).unwrap_or_default() {
-                        if let Some(ac) = nic.get("access_config").filter(|t| !t.items().is_empty()) {
-                            e.at_location(loc(ac, &r.location), "`access_config` gives the instance an external IP address".into());
+                "google_compute_instance"
+                | "google_compute_instance_template"
+                | "google_compute_region_instance_template" => {
+                    for nic in r
+                        .attr("network_interface")
+                        .map(Tracked::items)
+                        .unwrap_or_default()
+                    {
+                        if let Some(ac) = nic.get("access_config").filter(|t| !t.items().is_empty())
+                        {
+                            e.at_location(
+                                loc(ac, &r.location),
+                                "`access_config` gives the instance an external IP address".into(),
+                            );
                         }
                     }
                 }
                 "google_compute_firewall" => {
-                    let egress = r.attr("direction").and_then(Tracked::as_str).is_some_and(|d| d.eq_ignore_ascii_case("EGRESS"));
+                    let egress = r
+                        .attr("direction")
+                        .and_then(Tracked::as_str)
+                        .is_some_and(|d| d.eq_ignore_ascii_case("EGRESS"));
                     let allows = r.attr("allow").is_some_and(|t| !t.items().is_empty());
                     if egress && allows {
                         e.cidr(r.attr("destination_ranges"), "allows egress");
                     }
                 }
-                "google_compute_router_nat" => e.block("Cloud NAT gives private instances egress to the public internet"),
+                "google_compute_router_nat" => {
+                    e.block("Cloud NAT gives private instances egress to the public internet")
+                }
                 "google_compute_address" => {
-                    let external = r.attr("address_type").and_then(Tracked::as_str).is_none_or(|t| t.eq_ignore_ascii_case("EXTERNAL"));
+                    let external = r
+                        .attr("address_type")
+                        .and_then(Tracked::as_str)
+                        .is_none_or(|t| t.eq_ignore_ascii_case("EXTERNAL"));
                     if external {
-                        e.at(r.attr("address_type"), "an external address is a public IP".into());
+                        e.at(
+                            r.attr("address_type"),
+                            "an external address is a public IP".into(),
+                        );
                     }
                 }
                 _ => {}
@@ -155,13 +200,24 @@ impl Rule for PublicEgress {
             for (name, t) in &r.attributes {
                 let mut hits = Vec::new();
                 super::support::walk_values(t, &mut vec![name.clone()], &mut |path, v| {
-                    let key = path.iter().rev().find(|p| !p.chars().all(|c| c.is_ascii_digit())).map_or("", String::as_str);
-                    if matches!(key, "associate_public_ip_address" | "map_public_ip_on_launch") && v.as_bool() == Some(true) {
+                    let key = path
+                        .iter()
+                        .rev()
+                        .find(|p| !p.chars().all(|c| c.is_ascii_digit()))
+                        .map_or("", String::as_str);
+                    if matches!(
+                        key,
+                        "associate_public_ip_address" | "map_public_ip_on_launch"
+                    ) && v.as_bool() == Some(true)
+                    {
                         hits.push((key.to_string(), v));
                     }
                 });
                 for (key, v) in hits {
-                    e.at(Some(v), format!("`{key} = true` gives the workload a public IP address"));
+                    e.at(
+                        Some(v),
+                        format!("`{key} = true` gives the workload a public IP address"),
+                    );
                 }
             }
         }
@@ -180,7 +236,14 @@ impl Emitter<'_, '_, '_> {
     }
 
     fn at_location(&mut self, location: crate::model::Location, why: String) {
-        self.out.push(finding(INFO.id, Subject::resource(self.r), location, format!("{}: {why}", self.r.address), None, PRIVATE_HELP));
+        self.out.push(finding(
+            INFO.id,
+            Subject::resource(self.r),
+            location,
+            format!("{}: {why}", self.r.address),
+            None,
+            PRIVATE_HELP,
+        ));
     }
 
     fn at(&mut self, t: Option<&Tracked>, why: String) {
@@ -215,14 +278,24 @@ impl Emitter<'_, '_, '_> {
                         },
                     ));
                 }
-                Value::Unknown(_) => unresolved(self.cx, self.out, Subject::resource(self.r), "a destination CIDR", item),
+                Value::Unknown(_) => unresolved(
+                    self.cx,
+                    self.out,
+                    Subject::resource(self.r),
+                    "a destination CIDR",
+                    item,
+                ),
                 _ => {}
             }
         }
     }
 
     fn nsg_rule(&mut self, rule: &indexmap::IndexMap<String, Tracked>) {
-        let is = |key: &str, want: &str| rule.get(key).and_then(Tracked::as_str).is_some_and(|v| v.eq_ignore_ascii_case(want));
+        let is = |key: &str, want: &str| {
+            rule.get(key)
+                .and_then(Tracked::as_str)
+                .is_some_and(|v| v.eq_ignore_ascii_case(want))
+        };
         if !(is("direction", "Outbound") && is("access", "Allow")) {
             return;
         }

@@ -73,28 +73,83 @@ struct Spec {
     key: &'static str,
 }
 
-const fn spec(resource_type: &'static str, switch: Option<(&'static str, &'static [&'static str])>, key: &'static str) -> Spec {
-    Spec { resource_type, switch, key }
+const fn spec(
+    resource_type: &'static str,
+    switch: Option<(&'static str, &'static [&'static str])>,
+    key: &'static str,
+) -> Spec {
+    Spec {
+        resource_type,
+        switch,
+        key,
+    }
 }
 
 const ON: &[&str] = &["true"];
 
 const SPECS: &[Spec] = &[
     spec("aws_ebs_volume", Some(("encrypted", ON)), "kms_key_id"),
-    spec("aws_db_instance", Some(("storage_encrypted", ON)), "kms_key_id"),
-    spec("aws_rds_cluster", Some(("storage_encrypted", ON)), "kms_key_id"),
-    spec("aws_docdb_cluster", Some(("storage_encrypted", ON)), "kms_key_id"),
-    spec("aws_neptune_cluster", Some(("storage_encrypted", ON)), "kms_key_arn"),
+    spec(
+        "aws_db_instance",
+        Some(("storage_encrypted", ON)),
+        "kms_key_id",
+    ),
+    spec(
+        "aws_rds_cluster",
+        Some(("storage_encrypted", ON)),
+        "kms_key_id",
+    ),
+    spec(
+        "aws_docdb_cluster",
+        Some(("storage_encrypted", ON)),
+        "kms_key_id",
+    ),
+    spec(
+        "aws_neptune_cluster",
+        Some(("storage_encrypted", ON)),
+        "kms_key_arn",
+    ),
     spec("aws_efs_file_system", Some(("encrypted", ON)), "kms_key_id"),
-    spec("aws_redshift_cluster", Some(("encrypted", ON)), "kms_key_id"),
-    spec("aws_dynamodb_table", Some(("server_side_encryption.enabled", ON)), "server_side_encryption.kms_key_arn"),
+    spec(
+        "aws_redshift_cluster",
+        Some(("encrypted", ON)),
+        "kms_key_id",
+    ),
+    spec(
+        "aws_dynamodb_table",
+        Some(("server_side_encryption.enabled", ON)),
+        "server_side_encryption.kms_key_arn",
+    ),
     spec("aws_sqs_queue", None, "kms_master_key_id"),
     spec("aws_sns_topic", None, "kms_master_key_id"),
-    spec("aws_ecr_repository", Some(("encryption_configuration.encryption_type", &["KMS", "KMS_DSSE"])), "encryption_configuration.kms_key"),
-    spec("aws_elasticache_replication_group", Some(("at_rest_encryption_enabled", ON)), "kms_key_id"),
-    spec("aws_opensearch_domain", Some(("encrypt_at_rest.enabled", ON)), "encrypt_at_rest.kms_key_id"),
-    spec("aws_elasticsearch_domain", Some(("encrypt_at_rest.enabled", ON)), "encrypt_at_rest.kms_key_id"),
-    spec("aws_kinesis_stream", Some(("encryption_type", &["KMS"])), "kms_key_id"),
+    spec(
+        "aws_ecr_repository",
+        Some((
+            "encryption_configuration.encryption_type",
+            &["KMS", "KMS_DSSE"],
+        )),
+        "encryption_configuration.kms_key",
+    ),
+    spec(
+        "aws_elasticache_replication_group",
+        Some(("at_rest_encryption_enabled", ON)),
+        "kms_key_id",
+    ),
+    spec(
+        "aws_opensearch_domain",
+        Some(("encrypt_at_rest.enabled", ON)),
+        "encrypt_at_rest.kms_key_id",
+    ),
+    spec(
+        "aws_elasticsearch_domain",
+        Some(("encrypt_at_rest.enabled", ON)),
+        "encrypt_at_rest.kms_key_id",
+    ),
+    spec(
+        "aws_kinesis_stream",
+        Some(("encryption_type", &["KMS"])),
+        "kms_key_id",
+    ),
     spec("aws_fsx_lustre_file_system", None, "kms_key_id"),
     spec("aws_fsx_windows_file_system", None, "kms_key_id"),
     spec("aws_fsx_ontap_file_system", None, "kms_key_id"),
@@ -109,25 +164,72 @@ const SPECS: &[Spec] = &[
     spec("aws_sagemaker_endpoint_configuration", None, "kms_key_arn"),
     spec(
         "aws_athena_workgroup",
-        Some(("configuration.result_configuration.encryption_configuration.encryption_option", &["SSE_KMS", "CSE_KMS"])),
+        Some((
+            "configuration.result_configuration.encryption_configuration.encryption_option",
+            &["SSE_KMS", "CSE_KMS"],
+        )),
         "configuration.result_configuration.encryption_configuration.kms_key_arn",
     ),
     spec("azurerm_managed_disk", None, "disk_encryption_set_id"),
-    spec("azurerm_postgresql_flexible_server", None, "customer_managed_key.key_vault_key_id"),
-    spec("azurerm_mysql_flexible_server", None, "customer_managed_key.key_vault_key_id"),
-    spec("azurerm_servicebus_namespace", None, "customer_managed_key.key_vault_key_id"),
-    spec("azurerm_eventhub_namespace", None, "customer_managed_key.key_vault_key_ids"),
-    spec("azurerm_container_registry", None, "encryption.key_vault_key_id"),
-    spec("azurerm_machine_learning_workspace", None, "encryption.key_vault_key_id"),
+    spec(
+        "azurerm_postgresql_flexible_server",
+        None,
+        "customer_managed_key.key_vault_key_id",
+    ),
+    spec(
+        "azurerm_mysql_flexible_server",
+        None,
+        "customer_managed_key.key_vault_key_id",
+    ),
+    spec(
+        "azurerm_servicebus_namespace",
+        None,
+        "customer_managed_key.key_vault_key_id",
+    ),
+    spec(
+        "azurerm_eventhub_namespace",
+        None,
+        "customer_managed_key.key_vault_key_ids",
+    ),
+    spec(
+        "azurerm_container_registry",
+        None,
+        "encryption.key_vault_key_id",
+    ),
+    spec(
+        "azurerm_machine_learning_workspace",
+        None,
+        "encryption.key_vault_key_id",
+    ),
     spec("azurerm_cosmosdb_account", None, "key_vault_key_id"),
-    spec("google_storage_bucket", None, "encryption.default_kms_key_name"),
-    spec("google_compute_disk", None, "disk_encryption_key.kms_key_self_link"),
+    spec(
+        "google_storage_bucket",
+        None,
+        "encryption.default_kms_key_name",
+    ),
+    spec(
+        "google_compute_disk",
+        None,
+        "disk_encryption_key.kms_key_self_link",
+    ),
     spec("google_sql_database_instance", None, "encryption_key_name"),
-    spec("google_bigquery_dataset", None, "default_encryption_configuration.kms_key_name"),
+    spec(
+        "google_bigquery_dataset",
+        None,
+        "default_encryption_configuration.kms_key_name",
+    ),
     spec("google_pubsub_topic", None, "kms_key_name"),
     spec("google_artifact_registry_repository", None, "kms_key_name"),
-    spec("google_vertex_ai_dataset", None, "encryption_spec.kms_key_name"),
-    spec("google_vertex_ai_featurestore", None, "encryption_spec.kms_key_name"),
+    spec(
+        "google_vertex_ai_dataset",
+        None,
+        "encryption_spec.kms_key_name",
+    ),
+    spec(
+        "google_vertex_ai_featurestore",
+        None,
+        "encryption_spec.kms_key_name",
+    ),
     spec("google_filestore_instance", None, "kms_key_name"),
     spec("sovereign_bucket", None, "kms_key_arn"),
 ];
@@ -138,11 +240,30 @@ impl Rule for UnmanagedEncryption {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
-        for r in cx.model.resources.iter().filter(|r| r.mode == ResourceMode::Managed) {
+        for r in cx
+            .model
+            .resources
+            .iter()
+            .filter(|r| r.mode == ResourceMode::Managed)
+        {
             match r.resource_type.as_str() {
                 "aws_s3_bucket" => s3_bucket(cx, out, r),
-                "azurerm_storage_account" => linked_key(cx, out, r, "customer_managed_key.key_vault_key_id", "azurerm_storage_account_customer_managed_key", "storage_account_id"),
-                "azurerm_mssql_server" => linked_key(cx, out, r, "transparent_data_encryption_key_vault_key_id", "azurerm_mssql_server_transparent_data_encryption", "server_id"),
+                "azurerm_storage_account" => linked_key(
+                    cx,
+                    out,
+                    r,
+                    "customer_managed_key.key_vault_key_id",
+                    "azurerm_storage_account_customer_managed_key",
+                    "storage_account_id",
+                ),
+                "azurerm_mssql_server" => linked_key(
+                    cx,
+                    out,
+                    r,
+                    "transparent_data_encryption_key_vault_key_id",
+                    "azurerm_mssql_server_transparent_data_encryption",
+                    "server_id",
+                ),
                 t => {
                     if let Some(spec) = SPECS.iter().find(|s| s.resource_type == t) {
                         by_spec(out, r, spec);
@@ -162,9 +283,22 @@ fn is_set(t: Option<&Tracked>) -> bool {
     })
 }
 
-fn report(out: &mut Vec<Finding>, r: &ResourceInstance, at: Option<&Tracked>, why: String, help: String) {
+fn report(
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    at: Option<&Tracked>,
+    why: String,
+    help: String,
+) {
     let location = at.map_or_else(|| r.location.clone(), |t| loc(t, &r.location));
-    out.push(finding(INFO.id, Subject::resource(r), location, format!("{} {why}", r.address), at, help));
+    out.push(finding(
+        INFO.id,
+        Subject::resource(r),
+        location,
+        format!("{} {why}", r.address),
+        at,
+        help,
+    ));
 }
 
 /// A literal AWS-managed key alias (`alias/aws/s3`, or an ARN ending in it).
@@ -190,7 +324,11 @@ fn by_spec(out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
                 r,
                 t,
                 format!("is not encrypted with a KMS key (`{path}` is {now})"),
-                format!("set `{path} = {}` and `{}` to a customer-managed key", render_accepted(accepted), spec.key),
+                format!(
+                    "set `{path} = {}` and `{}` to a customer-managed key",
+                    render_accepted(accepted),
+                    spec.key
+                ),
             );
             return;
         }
@@ -201,7 +339,10 @@ fn by_spec(out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
             out,
             r,
             None,
-            format!("is encrypted with a provider-managed key: `{}` is not set", spec.key),
+            format!(
+                "is encrypted with a provider-managed key: `{}` is not set",
+                spec.key
+            ),
             format!("set `{}` to {}", spec.key, key_example(r)),
         );
     } else if let Some(k) = key.filter(|k| aws_managed(k)) {
@@ -209,7 +350,10 @@ fn by_spec(out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
             out,
             r,
             Some(k),
-            format!("uses the AWS-managed key {} rather than a customer-managed one", k.render()),
+            format!(
+                "uses the AWS-managed key {} rather than a customer-managed one",
+                k.render()
+            ),
             format!("set `{}` to a customer-managed aws_kms_key", spec.key),
         );
     }
@@ -217,27 +361,47 @@ fn by_spec(out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
 
 fn key_example(r: &ResourceInstance) -> &'static str {
     match super::support::cloud_of(r) {
-        Some(sovereign_schemas::Cloud::Azure) => "a customer-managed key (an azurerm_key_vault_key id, or a disk encryption set)",
-        Some(sovereign_schemas::Cloud::Google) => "a customer-managed key (a google_kms_crypto_key id)",
+        Some(sovereign_schemas::Cloud::Azure) => {
+            "a customer-managed key (an azurerm_key_vault_key id, or a disk encryption set)"
+        }
+        Some(sovereign_schemas::Cloud::Google) => {
+            "a customer-managed key (a google_kms_crypto_key id)"
+        }
         _ => "a customer-managed key (e.g. aws_kms_key.data.arn or a sovereign_key ARN)",
     }
 }
 
 fn render_accepted(accepted: &[&str]) -> String {
-    if accepted == ON { "true".to_string() } else { format!("\"{}\"", accepted[0]) }
+    if accepted == ON {
+        "true".to_string()
+    } else {
+        format!("\"{}\"", accepted[0])
+    }
 }
 
 /// Resources of `link_type` whose `link_attr` refers to `target` (by reference or by literal name).
-fn linked<'m>(cx: &RuleContext<'m>, target: &ResourceInstance, link_type: &str, link_attr: &str, name_attr: &str) -> Vec<&'m ResourceInstance> {
+fn linked<'m>(
+    cx: &RuleContext<'m>,
+    target: &ResourceInstance,
+    link_type: &str,
+    link_attr: &str,
+    name_attr: &str,
+) -> Vec<&'m ResourceInstance> {
     let target_name = target.attr(name_attr).and_then(Tracked::as_str);
     cx.model
         .resources
         .iter()
         .filter(|r| r.resource_type == link_type && r.module_address == target.module_address)
         .filter(|r| {
-            let Some(link) = r.attr(link_attr) else { return false };
-            let by_name = matches!((&link.value, target_name), (Value::String(s), Some(n)) if s == n);
-            by_name || referenced_resources(cx, r, link).iter().any(|(t, _)| std::ptr::eq(*t, target))
+            let Some(link) = r.attr(link_attr) else {
+                return false;
+            };
+            let by_name =
+                matches!((&link.value, target_name), (Value::String(s), Some(n)) if s == n);
+            by_name
+                || referenced_resources(cx, r, link)
+                    .iter()
+                    .any(|(t, _)| std::ptr::eq(*t, target))
         })
         .collect()
 }
@@ -247,12 +411,24 @@ fn s3_bucket(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance)
                 `sse_algorithm = \"aws:kms\"` and `kms_master_key_id` set to a customer-managed key";
     // Legacy inline block, then the separate configuration resources.
     let mut defaults: Vec<(&Tracked, &ResourceInstance)> = Vec::new();
-    if let Some(d) = get_path(&r.attributes, "server_side_encryption_configuration.rule.apply_server_side_encryption_by_default") {
+    if let Some(d) = get_path(
+        &r.attributes,
+        "server_side_encryption_configuration.rule.apply_server_side_encryption_by_default",
+    ) {
         defaults.push((d, r));
     }
-    let configs = linked(cx, r, "aws_s3_bucket_server_side_encryption_configuration", "bucket", "bucket");
+    let configs = linked(
+        cx,
+        r,
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "bucket",
+        "bucket",
+    );
     for c in &configs {
-        if let Some(d) = get_path(&c.attributes, "rule.apply_server_side_encryption_by_default") {
+        if let Some(d) = get_path(
+            &c.attributes,
+            "rule.apply_server_side_encryption_by_default",
+        ) {
             defaults.push((d, c));
         }
     }
@@ -260,7 +436,8 @@ fn s3_bucket(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance)
         let why = if configs.is_empty() {
             "has no server-side encryption configuration: S3 encrypts it with S3-managed keys (SSE-S3)".to_string()
         } else {
-            "has an encryption configuration without `apply_server_side_encryption_by_default`".to_string()
+            "has an encryption configuration without `apply_server_side_encryption_by_default`"
+                .to_string()
         };
         report(out, r, None, why, help.to_string());
         return;
@@ -268,10 +445,13 @@ fn s3_bucket(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance)
     for (d, owner) in defaults {
         let d = d.items().first().unwrap_or(d);
         let algorithm = d.get("sse_algorithm");
-        let kms = algorithm.is_some_and(|a| a.unknown_reason().is_some() || a.as_str().is_some_and(|s| s.starts_with("aws:kms")));
+        let kms = algorithm.is_some_and(|a| {
+            a.unknown_reason().is_some() || a.as_str().is_some_and(|s| s.starts_with("aws:kms"))
+        });
         if !kms {
             let now = algorithm.map_or("not set".to_string(), Tracked::render);
-            let location = algorithm.map_or_else(|| owner.location.clone(), |a| loc(a, &owner.location));
+            let location =
+                algorithm.map_or_else(|| owner.location.clone(), |a| loc(a, &owner.location));
             out.push(finding(
                 INFO.id,
                 Subject::resource(r),
@@ -303,20 +483,33 @@ fn s3_bucket(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance)
 }
 
 /// A key given inline (`inline_path`) or by a separate resource that refers to this one.
-fn linked_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, inline_path: &str, link_type: &str, link_attr: &str) {
+fn linked_key(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    inline_path: &str,
+    link_type: &str,
+    link_attr: &str,
+) {
     if is_set(get_path(&r.attributes, inline_path)) {
         return;
     }
     let links = linked(cx, r, link_type, link_attr, "id");
-    if links.iter().any(|l| is_set(l.attr("key_vault_key_id")) || is_set(l.attr("managed_hsm_key_id"))) {
+    if links
+        .iter()
+        .any(|l| is_set(l.attr("key_vault_key_id")) || is_set(l.attr("managed_hsm_key_id")))
+    {
         return;
     }
     report(
         out,
         r,
         None,
-        "is encrypted with a Microsoft-managed key: no customer-managed key is configured".to_string(),
-        format!("set `{inline_path}` or add a {link_type} with `key_vault_key_id` referring to this resource"),
+        "is encrypted with a Microsoft-managed key: no customer-managed key is configured"
+            .to_string(),
+        format!(
+            "set `{inline_path}` or add a {link_type} with `key_vault_key_id` referring to this resource"
+        ),
     );
 }
 
@@ -343,7 +536,10 @@ mod tests {
             .build();
         let got = lint(&model, "", &["SOV006"]);
         assert_eq!(got.len(), 2, "{got:#?}");
-        assert!(got[0].contains("aws_s3_bucket.plain has no server-side encryption"), "{got:#?}");
+        assert!(
+            got[0].contains("aws_s3_bucket.plain has no server-side encryption"),
+            "{got:#?}"
+        );
         assert!(got[1].contains("\"AES256\""), "{got:#?}");
     }
 
@@ -363,6 +559,12 @@ mod tests {
             .build();
         let got = lint(&model, "", &["SOV006"]);
         assert_eq!(got.len(), 4, "{got:#?}");
-        assert!(got[0].contains("no_key") && got[1].contains("off") && got[2].contains("alias/aws/sqs") && got[3].contains("azurerm_storage_account.sa"), "{got:#?}");
+        assert!(
+            got[0].contains("no_key")
+                && got[1].contains("off")
+                && got[2].contains("alias/aws/sqs")
+                && got[3].contains("azurerm_storage_account.sa"),
+            "{got:#?}"
+        );
     }
 }

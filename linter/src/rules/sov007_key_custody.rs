@@ -60,7 +60,12 @@ impl Rule for KeyCustody {
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let hsm = cx.policy.require_hsm_keys;
-        for r in cx.model.resources.iter().filter(|r| r.mode == ResourceMode::Managed) {
+        for r in cx
+            .model
+            .resources
+            .iter()
+            .filter(|r| r.mode == ResourceMode::Managed)
+        {
             match r.resource_type.as_str() {
                 "aws_kms_key" => aws_kms_key(out, r, hsm),
                 "aws_kms_external_key" if hsm => report(
@@ -89,9 +94,22 @@ fn is_set(t: Option<&Tracked>) -> bool {
     t.is_some_and(|t| !matches!(&t.value, Value::Null) && t.as_str() != Some(""))
 }
 
-fn report(out: &mut Vec<Finding>, r: &ResourceInstance, at: Option<&Tracked>, why: String, help: &str) {
+fn report(
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    at: Option<&Tracked>,
+    why: String,
+    help: &str,
+) {
     let location = at.map_or_else(|| r.location.clone(), |t| loc(t, &r.location));
-    out.push(finding(INFO.id, Subject::resource(r), location, format!("key {} {why}", r.address), at, help));
+    out.push(finding(
+        INFO.id,
+        Subject::resource(r),
+        location,
+        format!("key {} {why}", r.address),
+        at,
+        help,
+    ));
 }
 
 fn str_attr<'t>(r: &'t ResourceInstance, name: &str) -> Option<&'t str> {
@@ -105,11 +123,14 @@ fn aws_kms_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
             out,
             r,
             None,
-            "is not HSM-backed (no `custom_key_store_id`), but the policy requires HSM-backed keys".into(),
+            "is not HSM-backed (no `custom_key_store_id`), but the policy requires HSM-backed keys"
+                .into(),
             "set `custom_key_store_id` to a CloudHSM key store (origin AWS_CLOUDHSM)",
         );
     }
-    let spec = str_attr(r, "key_spec").or_else(|| str_attr(r, "customer_master_key_spec")).unwrap_or("SYMMETRIC_DEFAULT");
+    let spec = str_attr(r, "key_spec")
+        .or_else(|| str_attr(r, "customer_master_key_spec"))
+        .unwrap_or("SYMMETRIC_DEFAULT");
     let usage = str_attr(r, "key_usage").unwrap_or("ENCRYPT_DECRYPT");
     let rotatable = !in_key_store && spec == "SYMMETRIC_DEFAULT" && usage == "ENCRYPT_DECRYPT";
     if !rotatable {
@@ -127,7 +148,10 @@ fn aws_kms_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
                     out,
                     r,
                     Some(p),
-                    format!("has `rotation_period_in_days = {}`, outside the 90–2560 days KMS accepts", p.render()),
+                    format!(
+                        "has `rotation_period_in_days = {}`, outside the 90–2560 days KMS accepts",
+                        p.render()
+                    ),
                     "set `rotation_period_in_days` between 90 and 2560 (365 is the default)",
                 );
             }
@@ -136,7 +160,8 @@ fn aws_kms_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
             out,
             r,
             rotation,
-            "is a symmetric key without automatic rotation (`enable_key_rotation` is not true)".into(),
+            "is a symmetric key without automatic rotation (`enable_key_rotation` is not true)"
+                .into(),
             "set `enable_key_rotation = true` (and optionally `rotation_period_in_days`, 90–2560)",
         ),
     }
@@ -150,12 +175,14 @@ fn azure_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
             out,
             r,
             r.attr("key_type"),
-            format!("has `key_type = \"{key_type}\"`, which is software-protected, but the policy requires HSM-backed keys"),
+            format!(
+                "has `key_type = \"{key_type}\"`, which is software-protected, but the policy requires HSM-backed keys"
+            ),
             "use `key_type = \"RSA-HSM\"` or `\"EC-HSM\"` in a Premium key vault, or a managed HSM",
         );
     }
     let automatic = get_path(&r.attributes, "rotation_policy.automatic");
-    if !automatic.is_some_and(|t| !t.items().is_empty()) {
+    if automatic.is_none_or(|t| t.items().is_empty()) {
         report(
             out,
             r,
@@ -179,8 +206,10 @@ fn google_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
     }
     if hsm {
         let level = get_path(&r.attributes, "version_template.protection_level");
-        let ok = level.and_then(Tracked::as_str).is_some_and(|l| l == "HSM" || l == "EXTERNAL" || l == "EXTERNAL_VPC");
-        if !ok && !level.is_some_and(|l| l.unknown_reason().is_some()) {
+        let ok = level
+            .and_then(Tracked::as_str)
+            .is_some_and(|l| l == "HSM" || l == "EXTERNAL" || l == "EXTERNAL_VPC");
+        if !ok && level.is_none_or(|l| l.unknown_reason().is_none()) {
             report(
                 out,
                 r,
@@ -202,9 +231,21 @@ mod tests {
     fn rotation_and_hsm() {
         let model = ModelBuilder::new()
             .resource("aws_kms_key", "unrotated", json!({"description": "x"}))
-            .resource("aws_kms_key", "rotated", json!({"enable_key_rotation": true}))
-            .resource("aws_kms_key", "signing", json!({"key_spec": "ECC_NIST_P256", "key_usage": "SIGN_VERIFY"}))
-            .resource("aws_kms_key", "hsm", json!({"custom_key_store_id": "cks-1234"}))
+            .resource(
+                "aws_kms_key",
+                "rotated",
+                json!({"enable_key_rotation": true}),
+            )
+            .resource(
+                "aws_kms_key",
+                "signing",
+                json!({"key_spec": "ECC_NIST_P256", "key_usage": "SIGN_VERIFY"}),
+            )
+            .resource(
+                "aws_kms_key",
+                "hsm",
+                json!({"custom_key_store_id": "cks-1234"}),
+            )
             .resource("sovereign_key", "soft", json!({"require_hsm": false}))
             .resource("google_kms_crypto_key", "g", json!({"name": "k"}))
             .build();

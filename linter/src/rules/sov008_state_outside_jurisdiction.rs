@@ -49,7 +49,9 @@
 //! - `unresolved`: severity of SOV010 for a backend location that cannot be proven.
 use sovereign_schemas::Cloud;
 
-use super::support::{Subject, display_path, finding, loc, string_or_unresolved, unresolved, walk_values};
+use super::support::{
+    Subject, display_path, finding, loc, string_or_unresolved, unresolved, walk_values,
+};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
 use crate::model::{Backend, Tracked, Value};
@@ -77,11 +79,23 @@ impl Rule for StateOutsideJurisdiction {
                 format!("terraform.backend.{}", b.backend_type)
             };
             let subject = Subject::backend(b, &address);
-            let mut e = Emitter { cx, out: &mut *out, b, subject };
+            let mut e = Emitter {
+                cx,
+                out: &mut *out,
+                b,
+                subject,
+            };
             match b.backend_type.as_str() {
                 "s3" => e.s3(),
-                "azurerm" => e.storage_location("storage_account_name", "azurerm_storage_account", "name", Cloud::Azure),
-                "gcs" => e.storage_location("bucket", "google_storage_bucket", "name", Cloud::Google),
+                "azurerm" => e.storage_location(
+                    "storage_account_name",
+                    "azurerm_storage_account",
+                    "name",
+                    Cloud::Azure,
+                ),
+                "gcs" => {
+                    e.storage_location("bucket", "google_storage_bucket", "name", Cloud::Google)
+                }
                 "cloud" | "remote" => {
                     let host = b.attr_str("hostname").unwrap_or("app.terraform.io");
                     let t = b.attributes.get("hostname");
@@ -109,7 +123,9 @@ impl Rule for StateOutsideJurisdiction {
                 "local" | "inmem" => {}
                 other => {
                     let t = Tracked::unknown(
-                        format!("backend `{other}` keeps state in a place sovereign-lint cannot locate"),
+                        format!(
+                            "backend `{other}` keeps state in a place sovereign-lint cannot locate"
+                        ),
                         Some(b.location.clone()),
                     );
                     unresolved(cx, out, subject, "the state location", &t);
@@ -139,13 +155,16 @@ struct Emitter<'c, 'a> {
 impl Emitter<'_, '_> {
     fn report(&mut self, t: Option<&Tracked>, message: String, help: &str) {
         let location = t.map_or_else(|| self.b.location.clone(), |t| loc(t, &self.b.location));
-        self.out.push(finding(INFO.id, self.subject, location, message, t, help));
+        self.out
+            .push(finding(INFO.id, self.subject, location, message, t, help));
     }
 
     fn s3(&mut self) {
         match self.b.attributes.get("region").filter(|t| !t.is_null()) {
             Some(t) => {
-                if let Some(region) = string_or_unresolved(self.cx, self.out, self.subject, "the backend `region`", t) {
+                if let Some(region) =
+                    string_or_unresolved(self.cx, self.out, self.subject, "the backend `region`", t)
+                {
                     let v = self.cx.scope.check_region(Some(Cloud::Aws), region);
                     if !v.inside {
                         self.report(Some(t), format!("state is stored in the S3 backend's region: {}", v.reason), "set the backend `region` (and the state bucket) to a region inside the jurisdiction");
@@ -153,7 +172,10 @@ impl Emitter<'_, '_> {
                 }
             }
             None => {
-                let t = Tracked::unknown("no `region`: taken from AWS_REGION or the AWS profile at init time", Some(self.b.location.clone()));
+                let t = Tracked::unknown(
+                    "no `region`: taken from AWS_REGION or the AWS profile at init time",
+                    Some(self.b.location.clone()),
+                );
                 unresolved(self.cx, self.out, self.subject, "the backend `region`", &t);
             }
         }
@@ -177,7 +199,11 @@ impl Emitter<'_, '_> {
             && let Some(v) = self.cx.scope.check_arn(s)
             && !v.inside
         {
-            self.report(Some(t), format!("the state encryption key `kms_key_id`: {}", v.reason), "use a KMS key in the backend's region inside the jurisdiction");
+            self.report(
+                Some(t),
+                format!("the state encryption key `kms_key_id`: {}", v.reason),
+                "use a KMS key in the backend's region inside the jurisdiction",
+            );
         }
     }
 
@@ -188,7 +214,15 @@ impl Emitter<'_, '_> {
     }
 
     fn endpoint(&mut self, what: &str, t: &Tracked, scheme: Option<&str>) {
-        let Some(url) = string_or_unresolved(self.cx, self.out, self.subject, &format!("the backend `{what}`"), t) else { return };
+        let Some(url) = string_or_unresolved(
+            self.cx,
+            self.out,
+            self.subject,
+            &format!("the backend `{what}`"),
+            t,
+        ) else {
+            return;
+        };
         let url = match scheme {
             Some(s) if !url.contains("://") => format!("{s}://{url}"),
             _ => url.to_string(),
@@ -199,32 +233,70 @@ impl Emitter<'_, '_> {
         }
     }
 
-    fn storage_location(&mut self, name_attr: &str, resource_type: &str, resource_name_attr: &str, cloud: Cloud) {
+    fn storage_location(
+        &mut self,
+        name_attr: &str,
+        resource_type: &str,
+        resource_name_attr: &str,
+        cloud: Cloud,
+    ) {
         let name_t = self.b.attributes.get(name_attr);
-        let Some(name) = name_t.and_then(|t| string_or_unresolved(self.cx, self.out, self.subject, &format!("the backend `{name_attr}`"), t)) else {
+        let Some(name) = name_t.and_then(|t| {
+            string_or_unresolved(
+                self.cx,
+                self.out,
+                self.subject,
+                &format!("the backend `{name_attr}`"),
+                t,
+            )
+        }) else {
             return;
         };
         let managed = self.cx.model.resources.iter().find(|r| {
-            r.resource_type == resource_type && r.attr(resource_name_attr).and_then(Tracked::as_str) == Some(name)
+            r.resource_type == resource_type
+                && r.attr(resource_name_attr).and_then(Tracked::as_str) == Some(name)
         });
         let location = managed.and_then(|r| r.attr("location"));
         match location {
             Some(t) => {
-                let Some(l) = string_or_unresolved(self.cx, self.out, self.subject, "the state storage location", t) else { return };
+                let Some(l) = string_or_unresolved(
+                    self.cx,
+                    self.out,
+                    self.subject,
+                    "the state storage location",
+                    t,
+                ) else {
+                    return;
+                };
                 let v = self.cx.scope.check_region(Some(cloud), l);
                 if !v.inside {
-                    self.report(name_t, format!("state is stored in `{name}`, located in \"{l}\": {}", v.reason), "keep the state storage in a region inside the jurisdiction");
+                    self.report(
+                        name_t,
+                        format!(
+                            "state is stored in `{name}`, located in \"{l}\": {}",
+                            v.reason
+                        ),
+                        "keep the state storage in a region inside the jurisdiction",
+                    );
                 }
             }
             None => {
                 let t = Tracked {
                     value: Value::Unknown(crate::model::Unknown {
-                        reason: format!("the location of `{name}` is not part of the backend configuration and it is not managed in this configuration"),
+                        reason: format!(
+                            "the location of `{name}` is not part of the backend configuration and it is not managed in this configuration"
+                        ),
                     }),
                     location: name_t.and_then(|t| t.location.clone()),
                     provenance: name_t.map(|t| t.provenance.clone()).unwrap_or_default(),
                 };
-                unresolved(self.cx, self.out, self.subject, "the state storage location", &t);
+                unresolved(
+                    self.cx,
+                    self.out,
+                    self.subject,
+                    "the state storage location",
+                    &t,
+                );
             }
         }
     }
@@ -244,13 +316,21 @@ mod tests {
             .backend("gcs", json!({"bucket": "state"}))
             .backend("consul", json!({"address": "consul.sov.example:8500"}))
             .build();
-        let got = lint(&model, "allowed_endpoint_hosts = [\".sov.example\"]", &["SOV008", "SOV010"]);
+        let got = lint(
+            &model,
+            "allowed_endpoint_hosts = [\".sov.example\"]",
+            &["SOV008", "SOV010"],
+        );
         assert_eq!(got.len(), 5, "{got:#?}");
         assert!(got[4].contains("plain http"), "{got:#?}");
         let ok = ModelBuilder::new()
             .backend("s3", json!({"bucket": "s", "region": "eu-central-1"}))
             .backend("gcs", json!({"bucket": "state"}))
-            .resource("google_storage_bucket", "state", json!({"name": "state", "location": "EUROPE-WEST3"}))
+            .resource(
+                "google_storage_bucket",
+                "state",
+                json!({"name": "state", "location": "EUROPE-WEST3"}),
+            )
             .build();
         assert!(lint(&ok, "", &["SOV008", "SOV010"]).is_empty());
     }

