@@ -788,3 +788,5 @@ pub fn s3_client_in(endpoint: &str, region: &str) -> aws_sdk_s3::Client {
         .build();
     aws_sdk_s3::Client::from_conf(config)
 }
+
+pub mod provider_fixtures;
