@@ -121,7 +121,7 @@ impl Rule for RegionOutsideJurisdiction {
                 Cloud::Azure => {}
             }
             for (name, t) in &provider.attributes {
-                check_arns(cx, out, subject, name, t, &provider.location);
+                check_arns(cx, out, subject, "", name, t, &provider.location);
             }
         }
         for resource in &cx.model.resources {
@@ -167,7 +167,15 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
         if name == "tags" || name == "tags_all" || name == "labels" {
             continue;
         }
-        check_arns(cx, out, subject, name, t, &resource.location);
+        check_arns(
+            cx,
+            out,
+            subject,
+            &resource.resource_type,
+            name,
+            t,
+            &resource.location,
+        );
     }
 }
 
@@ -218,13 +226,14 @@ fn check_arns(
     cx: &RuleContext<'_>,
     out: &mut Vec<Finding>,
     subject: Subject<'_>,
+    resource_type: &str,
     name: &str,
     t: &Tracked,
     fallback: &crate::model::Location,
 ) {
     let mut path = vec![name.to_string()];
     walk_strings(t, &mut path, &mut |path, value, s| {
-        if !s.starts_with("arn:") || is_replication_path(path) {
+        if !s.starts_with("arn:") || is_replication_path(resource_type, path) {
             return;
         }
         if let Some(v) = cx.scope.check_arn(s)

@@ -5,7 +5,7 @@
 //! - S3 replication (`aws_s3_bucket_replication_configuration` and the legacy inline block): the
 //!   destination bucket's region, from the ARN when it names one, else from the bucket resource it
 //!   refers to (its `region` or its provider's); a destination bucket not in the configuration
-//!   cannot be proven inside;
+//!   cannot be proven inside; the replicas' KMS key (`replica_kms_key_id`) must be inside too;
 //! - DynamoDB `replica { region_name }` (tables and legacy global tables);
 //! - RDS/Aurora cross-region replicas and global clusters: `replicate_source_db`,
 //!   `replication_source_identifier`, `source_db_cluster_identifier` ARNs; snapshot copies'
@@ -101,10 +101,17 @@ const REPLICATION_ATTRS: &[&str] = &[
     "source_db_snapshot_identifier",
 ];
 
-/// Whether an attribute path is a replication target SOV004 owns.
-pub(crate) fn is_replication_path(path: &[String]) -> bool {
-    path.iter()
-        .any(|p| REPLICATION_ATTRS.contains(&p.as_str()) || p == "destination")
+/// Whether an attribute path of a resource type is a replication target SOV004 owns.
+pub(crate) fn is_replication_path(resource_type: &str, path: &[String]) -> bool {
+    let replication_resource = matches!(
+        resource_type,
+        "aws_s3_bucket_replication_configuration"
+            | "aws_s3_bucket"
+            | "aws_ecr_replication_configuration"
+    );
+    path.iter().any(|p| {
+        REPLICATION_ATTRS.contains(&p.as_str()) || (replication_resource && p == "destination")
+    })
 }
 
 /// Azure region pairs (Microsoft Learn, "Azure cross-region replication pairings for all geographies").
@@ -453,6 +460,16 @@ fn s3_replication(
             .map(Tracked::items)
             .unwrap_or_default()
         {
+            if let Some(key) = get_path_in(dest, "encryption_configuration.replica_kms_key_id") {
+                arn_target(
+                    cx,
+                    out,
+                    r,
+                    "destination.encryption_configuration.replica_kms_key_id",
+                    key,
+                    "encrypts replicas with",
+                );
+            }
             let Some(bucket) = dest.get("bucket") else {
                 continue;
             };
@@ -504,6 +521,10 @@ fn s3_replication(
             }
         }
     }
+}
+
+fn get_path_in<'t>(t: &'t Tracked, path: &str) -> Option<&'t Tracked> {
+    t.as_map().and_then(|m| get_path(m, path))
 }
 
 fn check_bucket_region(
