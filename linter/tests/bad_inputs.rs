@@ -8,17 +8,34 @@ use sovereign_lint::load::DiscoveredRoot;
 use sovereign_lint::model::Model;
 
 fn eval_dir(dir: &Path) -> Model {
-    evaluate_root(&DiscoveredRoot { dir: dir.to_path_buf(), scan_root: dir.to_path_buf() }, &EvalOptions::default())
+    evaluate_root(
+        &DiscoveredRoot {
+            dir: dir.to_path_buf(),
+            scan_root: dir.to_path_buf(),
+        },
+        &EvalOptions::default(),
+    )
 }
 
 /// Writes one file next to a valid one and evaluates the directory.
 fn eval_with(name: &str, bytes: &[u8]) -> Model {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(name), bytes).unwrap();
-    std::fs::write(dir.path().join("ok.tf"), "resource \"aws_s3_bucket\" \"fine\" {\n  bucket = \"fine\"\n}\n").unwrap();
+    std::fs::write(
+        dir.path().join("ok.tf"),
+        "resource \"aws_s3_bucket\" \"fine\" {\n  bucket = \"fine\"\n}\n",
+    )
+    .unwrap();
     let model = eval_dir(dir.path());
     // The valid file is still evaluated.
-    assert!(model.resources.iter().any(|r| r.address == "aws_s3_bucket.fine"), "{:?}", model.errors);
+    assert!(
+        model
+            .resources
+            .iter()
+            .any(|r| r.address == "aws_s3_bucket.fine"),
+        "{:?}",
+        model.errors
+    );
     model
 }
 
@@ -27,12 +44,19 @@ fn single_error(model: &Model, file: &str) -> (u32, String, String) {
     let error = &model.errors[0];
     assert_eq!(error.file.as_deref(), Some(file));
     let line = error.location.as_ref().map_or(0, |l| l.line);
-    (line, error.message.clone(), error.help.clone().unwrap_or_default())
+    (
+        line,
+        error.message.clone(),
+        error.help.clone().unwrap_or_default(),
+    )
 }
 
 #[test]
 fn invalid_utf8_names_file_and_line() {
-    let model = eval_with("bad.tf", b"resource \"a_b\" \"c\" {\n  name = \"caf\xe9\"\n}\n");
+    let model = eval_with(
+        "bad.tf",
+        b"resource \"a_b\" \"c\" {\n  name = \"caf\xe9\"\n}\n",
+    );
     let (line, message, help) = single_error(&model, "bad.tf");
     assert_eq!(line, 2);
     assert!(message.contains("not valid UTF-8"), "{message}");
@@ -55,27 +79,50 @@ fn binary_garbage() {
 
 #[test]
 fn truncated_file() {
-    let model = eval_with("cut.tf", b"resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n  tags = {\n    a = \"b\"\n");
+    let model = eval_with(
+        "cut.tf",
+        b"resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n  tags = {\n    a = \"b\"\n",
+    );
     let (line, message, help) = single_error(&model, "cut.tf");
     // The block left open is named: `cut.tf:1:…: unexpected end of file: `{` opened here is never closed`.
     assert_eq!(line, 1, "{message}");
-    assert!(message.contains("cut.tf:1") && message.contains("end of file") && message.contains("never closed"), "{message}");
-    assert!(help.contains("truncated") || help.contains("not closed"), "{help}");
-    assert!(model.sources.get("cut.tf").is_some(), "unparsable files are still shown");
+    assert!(
+        message.contains("cut.tf:1")
+            && message.contains("end of file")
+            && message.contains("never closed"),
+        "{message}"
+    );
+    assert!(
+        help.contains("truncated") || help.contains("not closed"),
+        "{help}"
+    );
+    assert!(
+        model.sources.get("cut.tf").is_some(),
+        "unparsable files are still shown"
+    );
 }
 
 #[test]
 fn unclosed_heredoc() {
-    let model = eval_with("doc.tf", b"locals {\n  a = 1\n  policy = <<EOT\n{\"x\": 1}\n}\n");
+    let model = eval_with(
+        "doc.tf",
+        b"locals {\n  a = 1\n  policy = <<EOT\n{\"x\": 1}\n}\n",
+    );
     let (line, message, help) = single_error(&model, "doc.tf");
     assert_eq!(line, 3);
-    assert!(message.contains("heredoc") && message.contains("EOT"), "{message}");
+    assert!(
+        message.contains("heredoc") && message.contains("EOT"),
+        "{message}"
+    );
     assert!(help.contains("EOT"), "{help}");
 }
 
 #[test]
 fn unbalanced_braces() {
-    let model = eval_with("brace.tf", b"resource \"a_b\" \"c\" {\n  x = 1\n}\n}\nresource \"a_b\" \"d\" {}\n");
+    let model = eval_with(
+        "brace.tf",
+        b"resource \"a_b\" \"c\" {\n  x = 1\n}\n}\nresource \"a_b\" \"d\" {}\n",
+    );
     let (line, message, _) = single_error(&model, "brace.tf");
     assert_eq!(line, 4, "{message}");
     assert!(message.contains("brace.tf:4"), "{message}");
@@ -95,9 +142,14 @@ fn deep_nesting_does_not_overflow_the_stack() {
         assert!(message.contains("nested"), "{message}");
     }
     // Unbalanced deep nesting too, and in JSON syntax.
-    let model = eval_with("deep2.tf", "x = ".to_string().repeat(1).as_bytes().iter().copied().chain(std::iter::repeat_n(b'[', 100_000)).collect::<Vec<_>>().as_slice());
+    let unbalanced = format!("x = {}", "[".repeat(100_000));
+    let model = eval_with("deep2.tf", unbalanced.as_bytes());
     single_error(&model, "deep2.tf");
-    let json = format!("{{\"locals\": {{\"x\": {}1{}}}}}", "[".repeat(100_000), "]".repeat(100_000));
+    let json = format!(
+        "{{\"locals\": {{\"x\": {}1{}}}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     let model = eval_with("deep.tf.json", json.as_bytes());
     let (_, message, _) = single_error(&model, "deep.tf.json");
     assert!(message.contains("deeper than"), "{message}");
@@ -105,12 +157,19 @@ fn deep_nesting_does_not_overflow_the_stack() {
 
 #[test]
 fn bad_json_and_bad_tfvars() {
-    let model = eval_with("bad.tf.json", b"{\n  \"resource\": {\n    \"aws_s3_bucket\": {\"b\": {\"bucket\": \"x\"}\n");
+    let model = eval_with(
+        "bad.tf.json",
+        b"{\n  \"resource\": {\n    \"aws_s3_bucket\": {\"b\": {\"bucket\": \"x\"}\n",
+    );
     let (line, message, _) = single_error(&model, "bad.tf.json");
     assert!(line >= 3, "{message}");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.tf"), "variable \"region\" {}\n").unwrap();
-    std::fs::write(dir.path().join("terraform.tfvars"), "region = \"eu-west-1\nother = 1\n").unwrap();
+    std::fs::write(
+        dir.path().join("terraform.tfvars"),
+        "region = \"eu-west-1\nother = 1\n",
+    )
+    .unwrap();
     let model = eval_dir(dir.path());
     let (_, message, _) = single_error(&model, "terraform.tfvars");
     assert!(message.contains("terraform.tfvars"), "{message}");
@@ -132,15 +191,26 @@ fn five_megabyte_file_with_twenty_thousand_resources() {
     let model = eval_dir(dir.path());
     assert!(model.errors.is_empty(), "{:?}", model.errors);
     assert_eq!(model.resources.len(), 20_000);
-    let last = model.resources.iter().find(|r| r.address == "aws_s3_bucket.b19999").unwrap();
-    assert_eq!(last.attr("bucket").unwrap().as_str(), Some("bucket-19999-eu-central-1"));
+    let last = model
+        .resources
+        .iter()
+        .find(|r| r.address == "aws_s3_bucket.b19999")
+        .unwrap();
+    assert_eq!(
+        last.attr("bucket").unwrap().as_str(),
+        Some("bucket-19999-eu-central-1")
+    );
     assert_eq!(last.location.line, 3 + 19_999 * 11 + 1);
 }
 
 #[test]
 fn module_source_missing_and_empty_directory() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("main.tf"), "module \"gone\" {\n  source = \"./nowhere\"\n}\n").unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "module \"gone\" {\n  source = \"./nowhere\"\n}\n",
+    )
+    .unwrap();
     let model = eval_dir(dir.path());
     let (line, message, _) = single_error(&model, "main.tf");
     assert_eq!(line, 1);

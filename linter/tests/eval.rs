@@ -12,7 +12,10 @@ fn fixtures() -> PathBuf {
 }
 
 fn root(dir: &Path) -> DiscoveredRoot {
-    DiscoveredRoot { dir: dir.to_path_buf(), scan_root: dir.to_path_buf() }
+    DiscoveredRoot {
+        dir: dir.to_path_buf(),
+        scan_root: dir.to_path_buf(),
+    }
 }
 
 fn eval_fixture(name: &str, opts: &EvalOptions) -> Model {
@@ -24,7 +27,16 @@ fn resource<'m>(model: &'m Model, address: &str) -> &'m ResourceInstance {
         .resources
         .iter()
         .find(|r| r.address == address)
-        .unwrap_or_else(|| panic!("no {address} in {:?}", model.resources.iter().map(|r| &r.address).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {address} in {:?}",
+                model
+                    .resources
+                    .iter()
+                    .map(|r| &r.address)
+                    .collect::<Vec<_>>()
+            )
+        })
 }
 
 fn provenance(t: &Tracked) -> Vec<String> {
@@ -35,7 +47,11 @@ fn provenance(t: &Tracked) -> Vec<String> {
 fn render(model: &Model) -> String {
     let mut out = String::new();
     for p in &model.providers {
-        let _ = writeln!(out, "provider {} implicit={} at {}", p.address, p.implicit, p.location);
+        let _ = writeln!(
+            out,
+            "provider {} implicit={} at {}",
+            p.address, p.implicit, p.location
+        );
         for (k, v) in &p.attributes {
             let _ = writeln!(out, "  {k} = {}", v.render());
         }
@@ -47,13 +63,23 @@ fn render(model: &Model) -> String {
         }
     }
     for m in &model.module_calls {
-        let _ = writeln!(out, "module {} source={} resolution={:?} at {}", m.address, m.source.render(), m.resolution, m.location);
+        let _ = writeln!(
+            out,
+            "module {} source={} resolution={:?} at {}",
+            m.address,
+            m.source.render(),
+            m.resolution,
+            m.location
+        );
     }
     for r in &model.resources {
         let provider = model.provider_of(r).map_or("-", |p| p.address.as_str());
         let _ = writeln!(out, "{} via {provider} at {}", r.address, r.location);
         for (k, v) in &r.attributes {
-            let at = v.location.as_ref().map_or_else(String::new, |l| format!("  @{l}"));
+            let at = v
+                .location
+                .as_ref()
+                .map_or_else(String::new, |l| format!("  @{l}"));
             let _ = writeln!(out, "  {k} = {}{at}", v.render());
             for step in &v.provenance {
                 let _ = writeln!(out, "    <- {step}");
@@ -61,7 +87,10 @@ fn render(model: &Model) -> String {
         }
     }
     for n in &model.notes {
-        let at = n.location.as_ref().map_or_else(String::new, |l| format!("{l}: "));
+        let at = n
+            .location
+            .as_ref()
+            .map_or_else(String::new, |l| format!("{l}: "));
         let _ = writeln!(out, "note: {at}{}", n.message);
     }
     for e in &model.errors {
@@ -71,7 +100,10 @@ fn render(model: &Model) -> String {
 }
 
 fn module_chain() -> Model {
-    let opts = EvalOptions { var_files: vec![fixtures().join("module_chain/prod.tfvars")], ..EvalOptions::default() };
+    let opts = EvalOptions {
+        var_files: vec![fixtures().join("module_chain/prod.tfvars")],
+        ..EvalOptions::default()
+    };
     eval_fixture("module_chain", &opts)
 }
 
@@ -89,7 +121,10 @@ fn tfvars_value_reaches_a_module_input_with_its_provenance() {
     let region = bucket.attr("region").unwrap();
     assert_eq!(region.as_str(), Some("us-east-1"));
     let location = region.location.as_ref().unwrap();
-    assert_eq!((&*location.file, location.line, location.column), ("modules/store/main.tf", 9, 12));
+    assert_eq!(
+        (&*location.file, location.line, location.column),
+        ("modules/store/main.tf", 9, 12)
+    );
     assert_eq!(
         provenance(region),
         [
@@ -100,33 +135,60 @@ fn tfvars_value_reaches_a_module_input_with_its_provenance() {
     );
     // The child has no provider block: it inherits the root's default provider and its region.
     let provider = model.provider_of(bucket).unwrap();
-    assert_eq!(provider.address, "provider[\"registry.terraform.io/hashicorp/aws\"]");
+    assert_eq!(
+        provider.address,
+        "provider[\"registry.terraform.io/hashicorp/aws\"]"
+    );
     assert_eq!(provider.attr("region").unwrap().as_str(), Some("us-east-1"));
-    assert_eq!(provenance(provider.attr("region").unwrap()), ["var.primary = \"us-east-1\" (from prod.tfvars:2)"]);
+    assert_eq!(
+        provenance(provider.attr("region").unwrap()),
+        ["var.primary = \"us-east-1\" (from prod.tfvars:2)"]
+    );
     // default_tags stays the provider's own attribute (a list holding one block).
     let default_tags = &provider.attr("default_tags").unwrap().items()[0];
-    assert_eq!(default_tags.get("tags").unwrap().get("data-classification").unwrap().as_str(), Some("internal"));
+    assert_eq!(
+        default_tags
+            .get("tags")
+            .unwrap()
+            .get("data-classification")
+            .unwrap()
+            .as_str(),
+        Some("internal")
+    );
 }
 
 #[test]
 fn provider_alias_passed_into_for_each_module_instances() {
     let model = module_chain();
     for (key, region) in [("main", "us-east-1"), ("offsite", "eu-west-1")] {
-        let bucket = resource(&model, &format!("module.store[\"{key}\"].aws_s3_bucket.this"));
+        let bucket = resource(
+            &model,
+            &format!("module.store[\"{key}\"].aws_s3_bucket.this"),
+        );
         assert_eq!(bucket.module_address, format!("module.store[\"{key}\"]"));
         assert_eq!(bucket.attr("region").unwrap().as_str(), Some(region));
-        assert_eq!(bucket.attr("bucket").unwrap().as_str(), Some(format!("data-{key}").as_str()));
+        assert_eq!(
+            bucket.attr("bucket").unwrap().as_str(),
+            Some(format!("data-{key}").as_str())
+        );
         let provider = model.provider_of(bucket).unwrap();
         assert_eq!(provider.alias.as_deref(), Some("west"));
         assert_eq!(provider.attr("region").unwrap().as_str(), Some("eu-west-1"));
         assert_eq!(bucket.call_chain.len(), 1);
         assert_eq!(bucket.call_chain[0].line, 26);
     }
-    let call = model.module_calls.iter().find(|m| m.address == "module.store[\"offsite\"]").unwrap();
+    let call = model
+        .module_calls
+        .iter()
+        .find(|m| m.address == "module.store[\"offsite\"]")
+        .unwrap();
     assert_eq!(call.resolution, ModuleResolution::Local);
     assert_eq!(call.source.as_str(), Some("./modules/store"));
     assert_eq!(model.backends.len(), 1);
-    assert_eq!(model.backends[0].attributes["region"].as_str(), Some("eu-central-1"));
+    assert_eq!(
+        model.backends[0].attributes["region"].as_str(),
+        Some("eu-central-1")
+    );
 }
 
 #[test]
@@ -134,19 +196,42 @@ fn references_to_other_resources_are_literal_or_name_the_resource() {
     let model = module_chain();
     let copy = resource(&model, "module.store[\"offsite\"].aws_kms_replica_key.copy");
     let arn = copy.attr("primary_key_arn").unwrap();
-    assert_eq!(arn.unknown_reason(), Some("module.store[\"offsite\"].aws_kms_key.k.arn (known after apply)"));
-    assert_eq!(referenced_address(arn), Some("module.store[\"offsite\"].aws_kms_key.k"));
+    assert_eq!(
+        arn.unknown_reason(),
+        Some("module.store[\"offsite\"].aws_kms_key.k.arn (known after apply)")
+    );
+    assert_eq!(
+        referenced_address(arn),
+        Some("module.store[\"offsite\"].aws_kms_key.k")
+    );
     let multi = copy.attr("multi").unwrap();
     assert_eq!(multi.as_bool(), Some(true));
-    assert_eq!(referenced_address(multi), Some("module.store[\"offsite\"].aws_kms_key.k"));
-    assert!(model.resources.iter().any(|r| r.address == "module.store[\"offsite\"].aws_kms_key.k"));
+    assert_eq!(
+        referenced_address(multi),
+        Some("module.store[\"offsite\"].aws_kms_key.k")
+    );
+    assert!(
+        model
+            .resources
+            .iter()
+            .any(|r| r.address == "module.store[\"offsite\"].aws_kms_key.k")
+    );
 
     let model = eval_fixture("expressions", &EvalOptions::default());
-    let sse = resource(&model, "aws_s3_bucket_server_side_encryption_configuration.data");
-    assert_eq!(referenced_address(sse.attr("bucket").unwrap()), Some("aws_s3_bucket.data"));
+    let sse = resource(
+        &model,
+        "aws_s3_bucket_server_side_encryption_configuration.data",
+    );
+    assert_eq!(
+        referenced_address(sse.attr("bucket").unwrap()),
+        Some("aws_s3_bucket.data")
+    );
     assert_eq!(sse.attr("name").unwrap().as_str(), Some("dev-ml-data"));
     let unknowns = resource(&model, "aws_s3_bucket.unknowns");
-    assert_eq!(referenced_address(unknowns.attr("other").unwrap()), Some("data.aws_region.current"));
+    assert_eq!(
+        referenced_address(unknowns.attr("other").unwrap()),
+        Some("data.aws_region.current")
+    );
     assert_eq!(referenced_address(unknowns.attr("bucket").unwrap()), None);
 }
 
@@ -162,10 +247,23 @@ fn count_for_each_and_per_resource_region() {
     let model = eval_fixture("expressions", &EvalOptions::default());
     let zones: Vec<_> = ["aws_instance.worker[0]", "aws_instance.worker[1]"]
         .iter()
-        .map(|a| resource(&model, a).attr("availability_zone").unwrap().as_str().unwrap().to_string())
+        .map(|a| {
+            resource(&model, a)
+                .attr("availability_zone")
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(zones, ["eu-central-1a", "eu-central-1b"]);
-    assert_eq!(resource(&model, "aws_instance.worker[1]").attr("region").unwrap().as_str(), Some("eu-west-3"));
+    assert_eq!(
+        resource(&model, "aws_instance.worker[1]")
+            .attr("region")
+            .unwrap()
+            .as_str(),
+        Some("eu-west-3")
+    );
     let dr = resource(&model, "aws_s3_bucket.regional[\"dr\"]");
     assert_eq!(dr.attr("region").unwrap().as_str(), Some("eu-west-3"));
     assert_eq!(dr.attr("bucket").unwrap().as_str(), Some("b-dr"));
@@ -183,34 +281,73 @@ fn functions_templates_dynamic_blocks_and_variable_precedence() {
     // b.auto.tfvars (env = "dev") wins over terraform.tfvars (env = "prod").
     let data = resource(&model, "aws_s3_bucket.data");
     assert_eq!(data.attr("bucket").unwrap().as_str(), Some("dev-ml-data"));
-    assert!(provenance(data.attr("bucket").unwrap()).contains(&"var.env = \"dev\" (from b.auto.tfvars:1)".to_string()));
+    assert!(
+        provenance(data.attr("bucket").unwrap())
+            .contains(&"var.env = \"dev\" (from b.auto.tfvars:1)".to_string())
+    );
     let sg = resource(&model, "aws_security_group.sg");
     let egress = sg.attr("egress").unwrap().items();
     assert_eq!(egress.len(), 2);
-    assert_eq!(egress[0].get("cidr_blocks").unwrap().items()[0].as_str(), Some("0.0.0.0/0"));
-    assert_eq!(sg.attr("ingress").unwrap().items()[0].get("cidr_blocks").unwrap().render(), "[\"10.0.2.0/24\"]");
+    assert_eq!(
+        egress[0].get("cidr_blocks").unwrap().items()[0].as_str(),
+        Some("0.0.0.0/0")
+    );
+    assert_eq!(
+        sg.attr("ingress").unwrap().items()[0]
+            .get("cidr_blocks")
+            .unwrap()
+            .render(),
+        "[\"10.0.2.0/24\"]"
+    );
     let key = resource(&model, "aws_kms_key.k");
-    assert_eq!(key.attr("description").unwrap().as_str(), Some("key for development\n"));
+    assert_eq!(
+        key.attr("description").unwrap().as_str(),
+        Some("key for development\n")
+    );
     assert_eq!(key.attr("lookup").unwrap().as_str(), Some("dr"));
     assert_eq!(key.attr("num").unwrap().as_number(), Some(5.0));
     let unknowns = resource(&model, "aws_s3_bucket.unknowns");
     let region = unknowns.attr("region").unwrap();
     assert_eq!(region.unknown_reason(), Some("var.region has no value"));
-    assert_eq!(provenance(region), ["var.region has no value (from main.tf:5)"]);
+    assert_eq!(
+        provenance(region),
+        ["var.region has no value (from main.tf:5)"]
+    );
 
     // TF_VAR_ < tfvars files < --var-file < --var.
     let dir = fixtures().join("expressions");
     let opts = EvalOptions {
-        env: vec![("TF_VAR_region".into(), "eu-north-1".into()), ("TF_VAR_env".into(), "env".into())],
+        env: vec![
+            ("TF_VAR_region".into(), "eu-north-1".into()),
+            ("TF_VAR_env".into(), "env".into()),
+        ],
         vars: vec![("size".into(), "2".into())],
         ..EvalOptions::default()
     };
     let model = evaluate_root(&root(&dir), &opts);
     let unknowns = resource(&model, "aws_s3_bucket.unknowns");
-    assert_eq!(unknowns.attr("region").unwrap().as_str(), Some("eu-north-1"));
-    assert_eq!(provenance(unknowns.attr("region").unwrap()), ["var.region = \"eu-north-1\" (from TF_VAR_region)"]);
-    assert_eq!(resource(&model, "aws_s3_bucket.data").attr("bucket").unwrap().as_str(), Some("dev-ml-data"));
-    assert!(model.resources.iter().any(|r| r.address == "aws_instance.worker[2]"), "--var size=2 gives 3 workers");
+    assert_eq!(
+        unknowns.attr("region").unwrap().as_str(),
+        Some("eu-north-1")
+    );
+    assert_eq!(
+        provenance(unknowns.attr("region").unwrap()),
+        ["var.region = \"eu-north-1\" (from TF_VAR_region)"]
+    );
+    assert_eq!(
+        resource(&model, "aws_s3_bucket.data")
+            .attr("bucket")
+            .unwrap()
+            .as_str(),
+        Some("dev-ml-data")
+    );
+    assert!(
+        model
+            .resources
+            .iter()
+            .any(|r| r.address == "aws_instance.worker[2]"),
+        "--var size=2 gives 3 workers"
+    );
 }
 
 #[test]
@@ -218,10 +355,27 @@ fn json_syntax() {
     let model = eval_fixture("json_syntax", &EvalOptions::default());
     assert!(model.errors.is_empty(), "{:?}", model.errors);
     let logs = resource(&model, "aws_s3_bucket.logs");
-    assert_eq!(logs.attr("bucket").unwrap().as_str(), Some("logs-eu-central-1"));
-    assert_eq!(logs.attr("bucket").unwrap().location.as_ref().unwrap().to_string(), "main.tf.json:13");
-    assert_eq!(model.provider_of(logs).unwrap().alias.as_deref(), Some("west"));
-    assert_eq!(model.providers[0].attr("region").unwrap().as_str(), Some("eu-central-1"));
+    assert_eq!(
+        logs.attr("bucket").unwrap().as_str(),
+        Some("logs-eu-central-1")
+    );
+    assert_eq!(
+        logs.attr("bucket")
+            .unwrap()
+            .location
+            .as_ref()
+            .unwrap()
+            .to_string(),
+        "main.tf.json:13"
+    );
+    assert_eq!(
+        model.provider_of(logs).unwrap().alias.as_deref(),
+        Some("west")
+    );
+    assert_eq!(
+        model.providers[0].attr("region").unwrap().as_str(),
+        Some("eu-central-1")
+    );
     assert_eq!(model.providers[1].location.line, 6);
     assert_eq!(model.backends[0].backend_type, "s3");
     assert!(model.sources.get("main.tf.json").is_some());
@@ -235,11 +389,17 @@ fn crlf_and_bom() {
     std::fs::write(dir.path().join("main.tf"), text).unwrap();
     let model = evaluate_root(&root(dir.path()), &EvalOptions::default());
     assert!(model.errors.is_empty(), "{:?}", model.errors);
-    assert_eq!(model.providers[0].attr("region").unwrap().as_str(), Some("eu-west-1"));
+    assert_eq!(
+        model.providers[0].attr("region").unwrap().as_str(),
+        Some("eu-west-1")
+    );
     let bucket = resource(&model, "aws_s3_bucket.b");
     assert_eq!(bucket.attr("bucket").unwrap().as_str(), Some("name\n"));
     assert_eq!(bucket.location.line, 5);
-    assert_eq!(model.sources.get("main.tf").unwrap().lines().nth(1), Some("  region = \"eu-west-1\""));
+    assert_eq!(
+        model.sources.get("main.tf").unwrap().lines().nth(1),
+        Some("  region = \"eu-west-1\"")
+    );
 }
 
 fn write(path: &Path, text: &str) {
@@ -267,14 +427,31 @@ fn remote_modules_fetched_and_not_fetched() {
     assert!(model.errors.is_empty(), "{:?}", model.errors);
     let key = resource(&model, "module.store.aws_kms_key.k");
     assert_eq!(key.attr("region").unwrap().as_str(), Some("eu-west-3"));
-    assert_eq!(key.location.file.as_ref(), ".terraform/modules/store/main.tf");
-    let store = model.module_calls.iter().find(|m| m.address == "module.store").unwrap();
+    assert_eq!(
+        key.location.file.as_ref(),
+        ".terraform/modules/store/main.tf"
+    );
+    let store = model
+        .module_calls
+        .iter()
+        .find(|m| m.address == "module.store")
+        .unwrap();
     assert_eq!(store.resolution, ModuleResolution::Fetched);
-    let net = model.module_calls.iter().find(|m| m.address == "module.net").unwrap();
+    let net = model
+        .module_calls
+        .iter()
+        .find(|m| m.address == "module.net")
+        .unwrap();
     assert_eq!(net.resolution, ModuleResolution::NotFetched);
     assert_eq!(net.version.as_deref(), Some("5.0.0"));
     assert_eq!(model.notes.len(), 1);
-    assert!(model.notes[0].message.contains("terraform-aws-modules/vpc/aws"), "{}", model.notes[0].message);
+    assert!(
+        model.notes[0]
+            .message
+            .contains("terraform-aws-modules/vpc/aws"),
+        "{}",
+        model.notes[0].message
+    );
     assert!(model.notes[0].message.contains("run `terraform init`"));
 }
 
@@ -290,16 +467,49 @@ fn module_count_recursion_and_discovery() {
         &root_dir.join("modules/zone/main.tf"),
         "variable \"name\" {}\nresource \"aws_ebs_volume\" \"v\" {\n  availability_zone = var.name\n}\nmodule \"again\" {\n  source = \"./\"\n  name   = var.name\n}\n",
     );
-    write(&root_dir.join("legacy/main.tf"), "resource \"aws_s3_bucket\" \"old\" {}\n");
-    write(&root_dir.join(".hidden/main.tf"), "resource \"aws_s3_bucket\" \"h\" {}\n");
+    write(
+        &root_dir.join("legacy/main.tf"),
+        "resource \"aws_s3_bucket\" \"old\" {}\n",
+    );
+    write(
+        &root_dir.join(".hidden/main.tf"),
+        "resource \"aws_s3_bucket\" \"h\" {}\n",
+    );
     let roots = discover(&[root_dir.to_path_buf()], &["legacy/**".to_string()]).unwrap();
-    let dirs: Vec<_> = roots.iter().map(|r| r.dir.strip_prefix(root_dir).unwrap().to_path_buf()).collect();
-    assert_eq!(dirs, [PathBuf::from("live")], "modules/zone is only called, legacy excluded, hidden skipped");
+    let dirs: Vec<_> = roots
+        .iter()
+        .map(|r| r.dir.strip_prefix(root_dir).unwrap().to_path_buf())
+        .collect();
+    assert_eq!(
+        dirs,
+        [PathBuf::from("live")],
+        "modules/zone is only called, legacy excluded, hidden skipped"
+    );
     let model = evaluate_root(&roots[0], &EvalOptions::default());
     assert_eq!(model.module_dir, "live");
     let addresses: Vec<_> = model.resources.iter().map(|r| r.address.as_str()).collect();
-    assert_eq!(addresses, ["module.zone[0].aws_ebs_volume.v", "module.zone[1].aws_ebs_volume.v"]);
-    assert_eq!(resource(&model, "module.zone[1].aws_ebs_volume.v").attr("availability_zone").unwrap().as_str(), Some("z1"));
-    assert_eq!(model.resources[0].location.file.as_ref(), "modules/zone/main.tf");
-    assert!(model.notes.iter().any(|n| n.message.contains("module recursion")));
+    assert_eq!(
+        addresses,
+        [
+            "module.zone[0].aws_ebs_volume.v",
+            "module.zone[1].aws_ebs_volume.v"
+        ]
+    );
+    assert_eq!(
+        resource(&model, "module.zone[1].aws_ebs_volume.v")
+            .attr("availability_zone")
+            .unwrap()
+            .as_str(),
+        Some("z1")
+    );
+    assert_eq!(
+        model.resources[0].location.file.as_ref(),
+        "modules/zone/main.tf"
+    );
+    assert!(
+        model
+            .notes
+            .iter()
+            .any(|n| n.message.contains("module recursion"))
+    );
 }

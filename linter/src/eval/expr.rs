@@ -52,7 +52,10 @@ impl ModuleDef {
         };
         for (file_idx, file) in def.files.iter().enumerate() {
             for (block_idx, block) in file.body.blocks.iter().enumerate() {
-                let r = BlockRef { file: file_idx, block: block_idx };
+                let r = BlockRef {
+                    file: file_idx,
+                    block: block_idx,
+                };
                 let label = |i: usize| block.labels.get(i).map(|l| l.to_string());
                 match &*block.kind {
                     "variable" => {
@@ -62,7 +65,9 @@ impl ModuleDef {
                     }
                     "locals" => {
                         for (attr_idx, attr) in block.body.attributes.iter().enumerate() {
-                            def.locals.entry(attr.name.to_string()).or_insert((r, attr_idx));
+                            def.locals
+                                .entry(attr.name.to_string())
+                                .or_insert((r, attr_idx));
                         }
                     }
                     "output" => {
@@ -88,10 +93,12 @@ impl ModuleDef {
                             for attr in &rp.body.attributes {
                                 if let ExprKind::Object(entries) = &attr.expr.kind {
                                     for (key, value) in entries {
-                                        if let (ObjectKey::Ident(k), ExprKind::String(s)) = (key, &value.kind)
+                                        if let (ObjectKey::Ident(k), ExprKind::String(s)) =
+                                            (key, &value.kind)
                                             && &**k == "source"
                                         {
-                                            def.required_providers.insert(attr.name.to_string(), s.to_string());
+                                            def.required_providers
+                                                .insert(attr.name.to_string(), s.to_string());
                                         }
                                     }
                                 }
@@ -139,7 +146,13 @@ pub(crate) struct Instance {
 const MAX_REFERENCE_DEPTH: u32 = 48;
 
 impl Instance {
-    pub fn new(def: Arc<ModuleDef>, address: String, vars: HashMap<String, VarValue>, path_root: String, path_module: String) -> Self {
+    pub fn new(
+        def: Arc<ModuleDef>,
+        address: String,
+        vars: HashMap<String, VarValue>,
+        path_root: String,
+        path_module: String,
+    ) -> Self {
         Instance {
             def,
             address,
@@ -154,7 +167,11 @@ impl Instance {
 
     /// `prefix.` of addresses in this instance (`module.x.`), empty in the root.
     pub fn prefix(&self) -> String {
-        if self.address.is_empty() { String::new() } else { format!("{}.", self.address) }
+        if self.address.is_empty() {
+            String::new()
+        } else {
+            format!("{}.", self.address)
+        }
     }
 }
 
@@ -171,11 +188,22 @@ pub(crate) struct Scope<'a> {
 
 impl<'a> Scope<'a> {
     pub fn new(inst: &'a Instance, file: &'a SourceFile) -> Self {
-        Scope { inst, file, count_index: None, each: None, binding: None, parent: None }
+        Scope {
+            inst,
+            file,
+            count_index: None,
+            each: None,
+            binding: None,
+            parent: None,
+        }
     }
 
     pub fn bind<'b>(&'b self, name: &'b str, value: &'b Tracked) -> Scope<'b> {
-        Scope { binding: Some((name, value)), parent: Some(self), ..*self }
+        Scope {
+            binding: Some((name, value)),
+            parent: Some(self),
+            ..*self
+        }
     }
 
     fn lookup(&self, name: &str) -> Option<&'a Tracked> {
@@ -225,7 +253,11 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
         ExprKind::Number(n) => located(scope, expr, Value::Number(*n)),
         ExprKind::String(s) => located(scope, expr, Value::String(s.to_string())),
         ExprKind::Template(parts) => eval_template(scope, parts),
-        ExprKind::Array(items) => located(scope, expr, Value::List(items.iter().map(|e| eval(scope, e)).collect())),
+        ExprKind::Array(items) => located(
+            scope,
+            expr,
+            Value::List(items.iter().map(|e| eval(scope, e)).collect()),
+        ),
         ExprKind::Object(entries) => {
             let mut out = IndexMap::new();
             for (key, value) in entries {
@@ -237,7 +269,9 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
                         match as_string(&k) {
                             Some(s) => s,
                             None => match &e.kind {
-                                ExprKind::Variable(_) | ExprKind::Traversal(..) => scope.file.snippet(e.span).to_string(),
+                                ExprKind::Variable(_) | ExprKind::Traversal(..) => {
+                                    scope.file.snippet(e.span).to_string()
+                                }
                                 _ => return propagate_unknown(&k),
                             },
                         }
@@ -255,7 +289,11 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
                 apply_ops(scope, base, ops)
             }
         },
-        ExprKind::FuncCall { name, args, expand_final } => functions::call(scope, name, args, *expand_final, expr),
+        ExprKind::FuncCall {
+            name,
+            args,
+            expand_final,
+        } => functions::call(scope, name, args, *expand_final, expr),
         ExprKind::Conditional(parts) => {
             let (cond, yes, no) = &**parts;
             let c = eval(scope, cond);
@@ -265,7 +303,11 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
                 None if matches!(c.value, Value::Unknown(_)) => {
                     // Both branches agreeing makes the condition irrelevant.
                     let (a, b) = (eval(scope, yes), eval(scope, no));
-                    if values_equal(&a.value, &b.value) { a } else { propagate_unknown(&c) }
+                    if values_equal(&a.value, &b.value) {
+                        a
+                    } else {
+                        propagate_unknown(&c)
+                    }
                 }
                 None => unknown(format!("condition is not a bool: {}", c.render())),
             }
@@ -279,7 +321,10 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
                 UnaryOp::Neg => v.as_number().map(|n| number(-n)),
                 UnaryOp::Not => truthy(&v).map(|b| boolean(!b)),
             };
-            derived(out.unwrap_or_else(|| unknown(format!("invalid operand {}", v.render()))), &[&v])
+            derived(
+                out.unwrap_or_else(|| unknown(format!("invalid operand {}", v.render()))),
+                &[&v],
+            )
         }
         ExprKind::Binary(op, operands) => eval_binary(scope, *op, &operands.0, &operands.1),
         ExprKind::For(f) => eval_for(scope, f),
@@ -295,14 +340,23 @@ fn eval_binary(scope: &Scope<'_>, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Track
     // Short-circuit logic with unknowns where the known side decides.
     if matches!(op, BinaryOp::And | BinaryOp::Or) {
         let b = eval(scope, rhs);
-        let decided = if op == BinaryOp::And { Some(false) } else { Some(true) };
+        let decided = if op == BinaryOp::And {
+            Some(false)
+        } else {
+            Some(true)
+        };
         let (x, y) = (truthy(&a), truthy(&b));
         if x == decided || y == decided {
             return derived(boolean(decided == Some(true)), &[&a, &b]);
         }
         return match (x, y) {
-            (Some(x), Some(y)) => derived(boolean(if op == BinaryOp::And { x && y } else { x || y }), &[&a, &b]),
-            _ => first_unknown(&a).or(first_unknown(&b)).map_or_else(|| unknown("invalid logic operands"), propagate_unknown),
+            (Some(x), Some(y)) => derived(
+                boolean(if op == BinaryOp::And { x && y } else { x || y }),
+                &[&a, &b],
+            ),
+            _ => first_unknown(&a)
+                .or(first_unknown(&b))
+                .map_or_else(|| unknown("invalid logic operands"), propagate_unknown),
         };
     }
     let b = eval(scope, rhs);
@@ -310,8 +364,12 @@ fn eval_binary(scope: &Scope<'_>, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Track
         return propagate_unknown(u);
     }
     let result = match op {
-        BinaryOp::Eq => Some(boolean(values_equal(&a.value, &b.value) || loosely_equal(&a, &b))),
-        BinaryOp::NotEq => Some(boolean(!(values_equal(&a.value, &b.value) || loosely_equal(&a, &b)))),
+        BinaryOp::Eq => Some(boolean(
+            values_equal(&a.value, &b.value) || loosely_equal(&a, &b),
+        )),
+        BinaryOp::NotEq => Some(boolean(
+            !(values_equal(&a.value, &b.value) || loosely_equal(&a, &b)),
+        )),
         _ => match (a.as_number(), b.as_number()) {
             (Some(x), Some(y)) => Some(match op {
                 BinaryOp::LessEq => boolean(x <= y),
@@ -328,14 +386,22 @@ fn eval_binary(scope: &Scope<'_>, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Track
             _ => None,
         },
     };
-    let result = result.unwrap_or_else(|| unknown(format!("cannot apply an arithmetic operator to {} and {}", a.render(), b.render())));
+    let result = result.unwrap_or_else(|| {
+        unknown(format!(
+            "cannot apply an arithmetic operator to {} and {}",
+            a.render(),
+            b.render()
+        ))
+    });
     derived(result, &[&a, &b])
 }
 
 /// `"1" == 1` is false in Terraform, but a number from a tfvars string should still compare.
 fn loosely_equal(a: &Tracked, b: &Tracked) -> bool {
-    matches!((&a.value, &b.value), (Value::Number(_), Value::String(_)) | (Value::String(_), Value::Number(_)))
-        && as_string(a) == as_string(b)
+    matches!(
+        (&a.value, &b.value),
+        (Value::Number(_), Value::String(_)) | (Value::String(_), Value::Number(_))
+    ) && as_string(a) == as_string(b)
 }
 
 fn eval_template(scope: &Scope<'_>, parts: &[TemplatePart]) -> Tracked {
@@ -346,12 +412,21 @@ fn eval_template(scope: &Scope<'_>, parts: &[TemplatePart]) -> Tracked {
     let mut out = String::new();
     let mut steps = Vec::new();
     match render_parts(scope, parts, &mut out, &mut steps) {
-        Ok(()) => Tracked { value: Value::String(out), location: None, provenance: steps },
-        Err(u) => u,
+        Ok(()) => Tracked {
+            value: Value::String(out),
+            location: None,
+            provenance: steps,
+        },
+        Err(u) => *u,
     }
 }
 
-fn render_parts(scope: &Scope<'_>, parts: &[TemplatePart], out: &mut String, steps: &mut Vec<ProvenanceStep>) -> Result<(), Tracked> {
+fn render_parts(
+    scope: &Scope<'_>,
+    parts: &[TemplatePart],
+    out: &mut String,
+    steps: &mut Vec<ProvenanceStep>,
+) -> Result<(), Box<Tracked>> {
     for part in parts {
         match part {
             TemplatePart::Literal(s) => out.push_str(s),
@@ -360,24 +435,45 @@ fn render_parts(scope: &Scope<'_>, parts: &[TemplatePart], out: &mut String, ste
                 merge_provenance(steps, &v.provenance);
                 match as_string(&v) {
                     Some(s) => out.push_str(&s),
-                    None if matches!(v.value, Value::Unknown(_)) => return Err(propagate_unknown(&v)),
-                    None if v.is_null() => return Err(unknown(format!("template interpolates null at {}", scope.location(e.span)))),
-                    None => return Err(unknown(format!("cannot interpolate {} into a string", v.render()))),
+                    None if matches!(v.value, Value::Unknown(_)) => {
+                        return Err(Box::new(propagate_unknown(&v)));
+                    }
+                    None if v.is_null() => {
+                        return Err(Box::new(unknown(format!(
+                            "template interpolates null at {}",
+                            scope.location(e.span)
+                        ))));
+                    }
+                    None => {
+                        return Err(Box::new(unknown(format!(
+                            "cannot interpolate {} into a string",
+                            v.render()
+                        ))));
+                    }
                 }
             }
-            TemplatePart::If { cond, then, otherwise } => {
+            TemplatePart::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 let c = eval(scope, cond);
                 merge_provenance(steps, &c.provenance);
                 match truthy(&c) {
                     Some(true) => render_parts(scope, then, out, steps)?,
                     Some(false) => render_parts(scope, otherwise, out, steps)?,
-                    None => return Err(propagate_unknown(&c)),
+                    None => return Err(Box::new(propagate_unknown(&c))),
                 }
             }
-            TemplatePart::For { key_var, value_var, collection, body } => {
+            TemplatePart::For {
+                key_var,
+                value_var,
+                collection,
+                body,
+            } => {
                 let coll = eval(scope, collection);
                 merge_provenance(steps, &coll.provenance);
-                for (key, value) in iterate(&coll).map_err(|u| propagate_unknown(&u))? {
+                for (key, value) in iterate(&coll).map_err(|u| Box::new(propagate_unknown(&u)))? {
                     let inner = scope.bind(value_var, &value);
                     let result = match key_var {
                         Some(k) => render_parts(&inner.bind(k, &key), body, out, steps),
@@ -392,13 +488,23 @@ fn render_parts(scope: &Scope<'_>, parts: &[TemplatePart], out: &mut String, ste
 }
 
 /// The (key, value) pairs of a collection: list indices or map keys in lexical order.
-pub(crate) fn iterate(coll: &Tracked) -> Result<Vec<(Tracked, Tracked)>, Tracked> {
+pub(crate) fn iterate(coll: &Tracked) -> Result<Vec<(Tracked, Tracked)>, Box<Tracked>> {
     match &coll.value {
-        Value::List(items) => Ok(items.iter().enumerate().map(|(i, v)| (number(i as f64), v.clone())).collect()),
-        Value::Map(m) => Ok(sorted_entries(m).into_iter().map(|(k, v)| (string(k.clone()), v.clone())).collect()),
+        Value::List(items) => Ok(items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (number(i as f64), v.clone()))
+            .collect()),
+        Value::Map(m) => Ok(sorted_entries(m)
+            .into_iter()
+            .map(|(k, v)| (string(k.clone()), v.clone()))
+            .collect()),
         Value::Null => Ok(Vec::new()),
-        Value::Unknown(_) => Err(coll.clone()),
-        _ => Err(unknown(format!("cannot iterate over {}", coll.render()))),
+        Value::Unknown(_) => Err(Box::new(coll.clone())),
+        _ => Err(Box::new(unknown(format!(
+            "cannot iterate over {}",
+            coll.render()
+        )))),
     }
 }
 
@@ -433,7 +539,9 @@ fn eval_for(scope: &Scope<'_>, f: &ForExpr) -> Tracked {
             None => list.push(v),
             Some(key_expr) => {
                 let k = eval(inner, key_expr);
-                let Some(k) = as_string(&k) else { return propagate_unknown(&k) };
+                let Some(k) = as_string(&k) else {
+                    return propagate_unknown(&k);
+                };
                 if f.grouping {
                     let entry = object.entry(k).or_insert_with(|| list_value(Vec::new()));
                     if let Value::List(items) = &mut entry.value {
@@ -445,7 +553,11 @@ fn eval_for(scope: &Scope<'_>, f: &ForExpr) -> Tracked {
             }
         }
     }
-    let result = if f.key_expr.is_some() { map(object) } else { list_value(list) };
+    let result = if f.key_expr.is_some() {
+        map(object)
+    } else {
+        list_value(list)
+    };
     derived(result, &[&coll])
 }
 
@@ -467,7 +579,10 @@ pub(crate) fn apply_ops(scope: &Scope<'_>, mut base: Tracked, ops: &[TraversalOp
                     _ => vec![base.clone()],
                 };
                 let rest = &ops[i + 1..];
-                let mapped = items.into_iter().map(|item| apply_ops(scope, item, rest)).collect();
+                let mapped = items
+                    .into_iter()
+                    .map(|item| apply_ops(scope, item, rest))
+                    .collect();
                 return derived(list(mapped), &[&base]);
             }
             TraversalOp::GetAttr(name) => base = get_member(base, name),
@@ -538,12 +653,16 @@ fn resolve_root(scope: &Scope<'_>, name: &str, ops: &[TraversalOp], expr: &Expr)
     let inst = scope.inst;
     match name {
         "var" => {
-            let Some(var) = attr(0) else { return unknown("`var` needs a variable name") };
+            let Some(var) = attr(0) else {
+                return unknown("`var` needs a variable name");
+            };
             let base = variable_value(inst, var);
             apply_ops(scope, base, &ops[1..])
         }
         "local" => {
-            let Some(local) = attr(0) else { return unknown("`local` needs a name") };
+            let Some(local) = attr(0) else {
+                return unknown("`local` needs a name");
+            };
             let base = local_value(inst, local);
             apply_ops(scope, base, &ops[1..])
         }
@@ -571,7 +690,9 @@ fn resolve_root(scope: &Scope<'_>, name: &str, ops: &[TraversalOp], expr: &Expr)
         },
         "self" => unknown("self (known after apply)"),
         "module" => {
-            let Some(module) = attr(0) else { return unknown("`module` needs a name") };
+            let Some(module) = attr(0) else {
+                return unknown("`module` needs a name");
+            };
             let mut rest = &ops[1..];
             let mut address = format!("{}module.{module}", inst.prefix());
             if let Some(TraversalOp::Index(e)) = rest.first() {
@@ -579,12 +700,16 @@ fn resolve_root(scope: &Scope<'_>, name: &str, ops: &[TraversalOp], expr: &Expr)
                 rest = &rest[1..];
             }
             match rest.first() {
-                Some(TraversalOp::GetAttr(output)) => unknown(format!("{address}.{output} (module output, known after apply)")),
+                Some(TraversalOp::GetAttr(output)) => unknown(format!(
+                    "{address}.{output} (module output, known after apply)"
+                )),
                 _ => unknown(format!("{address} (module outputs, known after apply)")),
             }
         }
         "data" => {
-            let (Some(t), Some(n)) = (attr(0), attr(1)) else { return unknown("`data` needs a type and name") };
+            let (Some(t), Some(n)) = (attr(0), attr(1)) else {
+                return unknown("`data` needs a type and name");
+            };
             resource_reference(scope, &format!("data.{t}.{n}"), &ops[2..])
         }
         _ => match attr(0) {
@@ -599,13 +724,26 @@ pub(crate) fn variable_value(inst: &Instance, name: &str) -> Tracked {
     match inst.vars.get(name) {
         Some(var) => {
             let description = match &var.value.value {
-                Value::Unknown(u) if u.reason.starts_with(&format!("var.{name} ")) => u.reason.clone(),
+                Value::Unknown(u) if u.reason.starts_with(&format!("var.{name} ")) => {
+                    u.reason.clone()
+                }
                 Value::Unknown(u) => format!("var.{name}: {}", u.reason),
-                _ => format!("var.{name} = {}{}", var.value.render(), var.origin_note.as_deref().unwrap_or("")),
+                _ => format!(
+                    "var.{name} = {}{}",
+                    var.value.render(),
+                    var.origin_note.as_deref().unwrap_or("")
+                ),
             };
-            let mut provenance = vec![ProvenanceStep { description, location: var.origin.clone() }];
+            let mut provenance = vec![ProvenanceStep {
+                description,
+                location: var.origin.clone(),
+            }];
             merge_provenance(&mut provenance, &var.value.provenance);
-            Tracked { value: var.value.value.clone(), location: None, provenance }
+            Tracked {
+                value: var.value.value.clone(),
+                location: None,
+                provenance,
+            }
         }
         None => unknown(format!("var.{name} is not declared")),
     }
@@ -618,7 +756,12 @@ fn local_value(inst: &Instance, name: &str) -> Tracked {
     let Some(&(block_ref, attr_idx)) = inst.def.locals.get(name) else {
         return unknown(format!("local.{name} is not declared"));
     };
-    if !inst.locals_in_progress.borrow_mut().insert(name.to_string()) || inst.depth.get() > MAX_REFERENCE_DEPTH {
+    if !inst
+        .locals_in_progress
+        .borrow_mut()
+        .insert(name.to_string())
+        || inst.depth.get() > MAX_REFERENCE_DEPTH
+    {
         return unknown(format!("local.{name} refers to itself"));
     }
     inst.depth.set(inst.depth.get() + 1);
@@ -632,10 +775,19 @@ fn local_value(inst: &Instance, name: &str) -> Tracked {
         Value::Unknown(u) => format!("local.{name}: {}", u.reason),
         _ => format!("local.{name} = {}", value.render()),
     };
-    let mut provenance = vec![ProvenanceStep { description, location: Some(file.location(attr.span)) }];
+    let mut provenance = vec![ProvenanceStep {
+        description,
+        location: Some(file.location(attr.span)),
+    }];
     merge_provenance(&mut provenance, &value.provenance);
-    let result = Tracked { value: value.value, location: None, provenance };
-    inst.locals.borrow_mut().insert(name.to_string(), result.clone());
+    let result = Tracked {
+        value: value.value,
+        location: None,
+        provenance,
+    };
+    inst.locals
+        .borrow_mut()
+        .insert(name.to_string(), result.clone());
     result
 }
 
@@ -675,7 +827,9 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
     if (has_count || has_for_each) && instance_key.is_none() {
         return unknown(reason);
     }
-    let Some(attr) = block.body.attribute(attr_name) else { return unknown(reason) };
+    let Some(attr) = block.body.attribute(attr_name) else {
+        return unknown(reason);
+    };
     if inst.depth.get() > MAX_REFERENCE_DEPTH {
         return unknown(format!("{reason}: reference cycle"));
     }
@@ -684,11 +838,17 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
     let value = match &instance_key {
         None => eval(&base, &attr.expr),
         Some(key) if has_count => {
-            let scope = Scope { count_index: Some(key), ..base };
+            let scope = Scope {
+                count_index: Some(key),
+                ..base
+            };
             eval(&scope, &attr.expr)
         }
         Some(key) => {
-            let for_each = block.body.attribute("for_each").map(|a| eval(&base, &a.expr));
+            let for_each = block
+                .body
+                .attribute("for_each")
+                .map(|a| eval(&base, &a.expr));
             let each_value = match for_each.as_ref().map(|f| &f.value) {
                 Some(Value::Map(m)) => as_string(key).and_then(|k| m.get(&k).cloned()),
                 Some(Value::List(_)) => Some(key.clone()),
@@ -696,7 +856,10 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
             };
             match each_value {
                 Some(v) => {
-                    let scope = Scope { each: Some((key, &v)), ..base };
+                    let scope = Scope {
+                        each: Some((key, &v)),
+                        ..base
+                    };
                     eval(&scope, &attr.expr)
                 }
                 None => unknown(reason.clone()),
@@ -712,6 +875,10 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
         location: Some(file.location(attr.span)),
     }];
     merge_provenance(&mut provenance, &value.provenance);
-    let t = Tracked { value: value.value, location: None, provenance };
+    let t = Tracked {
+        value: value.value,
+        location: None,
+        provenance,
+    };
     apply_ops(scope, t, &rest[1..])
 }

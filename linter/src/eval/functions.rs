@@ -8,7 +8,13 @@ use super::value::*;
 use crate::load::ast::Expr;
 use crate::model::{Tracked, Value};
 
-pub(crate) fn call(scope: &Scope<'_>, name: &str, arg_exprs: &[Expr], expand_final: bool, call: &Expr) -> Tracked {
+pub(crate) fn call(
+    scope: &Scope<'_>,
+    name: &str,
+    arg_exprs: &[Expr],
+    expand_final: bool,
+    call: &Expr,
+) -> Tracked {
     let name = name.strip_prefix("provider::").map_or(name, |_| name);
     match name {
         // Lazy: errors (unknowns) in arguments are the point.
@@ -33,9 +39,7 @@ pub(crate) fn call(scope: &Scope<'_>, name: &str, arg_exprs: &[Expr], expand_fin
         _ => {}
     }
     let mut args: Vec<Tracked> = arg_exprs.iter().map(|e| eval(scope, e)).collect();
-    if expand_final
-        && let Some(last) = args.pop()
-    {
+    if expand_final && let Some(last) = args.pop() {
         match last.value {
             Value::List(items) => args.extend(items),
             Value::Unknown(_) => return propagate_unknown(&last),
@@ -45,8 +49,11 @@ pub(crate) fn call(scope: &Scope<'_>, name: &str, arg_exprs: &[Expr], expand_fin
     let result = apply(name, &args);
     let mut result = match result {
         Ok(v) => v,
-        Err(Failure::Unknown(u)) => return u,
-        Err(Failure::Invalid(message)) => unknown(format!("{name}(): {message} at {}", scope.location(call.span))),
+        Err(Failure::Unknown(u)) => return *u,
+        Err(Failure::Invalid(message)) => unknown(format!(
+            "{name}(): {message} at {}",
+            scope.location(call.span)
+        )),
     };
     let inputs: Vec<&Tracked> = args.iter().collect();
     result.location = None;
@@ -55,12 +62,13 @@ pub(crate) fn call(scope: &Scope<'_>, name: &str, arg_exprs: &[Expr], expand_fin
 
 /// Unknowns that come from other resources stay unknown through `try`/`can` (Terraform defers them too).
 fn is_reference_unknown(v: &Tracked) -> bool {
-    v.unknown_reason().is_some_and(|r| r.ends_with(super::expr::KNOWN_AFTER_APPLY) || r.contains("has no value"))
+    v.unknown_reason()
+        .is_some_and(|r| r.ends_with(super::expr::KNOWN_AFTER_APPLY) || r.contains("has no value"))
 }
 
 enum Failure {
     /// An argument is unknown: the result is that unknown.
-    Unknown(Tracked),
+    Unknown(Box<Tracked>),
     /// Wrong arguments.
     Invalid(String),
 }
@@ -73,31 +81,52 @@ fn invalid(message: impl Into<String>) -> Failure {
 
 fn known(t: &Tracked) -> Result<&Tracked> {
     match t.value {
-        Value::Unknown(_) => Err(Failure::Unknown(propagate_unknown(t))),
+        Value::Unknown(_) => Err(Failure::Unknown(Box::new(propagate_unknown(t)))),
         _ => Ok(t),
     }
 }
 
 fn arg(args: &[Tracked], i: usize) -> Result<&Tracked> {
-    args.get(i).ok_or_else(|| invalid(format!("missing argument {}", i + 1))).and_then(known)
+    args.get(i)
+        .ok_or_else(|| invalid(format!("missing argument {}", i + 1)))
+        .and_then(known)
 }
 
 fn str_arg(args: &[Tracked], i: usize) -> Result<String> {
     let t = arg(args, i)?;
-    as_string(t).ok_or_else(|| invalid(format!("argument {} must be a string, got {}", i + 1, t.render())))
+    as_string(t).ok_or_else(|| {
+        invalid(format!(
+            "argument {} must be a string, got {}",
+            i + 1,
+            t.render()
+        ))
+    })
 }
 
 fn num_arg(args: &[Tracked], i: usize) -> Result<f64> {
     let t = arg(args, i)?;
-    t.as_number().ok_or_else(|| invalid(format!("argument {} must be a number, got {}", i + 1, t.render())))
+    t.as_number().ok_or_else(|| {
+        invalid(format!(
+            "argument {} must be a number, got {}",
+            i + 1,
+            t.render()
+        ))
+    })
 }
 
 fn list_arg(args: &[Tracked], i: usize) -> Result<Vec<Tracked>> {
     let t = arg(args, i)?;
     match &t.value {
         Value::List(items) => Ok(items.clone()),
-        Value::Map(m) => Ok(sorted_entries(m).into_iter().map(|(_, v)| v.clone()).collect()),
-        _ => Err(invalid(format!("argument {} must be a list, got {}", i + 1, t.render()))),
+        Value::Map(m) => Ok(sorted_entries(m)
+            .into_iter()
+            .map(|(_, v)| v.clone())
+            .collect()),
+        _ => Err(invalid(format!(
+            "argument {} must be a list, got {}",
+            i + 1,
+            t.render()
+        ))),
     }
 }
 
@@ -106,7 +135,11 @@ fn map_arg(args: &[Tracked], i: usize) -> Result<IndexMap<String, Tracked>> {
     match &t.value {
         Value::Map(m) => Ok(m.clone()),
         Value::Null => Ok(IndexMap::new()),
-        _ => Err(invalid(format!("argument {} must be a map, got {}", i + 1, t.render()))),
+        _ => Err(invalid(format!(
+            "argument {} must be a map, got {}",
+            i + 1,
+            t.render()
+        ))),
     }
 }
 
@@ -125,15 +158,21 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
         "format" => string(format_fn(&str_arg(args, 0)?, &args[1..])?),
         "formatlist" => {
             let fmt = str_arg(args, 0)?;
-            let lists: Vec<Option<Vec<Tracked>>> =
-                args[1..].iter().map(|a| a.as_list().map(<[Tracked]>::to_vec)).collect();
+            let lists: Vec<Option<Vec<Tracked>>> = args[1..]
+                .iter()
+                .map(|a| a.as_list().map(<[Tracked]>::to_vec))
+                .collect();
             let n = lists.iter().flatten().map(Vec::len).max().unwrap_or(0);
             let mut out = Vec::new();
             for i in 0..n {
                 let row: Vec<Tracked> = args[1..]
                     .iter()
                     .zip(&lists)
-                    .map(|(a, l)| l.as_ref().and_then(|l| l.get(i).cloned()).unwrap_or_else(|| a.clone()))
+                    .map(|(a, l)| {
+                        l.as_ref()
+                            .and_then(|l| l.get(i).cloned())
+                            .unwrap_or_else(|| a.clone())
+                    })
                     .collect();
                 out.push(string(format_fn(&fmt, &row)?));
             }
@@ -195,7 +234,10 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
         "index" => {
             let items = list_arg(args, 0)?;
             let needle = arg(args, 1)?;
-            match items.iter().position(|t| values_equal(&t.value, &needle.value)) {
+            match items
+                .iter()
+                .position(|t| values_equal(&t.value, &needle.value))
+            {
                 Some(i) => number(i as f64),
                 None => return Err(invalid("value not in list")),
             }
@@ -217,7 +259,8 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
                 .split(' ')
                 .map(|w| {
                     let mut c = w.chars();
-                    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+                    c.next()
+                        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
                 })
                 .collect::<Vec<_>>()
                 .join(" "),
@@ -240,9 +283,17 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             let s: Vec<char> = str_arg(args, 0)?.chars().collect();
             let offset = num_arg(args, 1)?;
             let length = num_arg(args, 2)?;
-            let start = if offset < 0.0 { (s.len() as f64 + offset).max(0.0) as usize } else { offset as usize };
+            let start = if offset < 0.0 {
+                (s.len() as f64 + offset).max(0.0) as usize
+            } else {
+                offset as usize
+            };
             let start = start.min(s.len());
-            let end = if length < 0.0 { s.len() } else { (start + length as usize).min(s.len()) };
+            let end = if length < 0.0 {
+                s.len()
+            } else {
+                (start + length as usize).min(s.len())
+            };
             string(s[start..end].iter().collect::<String>())
         }
         "trimprefix" => {
@@ -272,8 +323,18 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
                 _ => return Err(invalid(format!("length() of {}", t.render()))),
             } as f64)
         }
-        "keys" => list(sorted_entries(&map_arg(args, 0)?).into_iter().map(|(k, _)| string(k.clone())).collect()),
-        "values" => list(sorted_entries(&map_arg(args, 0)?).into_iter().map(|(_, v)| v.clone()).collect()),
+        "keys" => list(
+            sorted_entries(&map_arg(args, 0)?)
+                .into_iter()
+                .map(|(k, _)| string(k.clone()))
+                .collect(),
+        ),
+        "values" => list(
+            sorted_entries(&map_arg(args, 0)?)
+                .into_iter()
+                .map(|(_, v)| v.clone())
+                .collect(),
+        ),
         "tomap" => map(map_arg(args, 0)?),
         "tolist" => list(list_arg(args, 0)?),
         "toset" => list(to_set(list_arg(args, 0)?)),
@@ -282,7 +343,11 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             if t.is_null() {
                 null()
             } else {
-                string(as_string(t).ok_or_else(|| invalid(format!("cannot convert {} to string", t.render())))?)
+                string(
+                    as_string(t).ok_or_else(|| {
+                        invalid(format!("cannot convert {} to string", t.render()))
+                    })?,
+                )
             }
         }
         "tonumber" => {
@@ -290,23 +355,35 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             if t.is_null() {
                 null()
             } else {
-                number(t.as_number().ok_or_else(|| invalid(format!("cannot convert {} to number", t.render())))?)
+                number(
+                    t.as_number().ok_or_else(|| {
+                        invalid(format!("cannot convert {} to number", t.render()))
+                    })?,
+                )
             }
         }
         "tobool" => {
             let t = arg(args, 0)?;
-            if t.is_null() { null() } else { boolean(t.as_bool().ok_or_else(|| invalid("cannot convert to bool"))?) }
+            if t.is_null() {
+                null()
+            } else {
+                boolean(
+                    t.as_bool()
+                        .ok_or_else(|| invalid("cannot convert to bool"))?,
+                )
+            }
         }
         "jsonencode" => {
             let t = arg(args, 0)?;
             if t.contains_unknown() {
-                return Err(Failure::Unknown(first_nested_unknown(t)));
+                return Err(Failure::Unknown(Box::new(first_nested_unknown(t))));
             }
             string(serde_json::to_string(&to_json(t)).map_err(|e| invalid(e.to_string()))?)
         }
         "jsondecode" => {
             let s = str_arg(args, 0)?;
-            let v: serde_json::Value = serde_json::from_str(&s).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
+            let v: serde_json::Value =
+                serde_json::from_str(&s).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
             from_json(&v)
         }
         "flatten" => {
@@ -328,7 +405,12 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             let values = list_arg(args, 1)?;
             map(keys.into_iter().zip(values).collect())
         }
-        "compact" => list(list_arg(args, 0)?.into_iter().filter(|t| !t.is_null() && t.as_str() != Some("")).collect()),
+        "compact" => list(
+            list_arg(args, 0)?
+                .into_iter()
+                .filter(|t| !t.is_null() && t.as_str() != Some(""))
+                .collect(),
+        ),
         "reverse" => {
             let mut items = list_arg(args, 0)?;
             items.reverse();
@@ -365,14 +447,20 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             for i in 0..args.len() {
                 nums.push(num_arg(args, i)?);
             }
-            let pick = if name == "min" { nums.iter().copied().fold(f64::INFINITY, f64::min) } else { nums.iter().copied().fold(f64::NEG_INFINITY, f64::max) };
+            let pick = if name == "min" {
+                nums.iter().copied().fold(f64::INFINITY, f64::min)
+            } else {
+                nums.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            };
             number(pick)
         }
         "abs" => number(num_arg(args, 0)?.abs()),
         "ceil" => number(num_arg(args, 0)?.ceil()),
         "floor" => number(num_arg(args, 0)?.floor()),
         "range" => {
-            let nums: Vec<f64> = (0..args.len()).map(|i| num_arg(args, i)).collect::<Result<_>>()?;
+            let nums: Vec<f64> = (0..args.len())
+                .map(|i| num_arg(args, i))
+                .collect::<Result<_>>()?;
             let (start, end, step) = match nums.as_slice() {
                 [end] => (0.0, *end, 1.0),
                 [start, end] => (*start, *end, if end >= start { 1.0 } else { -1.0 }),
@@ -393,20 +481,36 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             }
             list(out)
         }
-        "cidrsubnet" => string(cidrsubnet(&str_arg(args, 0)?, num_arg(args, 1)?, num_arg(args, 2)?)?),
+        "cidrsubnet" => string(cidrsubnet(
+            &str_arg(args, 0)?,
+            num_arg(args, 1)?,
+            num_arg(args, 2)?,
+        )?),
         "base64encode" => string(base64_encode(str_arg(args, 0)?.as_bytes())),
         "file" | "templatefile" | "filebase64" | "fileexists" | "timestamp" | "uuid" | "bcrypt" => {
-            return Err(Failure::Unknown(unknown(format!("{name}() is not evaluated by sovereign-lint"))));
+            return Err(Failure::Unknown(Box::new(unknown(format!(
+                "{name}() is not evaluated by sovereign-lint"
+            )))));
         }
-        other => return Err(Failure::Unknown(unknown(format!("function {other}() is not evaluated by sovereign-lint")))),
+        other => {
+            return Err(Failure::Unknown(Box::new(unknown(format!(
+                "function {other}() is not evaluated by sovereign-lint"
+            )))));
+        }
     })
 }
 
 fn first_nested_unknown(t: &Tracked) -> Tracked {
     match &t.value {
         Value::Unknown(_) => propagate_unknown(t),
-        Value::List(items) => items.iter().find(|i| i.contains_unknown()).map_or_else(|| unknown("unknown"), first_nested_unknown),
-        Value::Map(m) => m.values().find(|i| i.contains_unknown()).map_or_else(|| unknown("unknown"), first_nested_unknown),
+        Value::List(items) => items
+            .iter()
+            .find(|i| i.contains_unknown())
+            .map_or_else(|| unknown("unknown"), first_nested_unknown),
+        Value::Map(m) => m
+            .values()
+            .find(|i| i.contains_unknown())
+            .map_or_else(|| unknown("unknown"), first_nested_unknown),
         _ => unknown("unknown"),
     }
 }
@@ -455,30 +559,52 @@ fn format_fn(fmt: &str, args: &[Tracked]) -> Result<String> {
                 break;
             }
         }
-        let Some(verb) = chars.next() else { return Err(invalid("format string ends with %")) };
+        let Some(verb) = chars.next() else {
+            return Err(invalid("format string ends with %"));
+        };
         if verb == '%' {
             out.push('%');
             continue;
         }
-        let a = args.get(next_arg).ok_or_else(|| invalid("not enough arguments for format"))?;
+        let a = args
+            .get(next_arg)
+            .ok_or_else(|| invalid("not enough arguments for format"))?;
         next_arg += 1;
         known(a)?;
         let text = match verb {
             's' | 'v' => match &a.value {
-                Value::List(_) | Value::Map(_) if verb == 'v' => serde_json::to_string(&to_json(a)).unwrap_or_default(),
+                Value::List(_) | Value::Map(_) if verb == 'v' => {
+                    serde_json::to_string(&to_json(a)).unwrap_or_default()
+                }
                 _ => as_string(a).ok_or_else(|| invalid(format!("%{verb} of {}", a.render())))?,
             },
-            'd' => format_number(a.as_number().ok_or_else(|| invalid("%d of a non-number"))?.trunc()),
+            'd' => format_number(
+                a.as_number()
+                    .ok_or_else(|| invalid("%d of a non-number"))?
+                    .trunc(),
+            ),
             'f' => {
                 let n = a.as_number().ok_or_else(|| invalid("%f of a non-number"))?;
-                let precision = spec.split('.').nth(1).and_then(|p| p.parse::<usize>().ok()).unwrap_or(6);
+                let precision = spec
+                    .split('.')
+                    .nth(1)
+                    .and_then(|p| p.parse::<usize>().ok())
+                    .unwrap_or(6);
                 format!("{n:.precision$}")
             }
             'q' => format!("{:?}", as_string(a).unwrap_or_default()),
-            't' => a.as_bool().ok_or_else(|| invalid("%t of a non-bool"))?.to_string(),
+            't' => a
+                .as_bool()
+                .ok_or_else(|| invalid("%t of a non-bool"))?
+                .to_string(),
             other => return Err(invalid(format!("unsupported format verb %{other}"))),
         };
-        let width: usize = spec.trim_start_matches(['-', '+', '#', ' ']).split('.').next().and_then(|w| w.parse().ok()).unwrap_or(0);
+        let width: usize = spec
+            .trim_start_matches(['-', '+', '#', ' '])
+            .split('.')
+            .next()
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(0);
         if spec.starts_with('-') {
             out.push_str(&format!("{text:<width$}"));
         } else {
@@ -496,12 +622,15 @@ pub(crate) fn to_json(t: &Tracked) -> serde_json::Value {
             if n.fract() == 0.0 && n.abs() < 1e15 {
                 serde_json::Value::from(*n as i64)
             } else {
-                serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, serde_json::Value::Number)
+                serde_json::Number::from_f64(*n)
+                    .map_or(serde_json::Value::Null, serde_json::Value::Number)
             }
         }
         Value::String(s) => serde_json::Value::String(s.clone()),
         Value::List(items) => serde_json::Value::Array(items.iter().map(to_json).collect()),
-        Value::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        Value::Map(m) => {
+            serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
     }
 }
 
@@ -512,14 +641,20 @@ pub(crate) fn from_json(v: &serde_json::Value) -> Tracked {
         serde_json::Value::Number(n) => number(n.as_f64().unwrap_or(f64::NAN)),
         serde_json::Value::String(s) => string(s.clone()),
         serde_json::Value::Array(items) => list(items.iter().map(from_json).collect()),
-        serde_json::Value::Object(m) => map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+        serde_json::Value::Object(m) => {
+            map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
     }
 }
 
 fn cidrsubnet(prefix: &str, newbits: f64, netnum: f64) -> Result<String> {
-    let (addr, len) = prefix.split_once('/').ok_or_else(|| invalid("cidrsubnet() needs a CIDR prefix"))?;
+    let (addr, len) = prefix
+        .split_once('/')
+        .ok_or_else(|| invalid("cidrsubnet() needs a CIDR prefix"))?;
     let len: u32 = len.parse().map_err(|_| invalid("invalid prefix length"))?;
-    let ip: std::net::Ipv4Addr = addr.parse().map_err(|_| invalid("only IPv4 prefixes are evaluated"))?;
+    let ip: std::net::Ipv4Addr = addr
+        .parse()
+        .map_err(|_| invalid("only IPv4 prefixes are evaluated"))?;
     let newbits = newbits as u32;
     let new_len = len + newbits;
     if new_len > 32 || newbits > 31 {
@@ -539,7 +674,11 @@ fn base64_encode(bytes: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

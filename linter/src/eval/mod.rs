@@ -42,8 +42,8 @@ use rayon::prelude::*;
 use crate::load::ast::{Body, ExprKind, Span};
 use crate::load::{self, DiscoveredRoot, ManifestEntry, SourceFile};
 use crate::model::{
-    Backend, InputError, Location, Model, ModuleCall, ModuleResolution, Note, ProvenanceStep, ProviderConfig,
-    ResourceInstance, ResourceMode, Tracked, Value,
+    Backend, InputError, Location, Model, ModuleCall, ModuleResolution, Note, ProvenanceStep,
+    ProviderConfig, ResourceInstance, ResourceMode, Tracked, Value,
 };
 use expr::{Instance, ModuleDef, Scope, VarValue, eval, index_key};
 use value::{as_string, format_number, unknown};
@@ -82,7 +82,9 @@ fn parse_resource_address_prefix(s: &str) -> Option<&str> {
     let mut pos = 0;
     let ident = |pos: &mut usize| -> Option<()> {
         let start = *pos;
-        while *pos < bytes.len() && (bytes[*pos].is_ascii_alphanumeric() || bytes[*pos] == b'_' || bytes[*pos] == b'-') {
+        while *pos < bytes.len()
+            && (bytes[*pos].is_ascii_alphanumeric() || bytes[*pos] == b'_' || bytes[*pos] == b'-')
+        {
             *pos += 1;
         }
         (*pos > start).then_some(())
@@ -108,7 +110,8 @@ fn parse_resource_address_prefix(s: &str) -> Option<&str> {
         }
         (bytes.get(*pos) == Some(&b']')).then(|| *pos += 1)
     };
-    let dot = |pos: &mut usize| -> Option<()> { (bytes.get(*pos) == Some(&b'.')).then(|| *pos += 1) };
+    let dot =
+        |pos: &mut usize| -> Option<()> { (bytes.get(*pos) == Some(&b'.')).then(|| *pos += 1) };
     while s[pos..].starts_with("module.") {
         pos += "module.".len();
         ident(&mut pos)?;
@@ -151,10 +154,15 @@ pub fn evaluate_root(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
     match load::read_module_manifest(&root.dir) {
         Some(Ok(entries)) => evaluator.manifest = entries,
         Some(Err(e)) => evaluator.model.errors.push(InputError {
-            file: Some(Arc::from(format!("{}/.terraform/modules/modules.json", evaluator.model.module_dir))),
+            file: Some(Arc::from(format!(
+                "{}/.terraform/modules/modules.json",
+                evaluator.model.module_dir
+            ))),
             location: None,
             message: format!("cannot read the module manifest: {e}"),
-            help: Some("run `terraform init` again to rewrite .terraform/modules/modules.json".into()),
+            help: Some(
+                "run `terraform init` again to rewrite .terraform/modules/modules.json".into(),
+            ),
         }),
         None => {}
     }
@@ -203,10 +211,14 @@ impl Evaluator {
 
     fn absorb(&mut self, loaded: &load::ModuleDir) {
         for file in &loaded.files {
-            self.model.sources.insert(file.source.rel.clone(), file.source.text.clone());
+            self.model
+                .sources
+                .insert(file.source.rel.clone(), file.source.text.clone());
         }
         for source in &loaded.unparsed {
-            self.model.sources.insert(source.rel.clone(), source.text.clone());
+            self.model
+                .sources
+                .insert(source.rel.clone(), source.text.clone());
         }
         self.model.errors.extend(loaded.errors.iter().cloned());
     }
@@ -219,11 +231,17 @@ impl Evaluator {
             for def in &frontier {
                 for r in &def.modules {
                     let (_, block) = def.block(*r);
-                    if let Some(source) = block.body.attribute("source").and_then(|a| literal_string(&a.expr.kind))
+                    if let Some(source) = block
+                        .body
+                        .attribute("source")
+                        .and_then(|a| literal_string(&a.expr.kind))
                         && is_local_source(source)
                     {
                         let dir = load::normalize(&def.dir.join(source));
-                        if !self.modules.contains_key(&dir) && !wanted.contains(&dir) && dir.is_dir() {
+                        if !self.modules.contains_key(&dir)
+                            && !wanted.contains(&dir)
+                            && dir.is_dir()
+                        {
                             wanted.push(dir);
                         }
                     }
@@ -233,8 +251,10 @@ impl Evaluator {
                 break;
             }
             let scan_root = self.scan_root.clone();
-            let loaded: Vec<(PathBuf, load::ModuleDir)> =
-                wanted.into_par_iter().map(|dir| (dir.clone(), load::load_module_dir(&dir, &scan_root))).collect();
+            let loaded: Vec<(PathBuf, load::ModuleDir)> = wanted
+                .into_par_iter()
+                .map(|dir| (dir.clone(), load::load_module_dir(&dir, &scan_root)))
+                .collect();
             frontier.clear();
             for (dir, module) in loaded {
                 self.absorb(&module);
@@ -245,15 +265,32 @@ impl Evaluator {
         }
     }
 
-    fn root_variables(&mut self, def: &Arc<ModuleDef>, opts: &EvalOptions) -> HashMap<String, VarValue> {
+    fn root_variables(
+        &mut self,
+        def: &Arc<ModuleDef>,
+        opts: &EvalOptions,
+    ) -> HashMap<String, VarValue> {
         let mut values: HashMap<String, VarValue> = HashMap::new();
-        let constant = Instance::new(def.clone(), String::new(), HashMap::new(), ".".into(), ".".into());
+        let constant = Instance::new(
+            def.clone(),
+            String::new(),
+            HashMap::new(),
+            ".".into(),
+            ".".into(),
+        );
         for (key, raw) in &opts.env {
             if let Some(name) = key.strip_prefix("TF_VAR_")
                 && def.variables.contains_key(name)
             {
                 let value = self.cli_value(def, &constant, name, raw);
-                values.insert(name.to_string(), VarValue { value, origin: None, origin_note: Some(format!(" (from {key})")) });
+                values.insert(
+                    name.to_string(),
+                    VarValue {
+                        value,
+                        origin: None,
+                        origin_note: Some(format!(" (from {key})")),
+                    },
+                );
             }
         }
         let mut files: Vec<PathBuf> = Vec::new();
@@ -269,7 +306,10 @@ impl Evaluator {
                     .filter_map(Result::ok)
                     .map(|e| e.path())
                     .filter(|p| {
-                        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                        let name = p
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
                         name.ends_with(".auto.tfvars") || name.ends_with(".auto.tfvars.json")
                     })
                     .collect()
@@ -281,7 +321,9 @@ impl Evaluator {
         for path in files {
             let (source, parsed) = load::load_tfvars(&path, &self.scan_root);
             if let Some(source) = &source {
-                self.model.sources.insert(source.rel.clone(), source.text.clone());
+                self.model
+                    .sources
+                    .insert(source.rel.clone(), source.text.clone());
             }
             let file = match parsed {
                 Ok(file) => file,
@@ -295,7 +337,10 @@ impl Evaluator {
                 if !def.variables.contains_key(&name) {
                     self.model.notes.push(Note {
                         location: Some(file.source.location(attr.span)),
-                        message: format!("{} sets `{name}`, which no variable declares", file.source.rel),
+                        message: format!(
+                            "{} sets `{name}`, which no variable declares",
+                            file.source.rel
+                        ),
                     });
                     continue;
                 }
@@ -304,15 +349,35 @@ impl Evaluator {
                 value = convert_to_type(value, variable_type(def, &name));
                 value.location = None;
                 let origin = file.source.location(attr.span);
-                values.insert(name, VarValue { value, origin: Some(origin), origin_note: None });
+                values.insert(
+                    name,
+                    VarValue {
+                        value,
+                        origin: Some(origin),
+                        origin_note: None,
+                    },
+                );
             }
         }
         for (key, raw) in &opts.vars {
             if def.variables.contains_key(key) {
                 let value = self.cli_value(def, &constant, key, raw);
-                values.insert(key.clone(), VarValue { value, origin: None, origin_note: Some(" (from --var)".into()) });
+                values.insert(
+                    key.clone(),
+                    VarValue {
+                        value,
+                        origin: None,
+                        origin_note: Some(" (from --var)".into()),
+                    },
+                );
             } else {
-                self.model.notes.push(Note { location: None, message: format!("--var {key}: no variable `{key}` is declared in {}", self.model.module_dir) });
+                self.model.notes.push(Note {
+                    location: None,
+                    message: format!(
+                        "--var {key}: no variable `{key}` is declared in {}",
+                        self.model.module_dir
+                    ),
+                });
             }
         }
         self.fill_defaults(def, &constant, &mut values);
@@ -335,7 +400,12 @@ impl Evaluator {
     }
 
     /// Declared variables without a value get their default, or an unknown "has no value".
-    fn fill_defaults(&self, def: &ModuleDef, constant: &Instance, values: &mut HashMap<String, VarValue>) {
+    fn fill_defaults(
+        &self,
+        def: &ModuleDef,
+        constant: &Instance,
+        values: &mut HashMap<String, VarValue>,
+    ) {
         for (name, r) in &def.variables {
             if values.contains_key(name) {
                 continue;
@@ -344,9 +414,14 @@ impl Evaluator {
             let var = match block.body.attribute("default") {
                 Some(default) => {
                     let scope = Scope::new(constant, file);
-                    let mut value = convert_to_type(eval(&scope, &default.expr), variable_type(def, name));
+                    let mut value =
+                        convert_to_type(eval(&scope, &default.expr), variable_type(def, name));
                     value.location = None;
-                    VarValue { value, origin: Some(file.location(default.span)), origin_note: None }
+                    VarValue {
+                        value,
+                        origin: Some(file.location(default.span)),
+                        origin_note: None,
+                    }
                 }
                 None => VarValue {
                     value: unknown(format!("var.{name} has no value")),
@@ -373,7 +448,9 @@ impl Evaluator {
         // Provider blocks of this module instance.
         for r in &def.providers {
             let (file, block) = def.block(*r);
-            let Some(local_name) = block.labels.first().map(|l| l.to_string()) else { continue };
+            let Some(local_name) = block.labels.first().map(|l| l.to_string()) else {
+                continue;
+            };
             let scope = Scope::new(inst, file);
             let attributes = eval_body(&scope, &block.body, true);
             let alias = attributes.get("alias").and_then(as_string);
@@ -381,7 +458,11 @@ impl Evaluator {
                 Some(a) => format!("{local_name}.{a}"),
                 None => local_name.clone(),
             };
-            let mut address = format!("{}provider[\"{}\"]", inst.prefix(), provider_source(&def, &local_name));
+            let mut address = format!(
+                "{}provider[\"{}\"]",
+                inst.prefix(),
+                provider_source(&def, &local_name)
+            );
             if let Some(a) = &alias {
                 address.push('.');
                 address.push_str(a);
@@ -426,11 +507,22 @@ impl Evaluator {
         // Resources and data sources.
         for (local_address, r) in &def.resources {
             let (file, block) = def.block(*r);
-            let mode = if block.kind.as_ref() == "data" { ResourceMode::Data } else { ResourceMode::Managed };
-            let (Some(resource_type), Some(name)) = (block.labels.first(), block.labels.get(1)) else { continue };
+            let mode = if block.kind.as_ref() == "data" {
+                ResourceMode::Data
+            } else {
+                ResourceMode::Managed
+            };
+            let (Some(resource_type), Some(name)) = (block.labels.first(), block.labels.get(1))
+            else {
+                continue;
+            };
             let location = file.location(header_span(file, block.span));
             let base = Scope::new(inst, file);
-            let expansions = self.expand(&base, &block.body, &format!("{}{local_address}", inst.prefix()));
+            let expansions = self.expand(
+                &base,
+                &block.body,
+                &format!("{}{local_address}", inst.prefix()),
+            );
             let provider_key = provider_key(&block.body, resource_type);
             let provider = self.provider_for(&mut providers, &provider_key, &def, location.clone());
             for instance in expansions {
@@ -457,24 +549,40 @@ impl Evaluator {
         // Module calls.
         for r in &def.modules {
             let (file, block) = def.block(*r);
-            let Some(name) = block.labels.first().map(|l| l.to_string()) else { continue };
+            let Some(name) = block.labels.first().map(|l| l.to_string()) else {
+                continue;
+            };
             let location = file.location(header_span(file, block.span));
             let base = Scope::new(inst, file);
             let source = match block.body.attribute("source") {
                 Some(a) => eval(&base, &a.expr),
                 None => unknown(format!("module.{name} has no source")),
             };
-            let version = block.body.attribute("version").and_then(|a| as_string(&eval(&base, &a.expr)));
-            let key = if manifest_key.is_empty() { name.clone() } else { format!("{manifest_key}.{name}") };
+            let version = block
+                .body
+                .attribute("version")
+                .and_then(|a| as_string(&eval(&base, &a.expr)));
+            let key = if manifest_key.is_empty() {
+                name.clone()
+            } else {
+                format!("{manifest_key}.{name}")
+            };
             let source_text = source.as_str().unwrap_or("").to_string();
             let (resolution, child_dir) = if is_local_source(&source_text) {
                 (ModuleResolution::Local, Some(def.dir.join(&source_text)))
             } else if let Some(entry) = self.manifest.iter().find(|e| e.key == key) {
-                (ModuleResolution::Fetched, Some(self.root_dir.join(&entry.dir)))
+                (
+                    ModuleResolution::Fetched,
+                    Some(self.root_dir.join(&entry.dir)),
+                )
             } else {
                 (ModuleResolution::NotFetched, None)
             };
-            let expansions = self.expand(&base, &block.body, &format!("{}module.{name}", inst.prefix()));
+            let expansions = self.expand(
+                &base,
+                &block.body,
+                &format!("{}module.{name}", inst.prefix()),
+            );
             if resolution == ModuleResolution::NotFetched {
                 self.model.notes.push(Note {
                     location: Some(location.clone()),
@@ -496,7 +604,9 @@ impl Evaluator {
                     call_chain: call_chain.to_vec(),
                     resolution: resolution.clone(),
                 });
-                let Some(child_dir) = &child_dir else { continue };
+                let Some(child_dir) = &child_dir else {
+                    continue;
+                };
                 let normalized = load::normalize(child_dir);
                 if dir_stack.contains(&normalized) || dir_stack.len() >= MAX_MODULE_DEPTH {
                     self.model.notes.push(Note {
@@ -509,8 +619,14 @@ impl Evaluator {
                     self.model.errors.push(InputError {
                         file: Some(location.file.clone()),
                         location: Some(location.clone()),
-                        message: format!("{location}: module source {} of {address} is not a directory", source.render()),
-                        help: Some("fix the module's `source` path (relative to the calling module)".into()),
+                        message: format!(
+                            "{location}: module source {} of {address} is not a directory",
+                            source.render()
+                        ),
+                        help: Some(
+                            "fix the module's `source` path (relative to the calling module)"
+                                .into(),
+                        ),
                     });
                     continue;
                 }
@@ -526,32 +642,65 @@ impl Evaluator {
                         let value = eval(&scope, &arg.expr);
                         let arg_location = file.location(arg.span);
                         let mut provenance = vec![ProvenanceStep {
-                            description: format!("{address} input {var_name} = {}", file.snippet(arg.expr.span)),
+                            description: format!(
+                                "{address} input {var_name} = {}",
+                                file.snippet(arg.expr.span)
+                            ),
                             location: Some(arg_location.clone()),
                         }];
                         value::merge_provenance(&mut provenance, &value.provenance);
-                        let value = convert_to_type(Tracked { value: value.value, location: None, provenance }, variable_type(&child_def, var_name));
-                        vars.insert(var_name.clone(), VarValue { value, origin: Some(arg_location), origin_note: None });
+                        let value = convert_to_type(
+                            Tracked {
+                                value: value.value,
+                                location: None,
+                                provenance,
+                            },
+                            variable_type(&child_def, var_name),
+                        );
+                        vars.insert(
+                            var_name.clone(),
+                            VarValue {
+                                value,
+                                origin: Some(arg_location),
+                                origin_note: None,
+                            },
+                        );
                     }
                 }
-                let constant = Instance::new(child_def.clone(), address.clone(), HashMap::new(), ".".into(), ".".into());
+                let constant = Instance::new(
+                    child_def.clone(),
+                    address.clone(),
+                    HashMap::new(),
+                    ".".into(),
+                    ".".into(),
+                );
                 self.fill_defaults(&child_def, &constant, &mut vars);
                 // Default providers are inherited; `providers = {}` passes (aliased) ones explicitly.
-                let mut child_providers: HashMap<String, usize> =
-                    providers.iter().filter(|(k, _)| !k.contains('.')).map(|(k, v)| (k.clone(), *v)).collect();
+                let mut child_providers: HashMap<String, usize> = providers
+                    .iter()
+                    .filter(|(k, _)| !k.contains('.'))
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect();
                 if let Some(map) = block.body.attribute("providers")
                     && let ExprKind::Object(entries) = &map.expr.kind
                 {
                     for (child_key, parent_expr) in entries {
                         let child_key = match child_key {
                             crate::load::ast::ObjectKey::Ident(k) => k.to_string(),
-                            crate::load::ast::ObjectKey::Expr(e) => file.snippet(e.span).trim_matches('"').to_string(),
+                            crate::load::ast::ObjectKey::Expr(e) => {
+                                file.snippet(e.span).trim_matches('"').to_string()
+                            }
                         };
                         let parent_key = match &parent_expr.kind {
                             ExprKind::String(s) => s.to_string(),
                             _ => file.snippet(parent_expr.span).to_string(),
                         };
-                        let index = self.provider_for(&mut providers, &parent_key, &def, file.location(parent_expr.span));
+                        let index = self.provider_for(
+                            &mut providers,
+                            &parent_key,
+                            &def,
+                            file.location(parent_expr.span),
+                        );
                         child_providers.insert(child_key, index);
                     }
                 }
@@ -566,7 +715,13 @@ impl Evaluator {
 
     /// The provider configuration for `key` (`aws`, `aws.west`) in a module instance, creating an
     /// implicit (empty) root configuration when no block exists.
-    fn provider_for(&mut self, providers: &mut HashMap<String, usize>, key: &str, def: &ModuleDef, location: Location) -> usize {
+    fn provider_for(
+        &mut self,
+        providers: &mut HashMap<String, usize>,
+        key: &str,
+        def: &ModuleDef,
+        location: Location,
+    ) -> usize {
         if let Some(&index) = providers.get(key) {
             return index;
         }
@@ -606,7 +761,13 @@ impl Evaluator {
 
     /// Expands `count` / `for_each` of a block into its instances.
     fn expand(&mut self, scope: &Scope<'_>, body: &Body, what: &str) -> Vec<Expanded> {
-        let single = || vec![Expanded { suffix: String::new(), count_index: None, each: None }];
+        let single = || {
+            vec![Expanded {
+                suffix: String::new(),
+                count_index: None,
+                each: None,
+            }]
+        };
         if let Some(count) = body.attribute("count") {
             let value = eval(scope, &count.expr);
             return match value.as_number() {
@@ -617,8 +778,15 @@ impl Evaluator {
                     }
                     (0..n.min(MAX_INSTANCES))
                         .map(|i| {
-                            let index = Tracked::new(Value::Number(i as f64), Some(scope.location(count.expr.span)));
-                            Expanded { suffix: format!("[{i}]"), count_index: Some(index), each: None }
+                            let index = Tracked::new(
+                                Value::Number(i as f64),
+                                Some(scope.location(count.expr.span)),
+                            );
+                            Expanded {
+                                suffix: format!("[{i}]"),
+                                count_index: Some(index),
+                                each: None,
+                            }
                         })
                         .collect()
                 }
@@ -627,7 +795,9 @@ impl Evaluator {
                     self.note(scope, count.span, format!("count of {what} cannot be resolved statically ({reason}); its instances are checked as one"));
                     vec![Expanded {
                         suffix: String::new(),
-                        count_index: Some(unknown(format!("count.index of {what}: count is unknown ({reason})"))),
+                        count_index: Some(unknown(format!(
+                            "count.index of {what}: count is unknown ({reason})"
+                        ))),
                         each: None,
                     }]
                 }
@@ -639,12 +809,24 @@ impl Evaluator {
                 Value::Map(m) => Some(
                     value::sorted_entries(m)
                         .into_iter()
-                        .map(|(k, v)| (Tracked::new(Value::String(k.clone()), v.location.clone()), v.clone()))
+                        .map(|(k, v)| {
+                            (
+                                Tracked::new(Value::String(k.clone()), v.location.clone()),
+                                v.clone(),
+                            )
+                        })
                         .collect(),
                 ),
                 Value::List(items) => items
                     .iter()
-                    .map(|item| as_string(item).map(|s| (Tracked::new(Value::String(s), item.location.clone()), item.clone())))
+                    .map(|item| {
+                        as_string(item).map(|s| {
+                            (
+                                Tracked::new(Value::String(s), item.location.clone()),
+                                item.clone(),
+                            )
+                        })
+                    })
                     .collect::<Option<Vec<_>>>()
                     .map(|mut pairs| {
                         pairs.sort_by(|a, b| a.0.as_str().cmp(&b.0.as_str()));
@@ -658,13 +840,24 @@ impl Evaluator {
                 Some(pairs) => pairs
                     .into_iter()
                     .take(MAX_INSTANCES)
-                    .map(|(key, value)| Expanded { suffix: index_key(&key), count_index: None, each: Some((key, value)) })
+                    .map(|(key, value)| Expanded {
+                        suffix: index_key(&key),
+                        count_index: None,
+                        each: Some((key, value)),
+                    })
                     .collect(),
                 None => {
-                    let reason = value.unknown_reason().map_or_else(|| format!("not a map or set of strings: {}", value.render()), str::to_string);
+                    let reason = value.unknown_reason().map_or_else(
+                        || format!("not a map or set of strings: {}", value.render()),
+                        str::to_string,
+                    );
                     self.note(scope, for_each.span, format!("for_each of {what} cannot be resolved statically ({reason}); its instances are checked as one"));
                     let u = unknown(format!("each of {what}: for_each is unknown ({reason})"));
-                    vec![Expanded { suffix: String::new(), count_index: None, each: Some((u.clone(), u)) }]
+                    vec![Expanded {
+                        suffix: String::new(),
+                        count_index: None,
+                        each: Some((u.clone(), u)),
+                    }]
                 }
             };
         }
@@ -672,7 +865,10 @@ impl Evaluator {
     }
 
     fn note(&mut self, scope: &Scope<'_>, span: Span, message: String) {
-        self.model.notes.push(Note { location: Some(scope.location(span)), message });
+        self.model.notes.push(Note {
+            location: Some(scope.location(span)),
+            message,
+        });
     }
 }
 
@@ -698,16 +894,35 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> IndexMap<String
         }
         let location = scope.location(header_span(scope.file, block.span));
         if &*block.kind == "dynamic" {
-            let Some(label) = block.labels.first() else { continue };
+            let Some(label) = block.labels.first() else {
+                continue;
+            };
             let iterator = block
                 .body
                 .attribute("iterator")
-                .map(|a| scope.file.snippet(a.expr.span).trim().trim_matches('"').to_string())
+                .map(|a| {
+                    scope
+                        .file
+                        .snippet(a.expr.span)
+                        .trim()
+                        .trim_matches('"')
+                        .to_string()
+                })
                 .unwrap_or_else(|| label.to_string());
-            let Some(content) = block.body.blocks_of("content").next() else { continue };
-            let entry = blocks.entry(label.to_string()).or_insert_with(|| (location.clone(), Vec::new()));
-            let for_each = block.body.attribute("for_each").map(|a| eval(scope, &a.expr));
-            let pairs = for_each.as_ref().map(expr::iterate).unwrap_or(Ok(Vec::new()));
+            let Some(content) = block.body.blocks_of("content").next() else {
+                continue;
+            };
+            let entry = blocks
+                .entry(label.to_string())
+                .or_insert_with(|| (location.clone(), Vec::new()));
+            let for_each = block
+                .body
+                .attribute("for_each")
+                .map(|a| eval(scope, &a.expr));
+            let pairs = for_each
+                .as_ref()
+                .map(expr::iterate)
+                .unwrap_or(Ok(Vec::new()));
             match pairs {
                 Ok(pairs) => {
                     for (key, value) in pairs {
@@ -716,22 +931,38 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> IndexMap<String
                         object.insert("value".to_string(), value);
                         let iter_value = Tracked::new(Value::Map(object), None);
                         let inner = scope.bind(&iterator, &iter_value);
-                        let content_location = inner.location(header_span(scope.file, content.span));
-                        entry.1.push(Tracked::new(Value::Map(eval_body(&inner, &content.body, false)), Some(content_location)));
+                        let content_location =
+                            inner.location(header_span(scope.file, content.span));
+                        entry.1.push(Tracked::new(
+                            Value::Map(eval_body(&inner, &content.body, false)),
+                            Some(content_location),
+                        ));
                     }
                 }
                 Err(u) => {
                     // Unknown collection: check the content once with an unknown iterator.
                     let reason = u.unknown_reason().unwrap_or("unknown").to_string();
-                    let iter_value = unknown(format!("dynamic \"{label}\" for_each is unknown ({reason})"));
+                    let iter_value = unknown(format!(
+                        "dynamic \"{label}\" for_each is unknown ({reason})"
+                    ));
                     let inner = scope.bind(&iterator, &iter_value);
-                    entry.1.push(Tracked::new(Value::Map(eval_body(&inner, &content.body, false)), Some(location.clone())));
+                    entry.1.push(Tracked::new(
+                        Value::Map(eval_body(&inner, &content.body, false)),
+                        Some(location.clone()),
+                    ));
                 }
             }
             continue;
         }
-        let value = Tracked::new(Value::Map(eval_body(scope, &block.body, false)), Some(location.clone()));
-        blocks.entry(block.kind.to_string()).or_insert_with(|| (location, Vec::new())).1.push(value);
+        let value = Tracked::new(
+            Value::Map(eval_body(scope, &block.body, false)),
+            Some(location.clone()),
+        );
+        blocks
+            .entry(block.kind.to_string())
+            .or_insert_with(|| (location, Vec::new()))
+            .1
+            .push(value);
     }
     for (kind, (location, items)) in blocks {
         out.insert(kind, Tracked::new(Value::List(items), Some(location)));
@@ -750,7 +981,11 @@ fn header_span(file: &SourceFile, span: Span) -> Span {
         .and_then(|slice| slice.iter().position(|b| *b == b'\n' || *b == b'{'))
         .map_or(end, |p| start + p);
     let mut header = Span::new(start, header_end);
-    while header.end > header.start && text.get(header.end as usize - 1).is_some_and(u8::is_ascii_whitespace) {
+    while header.end > header.start
+        && text
+            .get(header.end as usize - 1)
+            .is_some_and(u8::is_ascii_whitespace)
+    {
         header.end -= 1;
     }
     header
@@ -788,7 +1023,11 @@ fn provider_key(body: &Body, resource_type: &str) -> String {
             _ => {}
         }
     }
-    resource_type.split('_').next().unwrap_or(resource_type).to_string()
+    resource_type
+        .split('_')
+        .next()
+        .unwrap_or(resource_type)
+        .to_string()
 }
 
 /// `registry.terraform.io/hashicorp/aws` for a provider local name.
@@ -820,9 +1059,13 @@ enum TypeHint {
 }
 
 fn variable_type(def: &ModuleDef, name: &str) -> TypeHint {
-    let Some(r) = def.variables.get(name) else { return TypeHint::Any };
+    let Some(r) = def.variables.get(name) else {
+        return TypeHint::Any;
+    };
     let (_, block) = def.block(*r);
-    let Some(attr) = block.body.attribute("type") else { return TypeHint::Any };
+    let Some(attr) = block.body.attribute("type") else {
+        return TypeHint::Any;
+    };
     let text = match &attr.expr.kind {
         ExprKind::Variable(v) => v.to_string(),
         ExprKind::String(s) => s.to_string(),
@@ -864,4 +1107,3 @@ fn strip_locations(t: &mut Tracked) {
         _ => {}
     }
 }
-

@@ -4,7 +4,12 @@ use indexmap::IndexMap;
 use crate::model::{ProvenanceStep, Tracked, Unknown, Value};
 
 pub(crate) fn unknown(reason: impl Into<String>) -> Tracked {
-    Tracked::new(Value::Unknown(Unknown { reason: reason.into() }), None)
+    Tracked::new(
+        Value::Unknown(Unknown {
+            reason: reason.into(),
+        }),
+        None,
+    )
 }
 
 pub(crate) fn string(s: impl Into<String>) -> Tracked {
@@ -33,7 +38,11 @@ pub(crate) fn null() -> Tracked {
 
 /// Formats a number the way Terraform prints it in strings (`3`, not `3.0`).
 pub(crate) fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() }
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
 }
 
 /// A primitive as a string (numbers and bools convert, like Terraform's automatic conversion).
@@ -76,7 +85,11 @@ pub(crate) fn derived(mut t: Tracked, inputs: &[&Tracked]) -> Tracked {
 
 /// An unknown carrying the reason and provenance of the unknown input it came from.
 pub(crate) fn propagate_unknown(source: &Tracked) -> Tracked {
-    Tracked { value: source.value.clone(), location: None, provenance: source.provenance.clone() }
+    Tracked {
+        value: source.value.clone(),
+        location: None,
+        provenance: source.provenance.clone(),
+    }
 }
 
 /// Structural equality ignoring locations and provenance.
@@ -87,10 +100,15 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Number(x), Value::Number(y)) => x == y,
         (Value::String(x), Value::String(y)) => x == y,
         (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_equal(&p.value, &q.value))
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(p, q)| values_equal(&p.value, &q.value))
         }
         (Value::Map(x), Value::Map(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(&v.value, &w.value)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(&v.value, &w.value)))
         }
         _ => false,
     }

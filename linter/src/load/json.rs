@@ -312,7 +312,11 @@ pub(crate) fn config_body(root: &JValue) -> Result<Body, SyntaxError> {
                             kind: key.as_str().into(),
                             labels: vec![name.as_str().into()],
                             span: Span {
-                                start: if many { item.span.start } else { name_span.start },
+                                start: if many {
+                                    item.span.start
+                                } else {
+                                    name_span.start
+                                },
                                 end: item.span.end,
                             },
                             body: block_body(item, key == "provider")?,

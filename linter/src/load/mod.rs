@@ -408,9 +408,7 @@ fn unclosed_bracket(text: &str) -> Option<usize> {
             }
             b'{' | b'[' | b'(' => stack.push(i),
             b'}' | b']' | b')' => {
-                if stack.pop().is_none() {
-                    return None;
-                }
+                stack.pop()?;
             }
             _ => {}
         }
@@ -440,6 +438,9 @@ fn bracket_depth(text: &str) -> (usize, usize) {
     (max, at)
 }
 
+/// A file that could not be read (no source) or parsed (its source is still shown).
+type Unparsed = (Option<Arc<SourceFile>>, InputError);
+
 /// Reads and parses every configuration file of a module directory, in parallel.
 pub fn load_module_dir(dir: &Path, scan_root: &Path) -> ModuleDir {
     let mut out = ModuleDir {
@@ -466,7 +467,7 @@ pub fn load_module_dir(dir: &Path, scan_root: &Path) -> ModuleDir {
         .map(|e| e.path())
         .collect();
     names.sort();
-    let results: Vec<Result<ParsedFile, (Option<Arc<SourceFile>>, InputError)>> = names
+    let results: Vec<Result<ParsedFile, Unparsed>> = names
         .par_iter()
         .map(|path| {
             let rel = relative_path(path, scan_root);
