@@ -7,7 +7,11 @@
 //!   (Azure, Google — Azure display names such as `"West Europe"` are normalised), `zone`,
 //!   `availability_zone`, `availability_zones`, `preferred_availability_zones`, `node_locations`
 //!   (zones are checked by the region they lie in);
-//! - ARNs in any string argument (`arn:aws:kms:us-east-1:…`), including their partition.
+//! - ARNs in any string argument (`arn:aws:kms:us-east-1:…`), including their partition; wildcard
+//!   regions in IAM policies (`arn:aws:logs:*:…`) name no region and are not reported.
+//!
+//! Azure zones (`"1"`, `"2"`) name no region: for Azure only `location` is checked. Google and
+//! Azure `global` locations lie in no jurisdiction and are reported.
 //!
 //! A resource that only inherits its provider's region is not reported again: the provider block is
 //! the finding (one root cause, one finding). Backend regions are SOV008's, replication targets
@@ -135,8 +139,10 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
     if let Some(cloud) = cloud_of(resource) {
         for (attr, unknown_decides) in REGION_ATTRS {
             // `location` is a region only for Azure and Google; AWS uses it for other things
-            // (Direct Connect locations).
-            if *attr == "location" && cloud == Cloud::Aws {
+            // (Direct Connect locations). Azure zones are "1", "2", "3": only `location` counts.
+            if (*attr == "location" && cloud == Cloud::Aws)
+                || (cloud == Cloud::Azure && *attr != "location")
+            {
                 continue;
             }
             let Some(t) = resource.attr(attr).filter(|t| !t.is_null()) else {
@@ -236,6 +242,13 @@ fn check_arns(
         if !s.starts_with("arn:") || is_replication_path(resource_type, path) {
             return;
         }
+        // `arn:aws:logs:*:…` (IAM policies) or `${…}` placeholders name no particular region.
+        if s.split(':')
+            .nth(3)
+            .is_some_and(|region| region.contains(['*', '$', '{']))
+        {
+            return;
+        }
         if let Some(v) = cx.scope.check_arn(s)
             && !v.inside
         {
@@ -291,6 +304,16 @@ mod tests {
                 json!({"location": "West Europe"}),
             )
             .resource("google_storage_bucket", "us", json!({"location": "US"}))
+            .resource(
+                "azurerm_linux_virtual_machine",
+                "vm",
+                json!({"location": "westeurope", "zone": "1"}),
+            )
+            .resource(
+                "aws_iam_policy",
+                "p",
+                json!({"policy_arns": ["arn:aws:logs:*:111122223333:log-group:*"]}),
+            )
             .build();
         let got = lint(&model, "", &["SOV001"]);
         assert_eq!(got.len(), 5, "{got:#?}");

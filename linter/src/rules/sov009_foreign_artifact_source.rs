@@ -1,7 +1,8 @@
 //! ## What it does
 //! Checks where code and images come from:
 //!
-//! - container images in any resource argument named `image` or `image_uri` — Kubernetes and EKS
+//! - container images in any resource argument named `image`, `image_uri` or `image_identifier`
+//!   (App Runner) — Kubernetes and EKS
 //!   workloads, SageMaker models (`primary_container.image`, `container.image`), Lambda `image_uri`,
 //!   Azure container apps and container groups, Google Cloud Run — and inside the JSON of ECS
 //!   `container_definitions` and Batch `container_properties`/`ecs_properties`/`eks_properties`/
@@ -80,7 +81,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
 
 pub(crate) struct ForeignArtifactSource;
 
-const IMAGE_KEYS: &[&str] = &["image", "image_uri"];
+const IMAGE_KEYS: &[&str] = &["image", "image_uri", "image_identifier"];
 const JSON_ATTRS: &[&str] = &[
     "container_definitions",
     "container_properties",
