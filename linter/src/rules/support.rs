@@ -17,6 +17,8 @@ pub(crate) struct Subject<'m> {
     pub address: &'m str,
     pub location: &'m Location,
     pub call_chain: &'m [Location],
+    /// The module instance holding the subject (`module.a["k"].module.b`), to name the calls.
+    pub module_address: &'m str,
 }
 
 impl<'m> Subject<'m> {
@@ -25,6 +27,7 @@ impl<'m> Subject<'m> {
             address: &r.address,
             location: &r.location,
             call_chain: &r.call_chain,
+            module_address: &r.module_address,
         }
     }
     pub fn provider(p: &'m ProviderConfig) -> Self {
@@ -32,6 +35,7 @@ impl<'m> Subject<'m> {
             address: &p.address,
             location: &p.location,
             call_chain: &p.call_chain,
+            module_address: &p.module_address,
         }
     }
     pub fn backend(b: &'m Backend, address: &'m str) -> Self {
@@ -39,6 +43,7 @@ impl<'m> Subject<'m> {
             address,
             location: &b.location,
             call_chain: &[],
+            module_address: "",
         }
     }
     pub fn module_call(m: &'m ModuleCall) -> Self {
@@ -46,6 +51,7 @@ impl<'m> Subject<'m> {
             address: &m.address,
             location: &m.location,
             call_chain: &m.call_chain,
+            module_address: "",
         }
     }
 }
@@ -55,14 +61,41 @@ pub(crate) fn loc(t: &Tracked, fallback: &Location) -> Location {
     t.location.clone().unwrap_or_else(|| fallback.clone())
 }
 
-fn related(call_chain: &[Location]) -> Vec<Related> {
+fn related(call_chain: &[Location], module_address: &str) -> Vec<Related> {
+    let calls = module_call_addresses(module_address);
     call_chain
         .iter()
-        .map(|l| Related {
+        .enumerate()
+        .map(|(i, l)| Related {
             location: l.clone(),
-            message: "in module call".to_string(),
+            message: match calls.get(i) {
+                Some(call) if calls.len() == call_chain.len() => format!("in module call {call}"),
+                _ => "in module call".to_string(),
+            },
         })
         .collect()
+}
+
+/// `module.a["x.y"].module.b` → [`module.a["x.y"]`, `module.a["x.y"].module.b`].
+fn module_call_addresses(module_address: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_quotes = false;
+    let mut escaped = false;
+    for (i, c) in module_address.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_quotes => escaped = true,
+            '"' => in_quotes = !in_quotes,
+            '.' if !in_quotes && module_address[i + 1..].starts_with("module.") => {
+                out.push(module_address[..i].to_string());
+            }
+            _ => {}
+        }
+    }
+    if !module_address.is_empty() {
+        out.push(module_address.to_string());
+    }
+    out
 }
 
 /// A finding of `rule` about `subject` at `location`; `value` supplies the rendered value and its
@@ -84,7 +117,7 @@ pub(crate) fn finding(
         value: value.map(Tracked::render),
         provenance: value.map(|v| v.provenance.clone()).unwrap_or_default(),
         help: help.into(),
-        related: related(subject.call_chain),
+        related: related(subject.call_chain, subject.module_address),
     }
 }
 
@@ -463,4 +496,21 @@ pub(crate) const DATA_BEARING: &[&str] = &[
 pub(crate) fn is_data_bearing(resource: &ResourceInstance) -> bool {
     resource.mode == crate::model::ResourceMode::Managed
         && DATA_BEARING.contains(&resource.resource_type.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::module_call_addresses;
+
+    #[test]
+    fn module_calls_of_an_address() {
+        assert!(module_call_addresses("").is_empty());
+        assert_eq!(
+            module_call_addresses(r#"module.a["x.module.y"].module.b[0]"#),
+            vec![
+                r#"module.a["x.module.y"]"#,
+                r#"module.a["x.module.y"].module.b[0]"#
+            ]
+        );
+    }
 }
