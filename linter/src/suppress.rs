@@ -397,8 +397,10 @@ fn parse_directive(
     // Rule ids: everything before the first `key=`, split on commas and whitespace.
     let ids_end = rest.find('=').map_or(rest.len(), |eq| {
         rest[..eq]
-            .rfind(|c: char| c.is_whitespace() || c == ',')
-            .map_or(0, |p| p + 1)
+            .char_indices()
+            .filter(|(_, c)| c.is_whitespace() || *c == ',')
+            .last()
+            .map_or(0, |(p, c)| p + c.len_utf8())
     });
     for id in rest[..ids_end]
         .split(|c: char| c == ',' || c.is_whitespace())
@@ -586,6 +588,21 @@ mod tests {
         assert_eq!(applied.findings.len(), 5);
         assert_eq!(applied.findings[1].rule, "SOV011");
         assert_eq!(applied.findings[1].location.line, 2);
+    }
+
+    #[test]
+    fn odd_text_never_panics() {
+        for text in [
+            "resource \"a\" \"b\" {}\n# sovereign:ignore\u{a0}SOV001\u{a0}reason=\"é\"\n",
+            "# sovereign:ignore SOV001 reason=\"unterminated\nresource \"a\" \"b\" {}\n",
+            "# sovereign:ignore ==== reason= expires=\n",
+            "# sovereign:ignore SOV001 reason=\"a\\\"b\" expires=2027-13-01 extra\n}}}\n",
+            "x = <<-EOT\n# sovereign:ignore\nEOT\n/* # sovereign:ignore SOV001\n*/\n",
+            "# sovereign:ignore 日本 reason=\"ü\"",
+        ] {
+            let s = parse(text);
+            assert!(s.iter().all(|s| s.problem.is_some()), "{text}: {s:?}");
+        }
     }
 
     #[test]

@@ -443,3 +443,47 @@ fn help_documents_exit_codes_and_severity_flags() {
         assert!(out.contains(expected), "missing {expected} in --help");
     }
 }
+
+#[test]
+fn suppression_above_a_module_call_covers_the_module_instance() {
+    let module = "variable \"name\" {\n  type = string\n}\n\nresource \"aws_s3_bucket\" \"this\" {\n  bucket = var.name\n}\n";
+    let root = "provider \"aws\" {\n  region = \"eu-west-1\"\n}\n\n# sovereign:ignore SOV003,SOV006 reason=\"vendor module, tags and keys set by the account baseline\"\nmodule \"vendor\" {\n  source = \"./modules/vendor\"\n  name   = \"vendor-data\"\n}\n";
+    let dir = config(&[("main.tf", root), ("modules/vendor/main.tf", module)]);
+    let o = run_in(dir.path(), &["--no-inline-ignores", "--format", "compact"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains("modules/vendor/main.tf:5:1: ERROR SOV006"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_in(dir.path(), &[]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).contains("suppressed"), "{}", stdout(&o));
+}
+
+#[test]
+fn plan_findings_point_at_tf_lines() {
+    let plan_fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan");
+    let o = run_in(
+        &plan_fixture,
+        &["--plan", "aws/plan.json", "aws", "--format", "compact"],
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        stdout(&o)
+            .lines()
+            .any(|l| l.starts_with("aws/main.tf:") && l.contains(": ERROR SOV001 ")),
+        "{}",
+        stdout(&o)
+    );
+    let o = run_in(&plan_fixture, &["--plan", "aws/plan.json", "aws", "google"]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("--plan takes at most one PATH"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run_in(&plan_fixture, &["--plan", "missing.json", "aws"]);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("missing.json"), "{}", stderr(&o));
+}
