@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use sovereign_schemas::policy::POLICY_FILE_NAME;
 use sovereign_schemas::{Policy, PolicyError};
 
@@ -63,41 +63,6 @@ impl PolicyLoadError {
         let line = before.matches('\n').count() as u32 + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
         Some((line, column))
-    }
-
-    /// The diagnostic with its source named by the policy path, for rendering.
-    pub fn named(&self) -> NamedPolicyError<'_> {
-        NamedPolicyError {
-            inner: self,
-            named_source: NamedSource::new(self.path.display().to_string(), self.text.clone()),
-        }
-    }
-}
-
-/// [`PolicyLoadError`] with a named source, so miette prints the file name in the snippet header.
-#[derive(Debug, thiserror::Error)]
-#[error("{inner}")]
-pub struct NamedPolicyError<'a> {
-    inner: &'a PolicyLoadError,
-    named_source: NamedSource<String>,
-}
-
-impl Diagnostic for NamedPolicyError<'_> {
-    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.inner.code()
-    }
-    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.inner.help()
-    }
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        if self.inner.text.is_empty() {
-            None
-        } else {
-            Some(&self.named_source)
-        }
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        self.inner.labels()
     }
 }
 

@@ -398,8 +398,7 @@ fn parse_directive(
     let ids_end = rest.find('=').map_or(rest.len(), |eq| {
         rest[..eq]
             .char_indices()
-            .filter(|(_, c)| c.is_whitespace() || *c == ',')
-            .last()
+            .rfind(|(_, c)| c.is_whitespace() || *c == ',')
             .map_or(0, |(p, c)| p + c.len_utf8())
     });
     for id in rest[..ids_end]
