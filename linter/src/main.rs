@@ -85,9 +85,14 @@ fn main() -> ExitCode {
     // Input errors go to standard error whatever the formats, so a redirected or machine-readable
     // report never hides them.
     if !report.errors.is_empty() {
+        let terminal = std::io::stderr().is_terminal();
         let human = HumanOptions {
-            color: wants_color(std::io::stderr().is_terminal()),
-            ..HumanOptions::default()
+            color: wants_color(terminal),
+            width: if terminal {
+                terminal_width()
+            } else {
+                HumanOptions::default().width
+            },
         };
         eprint!("{}", report::render_input_errors(&report, &human));
     }
@@ -96,7 +101,11 @@ fn main() -> ExitCode {
         let to_terminal = spec.output.is_none() && std::io::stdout().is_terminal();
         let human = HumanOptions {
             color: wants_color(to_terminal),
-            ..HumanOptions::default()
+            width: if to_terminal {
+                terminal_width()
+            } else {
+                HumanOptions::default().width
+            },
         };
         let text = report::render(spec.format, &report, &human);
         match &spec.output {
@@ -133,6 +142,14 @@ fn main() -> ExitCode {
 /// Colour only on a terminal, and never with `NO_COLOR` set (https://no-color.org).
 fn wants_color(terminal: bool) -> bool {
     terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// The terminal's width, within reason; 100 columns when unknown.
+fn terminal_width() -> usize {
+    terminal_size::terminal_size()
+        .map(|(w, _)| usize::from(w.0))
+        .unwrap_or(100)
+        .clamp(60, 200)
 }
 
 /// Last resort: no code path should panic, but if one does, say so plainly and exit 2.
