@@ -61,7 +61,8 @@ fn sarif_results(dir: &Path) -> serde_json::Value {
                 serde_json::json!({
                     "ruleId": r["ruleId"],
                     "level": r["level"],
-                    "message": r["message"]["text"],
+                    // The finding and how its value was resolved; the help line belongs to the rule docs.
+                    "message": r["message"]["text"].as_str().unwrap().split("\nhelp: ").next(),
                     "uri": location["artifactLocation"]["uri"],
                     "startLine": location["region"]["startLine"],
                     "startColumn": location["region"]["startColumn"],
@@ -447,4 +448,42 @@ resource "terraform_data" "copy" {
     );
     assert!(!stdout.contains(r#"module.copies["home"]"#), "{stdout}");
     assert!(!stdout.contains("terraform_data.gone"), "{stdout}");
+}
+
+/// From a repository root holding several configurations: the one the plan file sits in, with
+/// repository-relative paths (what code-scanning uploads need).
+#[test]
+fn plan_inside_one_of_several_configurations_maps_to_repository_relative_paths() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, to) in [("aws", "infra/prod"), ("google", "infra/gcp")] {
+        let from = fixture(name);
+        for entry in walk(&from) {
+            let target = tmp.path().join(to).join(entry.strip_prefix(&from).unwrap());
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(&entry, target).unwrap();
+        }
+    }
+    let (code, stdout, stderr) = lint(
+        tmp.path(),
+        &["--plan", "infra/prod/plan.json", ".", "--format", "compact"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("infra/prod/main.tf:39:14: ERROR SOV001 `region` of aws_s3_bucket.logs"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("plan.json:"), "{stdout}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path))
+        } else {
+            files.push(path)
+        }
+    }
+    files
 }

@@ -27,7 +27,7 @@ const SUPPORTED_MAJOR: &str = "1";
 pub fn load_plan(plan_path: &Path, source_root: &Path, opts: &crate::eval::EvalOptions) -> Model {
     let mut model = read_plan(plan_path, source_root);
     if model.errors.is_empty() {
-        sources::attach_sources(&mut model, source_root, opts);
+        sources::attach_sources(&mut model, plan_path, source_root, opts);
     }
     model
 }

@@ -17,7 +17,12 @@ use crate::model::{
 };
 
 /// Evaluates the configuration under `source_root` (when there is one) and maps the plan onto it.
-pub fn attach_sources(plan: &mut Model, source_root: &Path, opts: &crate::eval::EvalOptions) {
+pub fn attach_sources(
+    plan: &mut Model,
+    plan_path: &Path,
+    source_root: &Path,
+    opts: &crate::eval::EvalOptions,
+) {
     let roots = match crate::load::discover(&[source_root.to_path_buf()], &[]) {
         Ok(roots) => roots,
         Err(e) => {
@@ -32,11 +37,21 @@ pub fn attach_sources(plan: &mut Model, source_root: &Path, opts: &crate::eval::
             return;
         }
     };
-    // The configuration at PATH itself, else the only one found under it.
-    let wanted = source_root.canonicalize().ok();
-    let root = roots
+    // The configuration at PATH itself; else the one the plan file sits in (`--plan infra/plan.json .`
+    // from a repository root, so paths are repository-relative); else the only one under PATH.
+    let canonical = |p: &Path| p.canonicalize().ok();
+    let plan_dir = plan_path.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        }
+    });
+    let wanted = [canonical(source_root), plan_dir.and_then(canonical)];
+    let root = wanted
         .iter()
-        .find(|r| wanted.is_some() && r.dir.canonicalize().ok() == wanted)
+        .flatten()
+        .find_map(|w| roots.iter().find(|r| canonical(&r.dir).as_ref() == Some(w)))
         .or(if roots.len() == 1 {
             roots.first()
         } else {
