@@ -631,9 +631,15 @@ impl Resource<SovereignData> for KeyResource {
         // Rotation: only AWS_KMS keys rotate; disabled rotation reads as null, so the plan re-enables it.
         let rotation = if origin == "AWS_KMS" {
             match kms.get_key_rotation_status().key_id(&key_id).send().await {
+                // Older endpoints (and moto) omit RotationPeriodInDays: keep the known period then.
                 Ok(out) if out.key_rotation_enabled() => Value::int(
                     out.rotation_period_in_days()
-                        .map_or(DEFAULT_ROTATION_DAYS, i64::from),
+                        .map(i64::from)
+                        .unwrap_or_else(|| {
+                            state
+                                .get_i64("rotation_period_days")
+                                .unwrap_or(DEFAULT_ROTATION_DAYS)
+                        }),
                 ),
                 Ok(_) => Value::Null,
                 Err(e) => {
