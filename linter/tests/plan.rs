@@ -377,10 +377,18 @@ resource "terraform_data" "gone" {
   input = "arn:aws:kms:us-east-1:123456789012:key/5678"
 }
 
+provider "terraform" {
+  alias = "west"
+}
+
 module "copies" {
   source   = "./modules/key"
   for_each = { offsite = "us-west-2", home = "eu-central-1" }
   region   = each.value
+
+  providers = {
+    terraform = terraform.west
+  }
 }
 "#,
     )
@@ -430,7 +438,9 @@ resource "terraform_data" "copy" {
     assert!(model.errors.is_empty(), "{:?}", model.errors);
     let offsite = resource(&model, r#"module.copies["offsite"].terraform_data.copy"#);
     assert_eq!(offsite.location.to_string(), "modules/key/main.tf:5");
-    assert_eq!(offsite.call_chain[0].to_string(), "main.tf:16");
+    assert_eq!(offsite.call_chain[0].to_string(), "main.tf:20");
+    // Terraform gives the module's resources the parent's provider configuration key.
+    assert_eq!(model.provider_of(offsite).and_then(|p| p.alias.as_deref()), Some("west"));
 
     let (code, stdout, stderr) = lint(dir, &["--plan", "plan.json", ".", "--format", "compact"]);
     assert_eq!(code, 1, "{stderr}");

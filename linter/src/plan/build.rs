@@ -599,6 +599,146 @@ fn is_identifier(name: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn model(json: serde_json::Value) -> Model {
+        let doc: PlanDocument = serde_json::from_value(json).unwrap();
+        build_model(doc, Arc::from("plan.json"), std::path::PathBuf::from("."))
+    }
+
+    fn provider<'m>(m: &'m Model, alias: Option<&str>, module: &str) -> &'m ProviderConfig {
+        m.providers
+            .iter()
+            .find(|p| p.alias.as_deref() == alias && p.module_address == module)
+            .unwrap()
+    }
+
+    #[test]
+    fn provider_expressions_resolve_through_variables_module_inputs_and_defaults() {
+        let m = model(serde_json::json!({
+            "format_version": "1.2",
+            "variables": {"home": {"value": "eu-west-1"}},
+            "resource_changes": [],
+            "configuration": {
+                "provider_config": {
+                    "aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws",
+                            "expressions": {"region": {"references": ["local.region"]}}},
+                    "module.a:aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws",
+                            "module_address": "module.a", "expressions": {"region": {"references": ["var.region"]}}},
+                    "module.a.module.b:aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws",
+                            "module_address": "module.a.module.b", "alias": "b",
+                            "expressions": {"region": {"references": ["var.fallback"]},
+                                            "endpoints": [{"s3": {"constant_value": "https://s3.example"}}]}}
+                },
+                "root_module": {"module_calls": {"a": {
+                    "source": "./a",
+                    "expressions": {"region": {"references": ["var.home"]}},
+                    "module": {"module_calls": {"b": {
+                        "source": "./b",
+                        "module": {"variables": {"fallback": {"default": "eu-north-1"}}}
+                    }}}
+                }}}
+            }
+        }));
+        let root = provider(&m, None, "");
+        let reason = root.attr("region").unwrap().unknown_reason().unwrap();
+        assert_eq!(
+            reason,
+            "computed from local.region, which the plan does not record"
+        );
+        let a = provider(&m, None, "module.a").attr("region").unwrap();
+        assert_eq!(a.as_str(), Some("eu-west-1"));
+        let steps: Vec<&str> = a
+            .provenance
+            .iter()
+            .map(|s| s.description.as_str())
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                "module.a input region",
+                r#"var.home = "eu-west-1" (plan variable)"#
+            ]
+        );
+        let b = provider(&m, Some("b"), "module.a.module.b");
+        assert_eq!(b.attr("region").unwrap().as_str(), Some("eu-north-1"));
+        assert_eq!(
+            b.address,
+            r#"module.a.module.b.provider["registry.terraform.io/hashicorp/aws"].b"#
+        );
+        let endpoint = &b.attr("endpoints").unwrap().items()[0];
+        assert_eq!(
+            endpoint.get("s3").unwrap().as_str(),
+            Some("https://s3.example")
+        );
+    }
+
+    #[test]
+    fn provider_from_the_environment_takes_the_region_terraform_planned() {
+        let change = |name: &str, region: &str| {
+            serde_json::json!({
+                "address": format!("aws_sqs_queue.{name}"), "mode": "managed", "type": "aws_sqs_queue",
+                "name": name, "provider_name": "registry.terraform.io/hashicorp/aws",
+                "change": {"actions": ["create"], "after": {"name": name, "region": region},
+                           "after_unknown": {"arn": true, "id": true}}
+            })
+        };
+        let doc = |regions: [&str; 2]| {
+            serde_json::json!({
+                "format_version": "1.2",
+                "resource_changes": [change("a", regions[0]), change("b", regions[1])],
+                "configuration": {
+                    "provider_config": {"aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws"}},
+                    "root_module": {"resources": [
+                        {"address": "aws_sqs_queue.a", "mode": "managed", "type": "aws_sqs_queue", "name": "a",
+                         "provider_config_key": "aws", "expressions": {"name": {"constant_value": "a"}}},
+                        {"address": "aws_sqs_queue.b", "mode": "managed", "type": "aws_sqs_queue", "name": "b",
+                         "provider_config_key": "aws", "expressions": {"name": {"constant_value": "b"}}}
+                    ]}
+                }
+            })
+        };
+        let m = model(doc(["us-east-1", "us-east-1"]));
+        let p = provider(&m, None, "");
+        assert!(p.implicit);
+        assert_eq!(p.attr("region").unwrap().as_str(), Some("us-east-1"));
+        // The inherited region is the provider's, not each queue's; unwritten computed ids are dropped.
+        assert!(
+            m.resources
+                .iter()
+                .all(|r| r.attr("region").is_none() && r.attr("arn").is_none())
+        );
+        // Disagreeing planned regions: nothing is inferred.
+        let m = model(doc(["us-east-1", "eu-west-1"]));
+        assert!(provider(&m, None, "").attr("region").is_none());
+    }
+
+    #[test]
+    fn replacements_count_and_deletes_forgets_and_deposed_objects_do_not() {
+        let change = |name: &str, actions: serde_json::Value, deposed: bool| {
+            let mut c = serde_json::json!({
+                "address": format!("aws_ebs_volume.{name}"), "mode": "managed", "type": "aws_ebs_volume",
+                "name": name, "provider_name": "registry.terraform.io/hashicorp/aws",
+                "change": {"actions": actions, "after": {"size": 10}, "after_unknown": {}}
+            });
+            if deposed {
+                c["deposed"] = serde_json::json!("00000001");
+            }
+            c
+        };
+        let m = model(serde_json::json!({
+            "format_version": "1.2",
+            "resource_changes": [
+                change("replaced", serde_json::json!(["delete", "create"]), false),
+                change("cbd", serde_json::json!(["create", "delete"]), false),
+                change("kept", serde_json::json!(["no-op"]), false),
+                change("gone", serde_json::json!(["delete"]), false),
+                change("forgotten", serde_json::json!(["forget"]), false),
+                change("old", serde_json::json!(["delete"]), true),
+            ]
+        }));
+        let names: Vec<&str> = m.resources.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["replaced", "cbd", "kept"]);
+    }
+
     #[test]
     fn module_of_keeps_instance_keys() {
         assert_eq!(

@@ -145,6 +145,7 @@ pub fn map_to_sources(plan: &mut Model, source: Model) {
         }
     }
 
+    plan.module_dir = source.module_dir;
     plan.backends = source.backends;
     plan.sources = source.sources;
 }
