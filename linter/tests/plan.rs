@@ -440,7 +440,10 @@ resource "terraform_data" "copy" {
     assert_eq!(offsite.location.to_string(), "modules/key/main.tf:5");
     assert_eq!(offsite.call_chain[0].to_string(), "main.tf:20");
     // Terraform gives the module's resources the parent's provider configuration key.
-    assert_eq!(model.provider_of(offsite).and_then(|p| p.alias.as_deref()), Some("west"));
+    assert_eq!(
+        model.provider_of(offsite).and_then(|p| p.alias.as_deref()),
+        Some("west")
+    );
 
     let (code, stdout, stderr) = lint(dir, &["--plan", "plan.json", ".", "--format", "compact"]);
     assert_eq!(code, 1, "{stderr}");
