@@ -33,6 +33,12 @@ pub(crate) fn parse_body(text: &str) -> Result<Body, hcl_edit::parser::Error> {
     Ok(convert_body(&body, SpanMode::Offset(0)))
 }
 
+/// Parses a part of a file that starts at byte `offset` of it.
+pub(crate) fn parse_body_at(text: &str, offset: usize) -> Result<Body, hcl_edit::parser::Error> {
+    let body = hcl_edit::parser::parse_body(text)?;
+    Ok(convert_body(&body, SpanMode::Offset(offset)))
+}
+
 /// Parses a template (the content of a JSON-syntax string) into an expression.
 pub(crate) fn parse_template_expr(
     text: &str,

@@ -242,8 +242,57 @@ pub fn parse_config(source: &SourceFile) -> Result<Body, InputError> {
     }
 }
 
+/// Files larger than this are parsed in chunks of top-level blocks (see [`split_top_level`]).
+const CHUNK_BYTES: usize = 128 * 1024;
+
 fn parse_native(source: &SourceFile) -> Result<Body, InputError> {
-    hcl::parse_body(&source.text).map_err(|e| native_error(source, &e))
+    let text: &str = &source.text;
+    if text.len() > CHUNK_BYTES * 2 {
+        let chunks = split_top_level(text);
+        if chunks.len() > 1 {
+            let parsed: Result<Vec<Body>, _> = chunks
+                .par_iter()
+                .map(|&(start, end)| hcl::parse_body_at(&text[start..end], start))
+                .collect();
+            // A chunk that does not parse on its own (a split inside a heredoc or comment, or a
+            // real syntax error) sends the whole file through the parser for the right answer.
+            if let Ok(bodies) = parsed {
+                let mut body = Body::default();
+                for part in bodies {
+                    body.attributes.extend(part.attributes);
+                    body.blocks.extend(part.blocks);
+                }
+                return Ok(body);
+            }
+        }
+    }
+    hcl::parse_body(text).map_err(|e| native_error(source, &e))
+}
+
+/// Splits a large file into byte ranges of about [`CHUNK_BYTES`], each ending after a line that
+/// is exactly `}` (the end of a top-level block in formatted configuration). Parsing chunks
+/// separately bounds the parser's memory and lets one big file use every core; a wrong split
+/// cannot change the result because any chunk that fails to parse makes the caller parse the
+/// whole file instead.
+fn split_top_level(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut line_start = 0;
+    while line_start < bytes.len() {
+        let line_end = bytes[line_start..].iter().position(|b| *b == b'\n').map_or(bytes.len(), |p| line_start + p);
+        let line = &bytes[line_start..line_end];
+        let next = (line_end + 1).min(bytes.len());
+        if line.first() == Some(&b'}') && line[1..].iter().all(u8::is_ascii_whitespace) && next - start >= CHUNK_BYTES {
+            chunks.push((start, next));
+            start = next;
+        }
+        line_start = line_end + 1;
+    }
+    if start < bytes.len() {
+        chunks.push((start, bytes.len()));
+    }
+    chunks
 }
 
 fn parse_json(source: &SourceFile, tfvars: bool) -> Result<Body, InputError> {
