@@ -64,9 +64,16 @@ pub fn attach_sources(
 
 /// Moves the plan model's locations to the evaluated configuration's blocks.
 pub fn map_to_sources(plan: &mut Model, source: Model) {
-    if source.resources.is_empty() && source.providers.is_empty() && source.module_calls.is_empty()
-    {
-        return;
+    // Problems in the sources do not stop plan linting (the plan is the input): they are notes.
+    for error in &source.errors {
+        plan.notes.push(Note {
+            // The message names the file and line already.
+            location: None,
+            message: format!(
+                "{} (while reading the configuration to locate plan findings)",
+                error.message
+            ),
+        });
     }
     let exact: HashMap<&str, &ResourceInstance> = source
         .resources
