@@ -500,3 +500,41 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     files
 }
+
+/// A plan without resource_changes (`-refresh-only`): the planned values are checked.
+#[test]
+fn plan_without_resource_changes_checks_planned_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let from = fixture("google");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(from.join("plan.json")).unwrap()).unwrap();
+    doc.as_object_mut().unwrap().remove("resource_changes");
+    std::fs::write(tmp.path().join("plan.json"), doc.to_string()).unwrap();
+    std::fs::copy(from.join("main.tf"), tmp.path().join("main.tf")).unwrap();
+
+    let model = plan::load_plan(
+        &tmp.path().join("plan.json"),
+        tmp.path(),
+        &EvalOptions::default(),
+    );
+    assert!(
+        model
+            .notes
+            .iter()
+            .any(|n| n.message.contains("no resource_changes"))
+    );
+    let b = resource(&model, r#"google_compute_instance.trainer["b"]"#);
+    assert_eq!(b.module_address, "");
+    assert_eq!(b.attr("zone").unwrap().as_str(), Some("us-central1-a"));
+    let (code, stdout, _) = lint(
+        tmp.path(),
+        &["--plan", "plan.json", ".", "--format", "compact"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains(
+            r#"main.tf:23:18: ERROR SOV001 `zone` of google_compute_instance.trainer["b"]"#
+        ),
+        "{stdout}"
+    );
+}

@@ -243,7 +243,7 @@ fn mode_of(mode: &str) -> ResourceMode {
 }
 
 /// The module instance address of a resource instance address.
-fn module_of(address: &str) -> String {
+pub(crate) fn module_of(address: &str) -> String {
     // Resource addresses end with `type.name[key]` (or `data.type.name[key]`) after the last module step.
     let stripped = strip_instance_keys(address);
     let steps = module_call_names(&stripped).len();

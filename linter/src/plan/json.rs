@@ -166,6 +166,64 @@ impl<'de> Visitor<'de> for StateResourceVisitor {
     }
 }
 
+/// A second reading of `planned_values` keeping every resource's values, for plans without
+/// `resource_changes` (e.g. `-refresh-only` plans): the planned state is what is checked.
+#[derive(Debug, Deserialize)]
+pub struct PlannedValuesOnly {
+    pub planned_values: Option<FullStateValues>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FullStateValues {
+    pub root_module: Option<FullStateModule>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FullStateModule {
+    #[serde(default)]
+    pub resources: Vec<FullStateResource>,
+    #[serde(default)]
+    pub child_modules: Vec<FullStateModule>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FullStateResource {
+    pub address: String,
+    #[serde(default = "managed")]
+    pub mode: String,
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub name: String,
+    #[serde(default)]
+    pub provider_name: String,
+    pub values: Option<JsonTracked>,
+}
+
+impl FullStateModule {
+    /// The module's resources and its descendants', as unchanged (`no-op`) objects.
+    pub fn into_changes(self, out: &mut Vec<ResourceChange>) {
+        for r in self.resources {
+            out.push(ResourceChange {
+                module_address: crate::plan::build::module_of(&r.address),
+                address: r.address,
+                mode: r.mode,
+                resource_type: r.resource_type,
+                name: r.name,
+                provider_name: r.provider_name,
+                deposed: None,
+                change: Change {
+                    actions: vec!["no-op".to_string()],
+                    after: r.values,
+                    after_unknown: None,
+                },
+            });
+        }
+        for child in self.child_modules {
+            child.into_changes(out);
+        }
+    }
+}
+
 /// `configuration`.
 #[derive(Debug, Deserialize)]
 pub struct Configuration {

@@ -63,7 +63,6 @@ pub fn read_plan(plan_path: &Path, source_root: &Path) -> Model {
             return error_model(message, location, Some(HOW_TO_PRODUCE));
         }
     };
-    drop(bytes);
     match doc.format_version.as_deref() {
         None => {
             return error_model(
@@ -90,7 +89,35 @@ pub fn read_plan(plan_path: &Path, source_root: &Path) -> Model {
             Some(HOW_TO_PRODUCE),
         );
     }
-    build::build_model(doc, display, source_root.to_path_buf())
+    let mut doc = doc;
+    let mut note = None;
+    if doc.resource_changes.as_ref().is_none_or(Vec::is_empty) && has_planned_resources(&doc) {
+        // Managed values in planned_values were skipped in the first reading.
+        if let Ok(json::PlannedValuesOnly {
+            planned_values: Some(values),
+        }) = serde_json::from_slice::<json::PlannedValuesOnly>(&bytes)
+            && let Some(root) = values.root_module
+        {
+            let mut changes = Vec::new();
+            root.into_changes(&mut changes);
+            doc.resource_changes = Some(changes);
+            note = Some(crate::model::Note {
+                location: Some(Location::new(display.clone(), 1, 1)),
+                message: "the plan has no resource_changes (a refresh-only plan?): the planned values of every resource are checked".to_string(),
+            });
+        }
+    }
+    drop(bytes);
+    let mut model = build::build_model(doc, display, source_root.to_path_buf());
+    model.notes.extend(note);
+    model
+}
+
+fn has_planned_resources(doc: &json::PlanDocument) -> bool {
+    doc.planned_values
+        .as_ref()
+        .and_then(|v| v.root_module.as_ref())
+        .is_some_and(|m| !m.all_resources().is_empty())
 }
 
 const HOW_TO_PRODUCE: &str =
