@@ -50,6 +50,8 @@
 //! ## Options
 //! None: every data-bearing resource needs a customer-managed key. Use `[rules] SOV006 = "warn"` or
 //! an inline suppression with a reason for exceptions.
+use std::collections::HashMap;
+
 use super::support::{Subject, finding, get_path, loc, referenced_resources};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
@@ -240,6 +242,7 @@ impl Rule for UnmanagedEncryption {
     }
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
+        let links = Links::build(cx);
         for r in cx
             .model
             .resources
@@ -247,22 +250,20 @@ impl Rule for UnmanagedEncryption {
             .filter(|r| r.mode == ResourceMode::Managed)
         {
             match r.resource_type.as_str() {
-                "aws_s3_bucket" => s3_bucket(cx, out, r),
+                "aws_s3_bucket" => s3_bucket(&links, out, r),
                 "azurerm_storage_account" => linked_key(
-                    cx,
+                    &links,
                     out,
                     r,
                     "customer_managed_key.key_vault_key_id",
                     "azurerm_storage_account_customer_managed_key",
-                    "storage_account_id",
                 ),
                 "azurerm_mssql_server" => linked_key(
-                    cx,
+                    &links,
                     out,
                     r,
                     "transparent_data_encryption_key_vault_key_id",
                     "azurerm_mssql_server_transparent_data_encryption",
-                    "server_id",
                 ),
                 t => {
                     if let Some(spec) = SPECS.iter().find(|s| s.resource_type == t) {
@@ -379,34 +380,90 @@ fn render_accepted(accepted: &[&str]) -> String {
     }
 }
 
-/// Resources of `link_type` whose `link_attr` refers to `target` (by reference or by literal name).
-fn linked<'m>(
-    cx: &RuleContext<'m>,
-    target: &ResourceInstance,
-    link_type: &str,
-    link_attr: &str,
-    name_attr: &str,
-) -> Vec<&'m ResourceInstance> {
-    let target_name = target.attr(name_attr).and_then(Tracked::as_str);
-    cx.model
-        .resources
-        .iter()
-        .filter(|r| r.resource_type == link_type && r.module_address == target.module_address)
-        .filter(|r| {
-            let Some(link) = r.attr(link_attr) else {
-                return false;
-            };
-            let by_name =
-                matches!((&link.value, target_name), (Value::String(s), Some(n)) if s == n);
-            by_name
-                || referenced_resources(cx, r, link)
-                    .iter()
-                    .any(|(t, _)| std::ptr::eq(*t, target))
-        })
-        .collect()
+/// Resources that configure another one's encryption: (link type, link argument, target type,
+/// target argument a literal link value names).
+const LINK_TYPES: &[(&str, &str, &str, &str)] = &[
+    (
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "bucket",
+        "aws_s3_bucket",
+        "bucket",
+    ),
+    (
+        "azurerm_storage_account_customer_managed_key",
+        "storage_account_id",
+        "azurerm_storage_account",
+        "id",
+    ),
+    (
+        "azurerm_mssql_server_transparent_data_encryption",
+        "server_id",
+        "azurerm_mssql_server",
+        "id",
+    ),
+];
+
+/// Which link resources refer to which target (by address), computed once per run so that
+/// thousands of buckets do not each scan thousands of configurations.
+struct Links<'m> {
+    by_target: HashMap<&'m str, Vec<&'m ResourceInstance>>,
 }
 
-fn s3_bucket(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+impl<'m> Links<'m> {
+    fn build(cx: &RuleContext<'m>) -> Self {
+        let mut by_name: HashMap<(&str, &str, &str), &'m ResourceInstance> = HashMap::new();
+        for r in &cx.model.resources {
+            for (_, _, target_type, name_attr) in LINK_TYPES {
+                if r.resource_type == *target_type
+                    && let Some(name) = r.attr(name_attr).and_then(Tracked::as_str)
+                {
+                    by_name.insert((target_type, &r.module_address, name), r);
+                }
+            }
+        }
+        let mut by_target: HashMap<&'m str, Vec<&'m ResourceInstance>> = HashMap::new();
+        for r in &cx.model.resources {
+            let Some((_, link_attr, target_type, _)) =
+                LINK_TYPES.iter().find(|(t, ..)| *t == r.resource_type)
+            else {
+                continue;
+            };
+            let Some(link) = r.attr(link_attr) else {
+                continue;
+            };
+            let mut targets: Vec<&'m ResourceInstance> = Vec::new();
+            if let Some(name) = link.as_str()
+                && let Some(t) = by_name.get(&(*target_type, r.module_address.as_str(), name))
+            {
+                targets.push(t);
+            }
+            for (t, _) in referenced_resources(cx, r, link) {
+                if t.resource_type == *target_type && !targets.iter().any(|x| std::ptr::eq(*x, t)) {
+                    targets.push(t);
+                }
+            }
+            for t in targets {
+                by_target.entry(&t.address).or_default().push(r);
+            }
+        }
+        Links { by_target }
+    }
+
+    /// The resources of `link_type` that configure `target`.
+    fn of(&self, target: &ResourceInstance, link_type: &str) -> Vec<&'m ResourceInstance> {
+        self.by_target
+            .get(target.address.as_str())
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|r| r.resource_type == link_type)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
     let help = "add an aws_s3_bucket_server_side_encryption_configuration for this bucket with \
                 `sse_algorithm = \"aws:kms\"` and `kms_master_key_id` set to a customer-managed key";
     // Legacy inline block, then the separate configuration resources.
@@ -417,13 +474,7 @@ fn s3_bucket(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance)
     ) {
         defaults.push((d, r));
     }
-    let configs = linked(
-        cx,
-        r,
-        "aws_s3_bucket_server_side_encryption_configuration",
-        "bucket",
-        "bucket",
-    );
+    let configs = links.of(r, "aws_s3_bucket_server_side_encryption_configuration");
     for c in &configs {
         if let Some(d) = get_path(
             &c.attributes,
@@ -484,18 +535,17 @@ fn s3_bucket(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance)
 
 /// A key given inline (`inline_path`) or by a separate resource that refers to this one.
 fn linked_key(
-    cx: &RuleContext<'_>,
+    links: &Links<'_>,
     out: &mut Vec<Finding>,
     r: &ResourceInstance,
     inline_path: &str,
     link_type: &str,
-    link_attr: &str,
 ) {
     if is_set(get_path(&r.attributes, inline_path)) {
         return;
     }
-    let links = linked(cx, r, link_type, link_attr, "id");
     if links
+        .of(r, link_type)
         .iter()
         .any(|l| is_set(l.attr("key_vault_key_id")) || is_set(l.attr("managed_hsm_key_id")))
     {
