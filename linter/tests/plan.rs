@@ -538,3 +538,35 @@ fn plan_without_resource_changes_checks_planned_values() {
         "{stdout}"
     );
 }
+
+/// A variable set only for the plan (`-var` in CI): the plan's value, at the variable's declaration.
+#[test]
+fn plan_variable_without_a_value_in_the_sources_points_at_its_declaration() {
+    let tmp = tempfile::tempdir().unwrap();
+    for file in ["main.tf", "variables.tf", "plan.json"] {
+        std::fs::copy(fixture("aws").join(file), tmp.path().join(file)).unwrap();
+    }
+    std::fs::create_dir_all(tmp.path().join("modules/store")).unwrap();
+    std::fs::copy(
+        fixture("aws").join("modules/store/main.tf"),
+        tmp.path().join("modules/store/main.tf"),
+    )
+    .unwrap();
+    let model = plan::load_plan(
+        &tmp.path().join("plan.json"),
+        tmp.path(),
+        &EvalOptions::default(),
+    );
+    let provider = model
+        .providers
+        .iter()
+        .find(|p| p.provider_type == "aws" && p.alias.is_none())
+        .unwrap();
+    let region = provider.attr("region").unwrap();
+    assert_eq!(region.as_str(), Some("us-east-1"));
+    let steps: Vec<String> = region.provenance.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        steps,
+        [r#"var.region = "us-east-1" (plan variable) (from variables.tf:1)"#]
+    );
+}

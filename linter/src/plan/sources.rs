@@ -209,8 +209,10 @@ fn adopt_value(value: &mut Tracked, written: &Tracked, block: &Location) {
     }
     if same_known_value(&value.value, &written.value) && !written.provenance.is_empty() {
         value.provenance = written.provenance.clone();
-    } else if !value.provenance.is_empty() {
-        // The plan's own resolution (e.g. a plan variable): add where the source writes it.
+    } else if !value.provenance.is_empty() && written.contains_unknown() {
+        // The plan's own resolution (e.g. a plan variable set with -var in CI) where the sources
+        // alone have no value: add where the sources declare it (the `variable` block). When the
+        // sources resolve a different value, their places would mislead and are not used.
         for step in value.provenance.iter_mut() {
             if step.location.is_none()
                 && let Some(found) = written
