@@ -280,10 +280,16 @@ fn split_top_level(text: &str) -> Vec<(usize, usize)> {
     let mut start = 0;
     let mut line_start = 0;
     while line_start < bytes.len() {
-        let line_end = bytes[line_start..].iter().position(|b| *b == b'\n').map_or(bytes.len(), |p| line_start + p);
+        let line_end = bytes[line_start..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(bytes.len(), |p| line_start + p);
         let line = &bytes[line_start..line_end];
         let next = (line_end + 1).min(bytes.len());
-        if line.first() == Some(&b'}') && line[1..].iter().all(u8::is_ascii_whitespace) && next - start >= CHUNK_BYTES {
+        if line.first() == Some(&b'}')
+            && line[1..].iter().all(u8::is_ascii_whitespace)
+            && next - start >= CHUNK_BYTES
+        {
             chunks.push((start, next));
             start = next;
         }
@@ -556,12 +562,21 @@ pub fn load_tfvars(
         Ok(s) => Arc::new(s),
         Err(e) => return (None, Err(e)),
     };
-    let parsed = if rel.ends_with(".json") {
-        parse_json(&source, true)
+    let result = parse_tfvars(&source).map(|body| TfvarsFile {
+        source: source.clone(),
+        body,
+    });
+    (Some(source), result)
+}
+
+/// Parses a variable-definitions file's text (only `name = value` assignments are allowed).
+pub fn parse_tfvars(source: &SourceFile) -> Result<Body, InputError> {
+    let parsed = if source.rel.ends_with(".json") {
+        parse_json(source, true)
     } else {
-        parse_native(&source)
+        parse_native(source)
     };
-    let result = parsed.and_then(|body| {
+    parsed.and_then(|body| {
         if let Some(block) = body.blocks.first() {
             let location = source.location(block.span);
             return Err(input_error(
@@ -571,9 +586,8 @@ pub fn load_tfvars(
                 "a .tfvars file holds only `name = value` assignments",
             ));
         }
-        Ok(TfvarsFile { source: source.clone(), body })
-    });
-    (Some(source), result)
+        Ok(body)
+    })
 }
 
 /// Parses a `--var` value of a complex type (`["a","b"]`, `{k="v"}`).
