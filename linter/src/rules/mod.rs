@@ -274,6 +274,16 @@ mod tests {
     }
 
     #[test]
+    fn sov011_findings_for_the_suppression_pass() {
+        let f = sov011_finding(
+            Location::new("main.tf", 3, 1),
+            "suppression without a reason".into(),
+        );
+        assert_eq!((f.rule, f.severity), ("SOV011", Severity::Error));
+        assert!(f.help.contains("reason="), "{}", f.help);
+    }
+
+    #[test]
     fn severities_follow_the_policy() {
         let mut policy = Policy::default();
         assert_eq!(effective_severity(&policy, "SOV010"), Severity::Error);
