@@ -96,6 +96,9 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
     };
 
     // Provider configurations, by their configuration key (`aws`, `aws.west`, `module.store:aws`).
+    // A module call's `providers = { aws = aws.west }` does not appear in the plan JSON: Terraform
+    // (checked with 1.15.5) gives the child module's resources the parent's key (`aws.west`)
+    // directly, so following `provider_config_key` reaches the configuration that was passed in.
     let mut provider_index: HashMap<String, usize> = HashMap::new();
     if let Some(configuration) = &doc.configuration {
         for (key, provider) in &configuration.provider_config {
