@@ -3,6 +3,7 @@
 use std::error::Error;
 
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
@@ -20,29 +21,36 @@ where
 }
 
 /// The HTTP status of a service error's response, if AWS answered at all.
-pub fn http_status<E>(err: &SdkError<E, aws_smithy_runtime_api::http::Response>) -> Option<u16> {
+pub fn http_status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
     err.raw_response().map(|r| r.status().as_u16())
 }
 
 /// An error diagnostic for a failed AWS call: `operation` is the API name (`CreateKey`),
 /// `resource` what it was about (`KMS key 1234…`, `bucket ml-data`).
-pub fn aws_error_diagnostic<E, R>(
+pub fn aws_error_diagnostic<E>(
     operation: &str,
     resource: &str,
-    err: &SdkError<E, R>,
+    err: &SdkError<E, HttpResponse>,
 ) -> Diagnostic
 where
     E: ProvideErrorMetadata + Error + 'static,
-    R: std::fmt::Debug,
 {
     let summary = format!("AWS {operation} failed for {resource}");
     let detail = match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            let code = e.code().unwrap_or("UnknownError");
-            let message = e.message().unwrap_or("no message");
-            let hint = hint_for(code);
-            format!("AWS answered {code}: {message}{hint}")
+            match e.code() {
+                Some(code) => {
+                    let message = e.message().unwrap_or("no message");
+                    format!("AWS answered {code}: {message}{}", hint_for(code))
+                }
+                // No error code: the response could not be understood (e.g. an unexpected body).
+                None => format!(
+                    "The response (HTTP {}) could not be understood: {}",
+                    service.raw().status().as_u16(),
+                    DisplayErrorContext(e)
+                ),
+            }
         }
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => format!(
             "The request did not reach AWS: {}. Check the endpoint, the network and the credentials source.",
