@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::BucketVersioningStatus;
 use sovereign_e2e::provider_fixtures::{
-    assert_no_changes, bucket_names, hcl_map, live_keys, planned_change,
+    assert_no_changes, bucket_names, bucket_versioning_status, hcl_map, live_keys, planned_change,
     policy_denies_insecure_transport, policy_denies_replication, string_map,
 };
 use sovereign_e2e::{
-    REGION, Terraform, TerraformBin, block_on, moto, provider_config, s3_client, terraform_versions,
+    Moto, REGION, Terraform, TerraformBin, block_on, moto, provider_config, s3_client,
+    terraform_versions,
 };
 
 const KEY: &str = r#"
@@ -32,18 +33,6 @@ resource "sovereign_bucket" "b" {{
 "#,
         tags = hcl_map(tags)
     )
-}
-
-fn versioning(endpoint: &str, bucket: &str) -> Option<String> {
-    block_on(
-        s3_client(endpoint)
-            .get_bucket_versioning()
-            .bucket(bucket)
-            .send(),
-    )
-    .unwrap()
-    .status()
-    .map(|s| s.as_str().to_string())
 }
 
 fn bucket_policy(endpoint: &str, bucket: &str) -> String {
@@ -74,7 +63,8 @@ fn bucket_tags(endpoint: &str, bucket: &str) -> BTreeMap<String, String> {
 }
 
 /// Everything SPEC §4 says a bucket always is, checked through the S3 API.
-fn assert_guardrails(bin: &TerraformBin, endpoint: &str, bucket: &str, key_arn: &str) {
+fn assert_guardrails(bin: &TerraformBin, moto: &Moto, bucket: &str, key_arn: &str) {
+    let endpoint = &moto.endpoint();
     let s3 = s3_client(endpoint);
     let location = block_on(s3.get_bucket_location().bucket(bucket).send()).unwrap();
     assert_eq!(
@@ -106,7 +96,7 @@ fn assert_guardrails(bin: &TerraformBin, endpoint: &str, bucket: &str, key_arn: 
     );
 
     assert_eq!(
-        versioning(endpoint, bucket).as_deref(),
+        bucket_versioning_status(moto, bucket).as_deref(),
         Some("Enabled"),
         "{bin}"
     );
@@ -176,7 +166,7 @@ fn bucket_lifecycle_update_rename_and_destroy() {
         assert_eq!(state["id"], "ml-datasets", "{bin}");
         assert_eq!(state["region"], REGION, "{bin}");
         assert_eq!(state["arn"], "arn:aws:s3:::ml-datasets", "{bin}");
-        assert_guardrails(&bin, &endpoint, "ml-datasets", &key_arn);
+        assert_guardrails(&bin, &moto, "ml-datasets", &key_arn);
         assert_eq!(
             bucket_tags(&endpoint, "ml-datasets"),
             string_map(&tags_v1),
@@ -205,7 +195,7 @@ fn bucket_lifecycle_update_rename_and_destroy() {
             "{bin}"
         );
         assert_eq!(
-            versioning(&endpoint, "ml-datasets").as_deref(),
+            bucket_versioning_status(&moto, "ml-datasets").as_deref(),
             Some("Suspended"),
             "{bin}: versioning = false suspends versioning"
         );
@@ -227,7 +217,7 @@ fn bucket_lifecycle_update_rename_and_destroy() {
             vec!["ml-datasets-v2".to_string()],
             "{bin}: only the renamed bucket exists"
         );
-        assert_guardrails(&bin, &endpoint, "ml-datasets-v2", &key_arn);
+        assert_guardrails(&bin, &moto, "ml-datasets-v2", &key_arn);
         assert_no_changes(&tf, "plan after the replacement");
 
         tf.destroy();
@@ -306,7 +296,7 @@ resource "sovereign_bucket" "b" {{
     }
 }
 
-fn fresh_config_for(moto: &sovereign_e2e::Moto, name: &str, key_arn: &str) -> String {
+fn fresh_config_for(moto: &Moto, name: &str, key_arn: &str) -> String {
     format!(
         "{}\nresource \"sovereign_bucket\" \"b\" {{\n  name = \"{name}\"\n  kms_key_arn = \"{key_arn}\"\n  tags = {}\n}}\n",
         provider_config(moto),
@@ -351,7 +341,7 @@ fn bucket_policy_and_versioning_drift_is_repaired() {
             "{bin}: a replaced policy is planned back in place, got {change:#?}"
         );
         tf.apply();
-        assert_guardrails(&bin, &endpoint, "ml-drift", &key_arn);
+        assert_guardrails(&bin, &moto, "ml-drift", &key_arn);
         assert_no_changes(&tf, "plan after repairing the policy");
 
         // Out of band: versioning suspended.
@@ -373,7 +363,7 @@ fn bucket_policy_and_versioning_drift_is_repaired() {
         );
         tf.apply();
         assert_eq!(
-            versioning(&endpoint, "ml-drift").as_deref(),
+            bucket_versioning_status(&moto, "ml-drift").as_deref(),
             Some("Enabled"),
             "{bin}: apply re-enables versioning"
         );
@@ -418,7 +408,7 @@ fn bucket_deleted_out_of_band_is_planned_for_recreation() {
             "{bin}: a deleted bucket is planned for re-creation, got {change:#?}"
         );
         tf.apply();
-        assert_guardrails(&bin, &endpoint, "ml-gone", &key_arn);
+        assert_guardrails(&bin, &moto, "ml-gone", &key_arn);
         assert_no_changes(&tf, "plan after re-creation");
         tf.destroy();
         assert!(bucket_names(&moto).is_empty(), "{bin}");
@@ -427,6 +417,11 @@ fn bucket_deleted_out_of_band_is_planned_for_recreation() {
 
 /// Destroying a bucket that holds objects is refused without `force_destroy` (the bucket stays), and succeeds
 /// with it (all object versions removed).
+///
+/// moto evaluates a bucket policy's Deny statements on object operations, and the endpoint here is plain http, so
+/// the provider's TLS-only guardrail refuses every object request — checked first, as it should be. To hold
+/// objects at all, the test removes the policy out of band before writing them, and again before the forced
+/// destroy (whose DeleteObject calls travel over the same plain-http endpoint).
 #[test]
 fn non_empty_bucket_needs_force_destroy() {
     for bin in terraform_versions() {
@@ -441,7 +436,7 @@ fn non_empty_bucket_needs_force_destroy() {
         );
         tf.apply();
         let s3 = s3_client(&endpoint);
-        for body in ["v1", "v2"] {
+        let put = |body: &'static str| {
             block_on(
                 s3.put_object()
                     .bucket("ml-full")
@@ -449,8 +444,19 @@ fn non_empty_bucket_needs_force_destroy() {
                     .body(ByteStream::from_static(body.as_bytes()))
                     .send(),
             )
-            .unwrap();
-        }
+        };
+        let refused = put("over plain http").expect_err("the TLS-only policy refuses plain http");
+        assert_eq!(
+            refused.raw_response().map(|r| r.status().as_u16()),
+            Some(403),
+            "{bin}: plain-http PutObject is denied by the bucket policy: {refused:?}"
+        );
+
+        block_on(s3.delete_bucket_policy().bucket("ml-full").send()).unwrap();
+        put("v1").unwrap();
+        put("v2").unwrap();
+        let versions = block_on(s3.list_object_versions().bucket("ml-full").send()).unwrap();
+        assert_eq!(versions.versions().len(), 2, "{bin}: two object versions");
 
         let out = tf.run(&["destroy", "-auto-approve", "-input=false", "-no-color"]);
         assert_eq!(
@@ -474,6 +480,11 @@ fn non_empty_bucket_needs_force_destroy() {
             ),
         );
         tf.apply();
+        assert!(
+            policy_denies_insecure_transport(&bucket_policy(&endpoint, "ml-full")),
+            "{bin}: apply restored the policy removed out of band"
+        );
+        block_on(s3.delete_bucket_policy().bucket("ml-full").send()).unwrap();
         tf.destroy();
         assert!(
             bucket_names(&moto).is_empty(),
@@ -506,7 +517,7 @@ fn bucket_with_compliance_object_lock() {
             .as_str()
             .unwrap()
             .to_string();
-        assert_guardrails(&bin, &endpoint, "ml-audit-log", &key_arn);
+        assert_guardrails(&bin, &moto, "ml-audit-log", &key_arn);
         let lock = block_on(
             s3_client(&endpoint)
                 .get_object_lock_configuration()
