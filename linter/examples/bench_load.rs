@@ -12,7 +12,11 @@ use sovereign_lint::load::discover;
 
 fn main() {
     let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
-    let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths
+    };
     let start = Instant::now();
     let roots = match discover(&paths, &[]) {
         Ok(roots) => roots,
@@ -29,12 +33,18 @@ fn main() {
         .map(|root| {
             let model = evaluate_root(root, &opts);
             let bytes = model.sources.files.values().map(|t| t.len()).sum();
-            (model.sources.files.len(), bytes, model.resources.len(), model.errors.len())
+            (
+                model.sources.files.len(),
+                bytes,
+                model.resources.len(),
+                model.errors.len(),
+            )
         })
         .collect();
     let elapsed = start.elapsed();
-    let (files, bytes, resources, errors) =
-        stats.iter().fold((0, 0, 0, 0), |a, s| (a.0 + s.0, a.1 + s.1, a.2 + s.2, a.3 + s.3));
+    let (files, bytes, resources, errors) = stats.iter().fold((0, 0, 0, 0), |a, s| {
+        (a.0 + s.0, a.1 + s.1, a.2 + s.2, a.3 + s.3)
+    });
     println!(
         "roots={} files={files} bytes={bytes} resources={resources} errors={errors} discover_s={:.3} total_s={:.3}",
         roots.len(),

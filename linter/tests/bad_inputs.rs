@@ -219,3 +219,43 @@ fn module_source_missing_and_empty_directory() {
     let model = eval_dir(empty.path());
     assert!(model.errors.is_empty() && model.resources.is_empty());
 }
+
+#[test]
+fn large_file_with_heredocs_that_look_like_block_ends() {
+    // Large files are parsed in chunks split after lines holding only `}`; a heredoc holding
+    // such lines must still be read whole.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..4_000 {
+        if i % 500 == 250 {
+            let _ = write!(
+                text,
+                "resource \"aws_iam_policy\" \"p{i}\" {{\n  policy = <<EOT\n{{\n  \"a\": 1\n}}\n}}\nresource \"fake\" \"x\" {{\n{}\nEOT\n}}\n\n",
+                "#".repeat(200_000 / 8)
+            );
+        } else {
+            let _ = write!(
+                text,
+                "resource \"aws_s3_bucket\" \"b{i}\" {{\n  bucket = \"bucket-{i}\"\n}}\n\n"
+            );
+        }
+    }
+    std::fs::write(dir.path().join("main.tf"), &text).unwrap();
+    let model = eval_dir(dir.path());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    assert_eq!(model.resources.len(), 4_000);
+    assert!(model.resources.iter().all(|r| r.resource_type != "fake"));
+    let policy = model
+        .resources
+        .iter()
+        .find(|r| r.address == "aws_iam_policy.p250")
+        .unwrap();
+    assert!(
+        policy
+            .attr("policy")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .starts_with("{\n  \"a\": 1\n}\n}\nresource")
+    );
+}

@@ -513,3 +513,36 @@ fn module_count_recursion_and_discovery() {
             .any(|n| n.message.contains("module recursion"))
     );
 }
+
+#[test]
+fn module_outputs_are_evaluated_in_their_instance() {
+    let model = eval_fixture("module_outputs", &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    let data = resource(&model, "aws_s3_bucket.data");
+    let region = data.attr("region").unwrap();
+    assert_eq!(region.as_str(), Some("eu-central-1"));
+    assert_eq!(
+        provenance(region),
+        [
+            "module.settings.region = \"eu-central-1\" (from modules/settings/main.tf:8)",
+            "local.regions = { prod = \"eu-central-1\", dev = \"eu-west-1\" } (from modules/settings/main.tf:4)",
+            "var.env = \"prod\" (from main.tf:3)",
+            "module.settings input env = \"prod\" (from main.tf:3)",
+        ]
+    );
+    assert_eq!(data.attr("bucket").unwrap().as_str(), Some("data-prod"));
+    // The output feeds another module's input.
+    let key = resource(&model, "module.kms.aws_kms_key.this");
+    assert_eq!(key.attr("region").unwrap().as_str(), Some("eu-central-1"));
+    // An output that is another resource's computed attribute names that resource.
+    let sse = resource(
+        &model,
+        "aws_s3_bucket_server_side_encryption_configuration.data",
+    );
+    let arn = sse.attr("key").unwrap();
+    assert_eq!(
+        arn.unknown_reason(),
+        Some("module.kms.aws_kms_key.this.arn (known after apply)")
+    );
+    assert_eq!(referenced_address(arn), Some("module.kms.aws_kms_key.this"));
+}

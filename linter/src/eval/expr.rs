@@ -2,6 +2,8 @@
 //! `each`, resources, data sources, modules), operators, templates, `for` and splat.
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -136,21 +138,36 @@ pub(crate) struct Instance {
     pub vars: HashMap<String, VarValue>,
     locals: RefCell<HashMap<String, Tracked>>,
     locals_in_progress: RefCell<HashSet<String>>,
-    /// Reference-following depth (guards cycles between resources and locals).
-    depth: Cell<u32>,
-    /// Root directory relative to the scan root (`path.root`), this module's (`path.module`).
+    /// Child module instances built to read their outputs, by address.
+    children: RefCell<HashMap<String, Rc<Instance>>>,
+    pub shared: Rc<Shared>,
+    /// The module's key in `.terraform/modules/modules.json` (`store.inner`), empty for the root.
+    pub manifest_key: String,
+    /// `path.root` and `path.module` (relative to the root module directory).
     pub path_root: String,
     pub path_module: String,
+}
+
+/// What every module instance of one root shares.
+pub(crate) struct Shared {
+    /// Module directories loaded before evaluation, by normalised path.
+    pub modules: HashMap<PathBuf, Arc<ModuleDef>>,
+    pub manifest: Vec<crate::load::ManifestEntry>,
+    /// The root module directory (normalised).
+    pub root_dir: PathBuf,
+    /// Reference-following depth (guards cycles between resources, locals and module outputs).
+    pub depth: Cell<u32>,
 }
 
 const MAX_REFERENCE_DEPTH: u32 = 48;
 
 impl Instance {
     pub fn new(
+        shared: Rc<Shared>,
         def: Arc<ModuleDef>,
         address: String,
         vars: HashMap<String, VarValue>,
-        path_root: String,
+        manifest_key: String,
         path_module: String,
     ) -> Self {
         Instance {
@@ -159,8 +176,10 @@ impl Instance {
             vars,
             locals: RefCell::new(HashMap::new()),
             locals_in_progress: RefCell::new(HashSet::new()),
-            depth: Cell::new(0),
-            path_root,
+            children: RefCell::new(HashMap::new()),
+            shared,
+            manifest_key,
+            path_root: ".".to_string(),
             path_module,
         }
     }
@@ -602,6 +621,8 @@ pub(crate) fn apply_ops(scope: &Scope<'_>, mut base: Tracked, ops: &[TraversalOp
                     },
                     _ => unknown(format!("cannot index {}", base.render())),
                 };
+                let key_steps = key.provenance;
+                merge_provenance(&mut base.provenance, &key_steps);
             }
         }
     }
@@ -693,18 +714,7 @@ fn resolve_root(scope: &Scope<'_>, name: &str, ops: &[TraversalOp], expr: &Expr)
             let Some(module) = attr(0) else {
                 return unknown("`module` needs a name");
             };
-            let mut rest = &ops[1..];
-            let mut address = format!("{}module.{module}", inst.prefix());
-            if let Some(TraversalOp::Index(e)) = rest.first() {
-                address.push_str(&index_key(&eval(scope, e)));
-                rest = &rest[1..];
-            }
-            match rest.first() {
-                Some(TraversalOp::GetAttr(output)) => unknown(format!(
-                    "{address}.{output} (module output, known after apply)"
-                )),
-                _ => unknown(format!("{address} (module outputs, known after apply)")),
-            }
+            module_output(scope, module, &ops[1..])
         }
         "data" => {
             let (Some(t), Some(n)) = (attr(0), attr(1)) else {
@@ -760,16 +770,16 @@ fn local_value(inst: &Instance, name: &str) -> Tracked {
         .locals_in_progress
         .borrow_mut()
         .insert(name.to_string())
-        || inst.depth.get() > MAX_REFERENCE_DEPTH
+        || inst.shared.depth.get() > MAX_REFERENCE_DEPTH
     {
         return unknown(format!("local.{name} refers to itself"));
     }
-    inst.depth.set(inst.depth.get() + 1);
+    inst.shared.depth.set(inst.shared.depth.get() + 1);
     let (file, block) = inst.def.block(block_ref);
     let attr = &block.body.attributes[attr_idx];
     let scope = Scope::new(inst, file);
     let value = eval(&scope, &attr.expr);
-    inst.depth.set(inst.depth.get() - 1);
+    inst.shared.depth.set(inst.shared.depth.get() - 1);
     inst.locals_in_progress.borrow_mut().remove(name);
     let description = match &value.value {
         Value::Unknown(u) => format!("local.{name}: {}", u.reason),
@@ -830,10 +840,10 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
     let Some(attr) = block.body.attribute(attr_name) else {
         return unknown(reason);
     };
-    if inst.depth.get() > MAX_REFERENCE_DEPTH {
+    if inst.shared.depth.get() > MAX_REFERENCE_DEPTH {
         return unknown(format!("{reason}: reference cycle"));
     }
-    inst.depth.set(inst.depth.get() + 1);
+    inst.shared.depth.set(inst.shared.depth.get() + 1);
     let base = Scope::new(inst, file);
     let value = match &instance_key {
         None => eval(&base, &attr.expr),
@@ -844,29 +854,18 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
             };
             eval(&scope, &attr.expr)
         }
-        Some(key) => {
-            let for_each = block
-                .body
-                .attribute("for_each")
-                .map(|a| eval(&base, &a.expr));
-            let each_value = match for_each.as_ref().map(|f| &f.value) {
-                Some(Value::Map(m)) => as_string(key).and_then(|k| m.get(&k).cloned()),
-                Some(Value::List(_)) => Some(key.clone()),
-                _ => None,
-            };
-            match each_value {
-                Some(v) => {
-                    let scope = Scope {
-                        each: Some((key, &v)),
-                        ..base
-                    };
-                    eval(&scope, &attr.expr)
-                }
-                None => unknown(reason.clone()),
+        Some(key) => match for_each_value(&base, &block.body, key) {
+            Some(v) => {
+                let scope = Scope {
+                    each: Some((key, &v)),
+                    ..base
+                };
+                eval(&scope, &attr.expr)
             }
-        }
+            None => unknown(reason.clone()),
+        },
     };
-    inst.depth.set(inst.depth.get() - 1);
+    inst.shared.depth.set(inst.shared.depth.get() - 1);
     if matches!(value.value, Value::Unknown(_)) {
         return unknown(reason);
     }
@@ -881,4 +880,140 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
         provenance,
     };
     apply_ops(scope, t, &rest[1..])
+}
+
+/// `each.value` of the instance `key` of a block with `for_each`.
+fn for_each_value(scope: &Scope<'_>, body: &Body, key: &Tracked) -> Option<Tracked> {
+    let for_each = eval(scope, &body.attribute("for_each")?.expr);
+    match &for_each.value {
+        Value::Map(m) => as_string(key).and_then(|k| m.get(&k).cloned()),
+        Value::List(_) => Some(key.clone()),
+        _ => None,
+    }
+}
+
+/// `module.NAME[KEY].OUTPUT`: the output's value evaluated in that module instance.
+fn module_output(scope: &Scope<'_>, name: &str, ops: &[TraversalOp]) -> Tracked {
+    let inst = scope.inst;
+    let def = &inst.def;
+    let mut address = format!("{}module.{name}", inst.prefix());
+    let found = def
+        .modules
+        .iter()
+        .map(|r| def.block(*r))
+        .find(|(_, b)| b.labels.first().is_some_and(|l| &**l == name));
+    let Some((file, block)) = found else {
+        return unknown(format!("{address} is not declared"));
+    };
+    let expanded =
+        block.body.attribute("count").is_some() || block.body.attribute("for_each").is_some();
+    let mut rest = ops;
+    let mut key = None;
+    if expanded {
+        match rest.first() {
+            Some(TraversalOp::Index(e)) => {
+                let k = eval(scope, e);
+                if matches!(k.value, Value::Unknown(_)) {
+                    return unknown(format!("{address}[…] (module output{KNOWN_AFTER_APPLY})"));
+                }
+                address.push_str(&index_key(&k));
+                key = Some(k);
+                rest = &rest[1..];
+            }
+            _ => {
+                return unknown(format!(
+                    "{address} (outputs of all instances are not evaluated)"
+                ));
+            }
+        }
+    }
+    let Some(TraversalOp::GetAttr(output)) = rest.first() else {
+        return unknown(format!(
+            "{address} (module outputs are not evaluated as a whole)"
+        ));
+    };
+    let reason = format!("{address}.{output} (module output, not evaluated)");
+    let shared = &inst.shared;
+    if shared.depth.get() > MAX_REFERENCE_DEPTH {
+        return unknown(format!("{reason}: reference cycle"));
+    }
+    shared.depth.set(shared.depth.get() + 1);
+    let value = child_instance(scope, file, block, &address, key.as_ref()).and_then(|child| {
+        let out_ref = *child.def.outputs.get(&**output)?;
+        let (out_file, out_block) = child.def.block(out_ref);
+        let value_attr = out_block.body.attribute("value")?;
+        let value = eval(&Scope::new(&child, out_file), &value_attr.expr);
+        Some((value, out_file.location(value_attr.span)))
+    });
+    shared.depth.set(shared.depth.get() - 1);
+    let Some((value, location)) = value else {
+        return unknown(reason);
+    };
+    let description = match &value.value {
+        Value::Unknown(u) => format!("{address}.{output}: {}", u.reason),
+        _ => format!("{address}.{output} = {}", value.render()),
+    };
+    let mut provenance = vec![ProvenanceStep {
+        description,
+        location: Some(location),
+    }];
+    merge_provenance(&mut provenance, &value.provenance);
+    let t = Tracked {
+        value: value.value,
+        location: None,
+        provenance,
+    };
+    apply_ops(scope, t, &rest[1..])
+}
+
+/// The module instance a module call creates, with its inputs (built once per address).
+fn child_instance(
+    scope: &Scope<'_>,
+    file: &SourceFile,
+    block: &Block,
+    address: &str,
+    key: Option<&Tracked>,
+) -> Option<Rc<Instance>> {
+    let inst = scope.inst;
+    if let Some(child) = inst.children.borrow().get(address) {
+        return Some(child.clone());
+    }
+    let name = block.labels.first()?;
+    let source = match &block.body.attribute("source")?.expr.kind {
+        ExprKind::String(s) => s.to_string(),
+        _ => return None,
+    };
+    let manifest_key = super::manifest_key_of(&inst.manifest_key, name);
+    let (_, dir) = super::resolve_module_dir(&inst.shared, &inst.def, &manifest_key, &source);
+    let child_def = inst.shared.modules.get(&dir?)?.clone();
+    let base = Scope::new(inst, file);
+    let each_value;
+    let call_scope = match key {
+        None => base,
+        Some(k) if block.body.attribute("count").is_some() => Scope {
+            count_index: Some(k),
+            ..base
+        },
+        Some(k) => {
+            each_value = for_each_value(&base, &block.body, k)?;
+            Scope {
+                each: Some((k, &each_value)),
+                ..base
+            }
+        }
+    };
+    let vars = super::module_inputs(&call_scope, file, block, &child_def, address);
+    let path_module = crate::load::relative_path(&child_def.dir, &inst.shared.root_dir);
+    let child = Rc::new(Instance::new(
+        inst.shared.clone(),
+        child_def,
+        address.to_string(),
+        vars,
+        manifest_key,
+        path_module,
+    ));
+    inst.children
+        .borrow_mut()
+        .insert(address.to_string(), child.clone());
+    Some(child)
 }

@@ -32,8 +32,10 @@ mod expr;
 mod functions;
 mod value;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -45,7 +47,7 @@ use crate::model::{
     Backend, InputError, Location, Model, ModuleCall, ModuleResolution, Note, ProvenanceStep,
     ProviderConfig, ResourceInstance, ResourceMode, Tracked, Value,
 };
-use expr::{Instance, ModuleDef, Scope, VarValue, eval, index_key};
+use expr::{Instance, ModuleDef, Scope, Shared, VarValue, eval, index_key};
 use value::{as_string, format_number, unknown};
 
 /// Values given on the command line and in the environment.
@@ -169,9 +171,15 @@ pub fn evaluate_root(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
     let root_dir = evaluator.root_dir.clone();
     let def = evaluator.load_module(&root_dir);
     evaluator.prefetch(&def);
-    let vars = evaluator.root_variables(&def, opts);
-    let instance = Instance::new(def, String::new(), vars, ".".into(), ".".into());
-    evaluator.evaluate_instance(&instance, &HashMap::new(), &[], &[root_dir], "");
+    let shared = Rc::new(Shared {
+        modules: evaluator.modules.clone(),
+        manifest: evaluator.manifest.clone(),
+        root_dir: root_dir.clone(),
+        depth: Cell::new(0),
+    });
+    let vars = evaluator.root_variables(&shared, &def, opts);
+    let instance = Instance::new(shared, def, String::new(), vars, String::new(), ".".into());
+    evaluator.evaluate_instance(&instance, &HashMap::new(), &[], &[root_dir]);
     evaluator.model
 }
 
@@ -226,8 +234,18 @@ impl Evaluator {
     /// Loads every local module directory reachable through literal sources, level by level in parallel.
     fn prefetch(&mut self, root: &Arc<ModuleDef>) {
         let mut frontier = vec![root.clone()];
+        // Remote modules `terraform init` fetched are all listed in the manifest.
+        let mut fetched: Vec<PathBuf> = self
+            .manifest
+            .iter()
+            .filter(|e| !e.key.is_empty())
+            .map(|e| load::normalize(&self.root_dir.join(&e.dir)))
+            .filter(|d| d.is_dir())
+            .collect();
         for _ in 0..MAX_MODULE_DEPTH {
-            let mut wanted: Vec<PathBuf> = Vec::new();
+            let mut wanted: Vec<PathBuf> = std::mem::take(&mut fetched);
+            wanted.retain(|d| !self.modules.contains_key(d));
+            wanted.dedup();
             for def in &frontier {
                 for r in &def.modules {
                     let (_, block) = def.block(*r);
@@ -267,15 +285,17 @@ impl Evaluator {
 
     fn root_variables(
         &mut self,
+        shared: &Rc<Shared>,
         def: &Arc<ModuleDef>,
         opts: &EvalOptions,
     ) -> HashMap<String, VarValue> {
         let mut values: HashMap<String, VarValue> = HashMap::new();
         let constant = Instance::new(
+            shared.clone(),
             def.clone(),
             String::new(),
             HashMap::new(),
-            ".".into(),
+            String::new(),
             ".".into(),
         );
         for (key, raw) in &opts.env {
@@ -380,7 +400,7 @@ impl Evaluator {
                 });
             }
         }
-        self.fill_defaults(def, &constant, &mut values);
+        fill_defaults(def, &constant, &mut values);
         values
     }
 
@@ -399,40 +419,6 @@ impl Evaluator {
         convert_to_type(Tracked::new(Value::String(raw.to_string()), None), hint)
     }
 
-    /// Declared variables without a value get their default, or an unknown "has no value".
-    fn fill_defaults(
-        &self,
-        def: &ModuleDef,
-        constant: &Instance,
-        values: &mut HashMap<String, VarValue>,
-    ) {
-        for (name, r) in &def.variables {
-            if values.contains_key(name) {
-                continue;
-            }
-            let (file, block) = def.block(*r);
-            let var = match block.body.attribute("default") {
-                Some(default) => {
-                    let scope = Scope::new(constant, file);
-                    let mut value =
-                        convert_to_type(eval(&scope, &default.expr), variable_type(def, name));
-                    value.location = None;
-                    VarValue {
-                        value,
-                        origin: Some(file.location(default.span)),
-                        origin_note: None,
-                    }
-                }
-                None => VarValue {
-                    value: unknown(format!("var.{name} has no value")),
-                    origin: Some(file.location(header_span(file, block.span))),
-                    origin_note: None,
-                },
-            };
-            values.insert(name.clone(), var);
-        }
-    }
-
     #[allow(clippy::too_many_lines)]
     fn evaluate_instance(
         &mut self,
@@ -440,7 +426,6 @@ impl Evaluator {
         inherited: &HashMap<String, usize>,
         call_chain: &[Location],
         dir_stack: &[PathBuf],
-        manifest_key: &str,
     ) {
         let def = inst.def.clone();
         let mut providers = inherited.clone();
@@ -562,22 +547,10 @@ impl Evaluator {
                 .body
                 .attribute("version")
                 .and_then(|a| as_string(&eval(&base, &a.expr)));
-            let key = if manifest_key.is_empty() {
-                name.clone()
-            } else {
-                format!("{manifest_key}.{name}")
-            };
+            let key = manifest_key_of(&inst.manifest_key, &name);
             let source_text = source.as_str().unwrap_or("").to_string();
-            let (resolution, child_dir) = if is_local_source(&source_text) {
-                (ModuleResolution::Local, Some(def.dir.join(&source_text)))
-            } else if let Some(entry) = self.manifest.iter().find(|e| e.key == key) {
-                (
-                    ModuleResolution::Fetched,
-                    Some(self.root_dir.join(&entry.dir)),
-                )
-            } else {
-                (ModuleResolution::NotFetched, None)
-            };
+            let (resolution, child_dir) =
+                resolve_module_dir(&inst.shared, &def, &key, &source_text);
             let expansions = self.expand(
                 &base,
                 &block.body,
@@ -636,45 +609,7 @@ impl Evaluator {
                     each: instance.each.as_ref().map(|(k, v)| (k, v)),
                     ..base
                 };
-                let mut vars = HashMap::new();
-                for var_name in child_def.variables.keys() {
-                    if let Some(arg) = block.body.attribute(var_name) {
-                        let value = eval(&scope, &arg.expr);
-                        let arg_location = file.location(arg.span);
-                        let mut provenance = vec![ProvenanceStep {
-                            description: format!(
-                                "{address} input {var_name} = {}",
-                                file.snippet(arg.expr.span)
-                            ),
-                            location: Some(arg_location.clone()),
-                        }];
-                        value::merge_provenance(&mut provenance, &value.provenance);
-                        let value = convert_to_type(
-                            Tracked {
-                                value: value.value,
-                                location: None,
-                                provenance,
-                            },
-                            variable_type(&child_def, var_name),
-                        );
-                        vars.insert(
-                            var_name.clone(),
-                            VarValue {
-                                value,
-                                origin: Some(arg_location),
-                                origin_note: None,
-                            },
-                        );
-                    }
-                }
-                let constant = Instance::new(
-                    child_def.clone(),
-                    address.clone(),
-                    HashMap::new(),
-                    ".".into(),
-                    ".".into(),
-                );
-                self.fill_defaults(&child_def, &constant, &mut vars);
+                let vars = module_inputs(&scope, file, block, &child_def, &address);
                 // Default providers are inherited; `providers = {}` passes (aliased) ones explicitly.
                 let mut child_providers: HashMap<String, usize> = providers
                     .iter()
@@ -705,10 +640,17 @@ impl Evaluator {
                     }
                 }
                 let path_module = load::relative_path(&normalized, &self.root_dir);
-                let child = Instance::new(child_def, address, vars, ".".into(), path_module);
+                let child = Instance::new(
+                    inst.shared.clone(),
+                    child_def,
+                    address,
+                    vars,
+                    key.clone(),
+                    path_module,
+                );
                 let mut stack = dir_stack.to_vec();
                 stack.push(normalized);
-                self.evaluate_instance(&child, &child_providers, &chain, &stack, &key);
+                self.evaluate_instance(&child, &child_providers, &chain, &stack);
             }
         }
     }
@@ -870,6 +812,119 @@ impl Evaluator {
             message,
         });
     }
+}
+
+/// Declared variables without a value get their default, or an unknown "has no value".
+fn fill_defaults(def: &ModuleDef, constant: &Instance, values: &mut HashMap<String, VarValue>) {
+    for (name, r) in &def.variables {
+        if values.contains_key(name) {
+            continue;
+        }
+        let (file, block) = def.block(*r);
+        let var = match block.body.attribute("default") {
+            Some(default) => {
+                let scope = Scope::new(constant, file);
+                let mut value =
+                    convert_to_type(eval(&scope, &default.expr), variable_type(def, name));
+                value.location = None;
+                VarValue {
+                    value,
+                    origin: Some(file.location(default.span)),
+                    origin_note: None,
+                }
+            }
+            None => VarValue {
+                value: unknown(format!("var.{name} has no value")),
+                origin: Some(file.location(header_span(file, block.span))),
+                origin_note: None,
+            },
+        };
+        values.insert(name.clone(), var);
+    }
+}
+
+/// A module call's key in Terraform's module manifest (`parent.child`).
+fn manifest_key_of(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}.{name}")
+    }
+}
+
+/// How a module call's code is obtained and where it is: a local path relative to the calling
+/// module, or the directory `terraform init` recorded in the manifest.
+fn resolve_module_dir(
+    shared: &Shared,
+    def: &ModuleDef,
+    manifest_key: &str,
+    source: &str,
+) -> (ModuleResolution, Option<PathBuf>) {
+    if is_local_source(source) {
+        (
+            ModuleResolution::Local,
+            Some(load::normalize(&def.dir.join(source))),
+        )
+    } else if let Some(entry) = shared.manifest.iter().find(|e| e.key == manifest_key) {
+        (
+            ModuleResolution::Fetched,
+            Some(load::normalize(&shared.root_dir.join(&entry.dir))),
+        )
+    } else {
+        (ModuleResolution::NotFetched, None)
+    }
+}
+
+/// A module instance's input variables: the call's arguments evaluated in the caller's scope
+/// (with a provenance step naming the call argument), then the module's defaults.
+fn module_inputs(
+    scope: &Scope<'_>,
+    file: &SourceFile,
+    block: &crate::load::ast::Block,
+    child_def: &Arc<ModuleDef>,
+    address: &str,
+) -> HashMap<String, VarValue> {
+    let mut vars = HashMap::new();
+    for var_name in child_def.variables.keys() {
+        if let Some(arg) = block.body.attribute(var_name) {
+            let value = eval(scope, &arg.expr);
+            let arg_location = file.location(arg.span);
+            let mut provenance = vec![ProvenanceStep {
+                description: format!(
+                    "{address} input {var_name} = {}",
+                    file.snippet(arg.expr.span)
+                ),
+                location: Some(arg_location.clone()),
+            }];
+            value::merge_provenance(&mut provenance, &value.provenance);
+            let value = convert_to_type(
+                Tracked {
+                    value: value.value,
+                    location: None,
+                    provenance,
+                },
+                variable_type(child_def, var_name),
+            );
+            vars.insert(
+                var_name.clone(),
+                VarValue {
+                    value,
+                    origin: Some(arg_location),
+                    origin_note: None,
+                },
+            );
+        }
+    }
+    let constant = Instance::new(
+        scope.inst.shared.clone(),
+        child_def.clone(),
+        address.to_string(),
+        HashMap::new(),
+        String::new(),
+        ".".into(),
+    );
+    fill_defaults(child_def, &constant, &mut vars);
+    vars
 }
 
 /// Meta-arguments that are not resource attributes.
