@@ -455,7 +455,7 @@ impl Scope<'_> {
         let v = self.check_region(Some(cloud), region);
         Verdict {
             inside: v.inside,
-            reason: format!("`{host}` serves {}", lowercase_first(&v.reason)),
+            reason: format!("`{host}` is a regional endpoint: {}", v.reason),
         }
     }
 
@@ -494,7 +494,7 @@ impl Scope<'_> {
         let v = self.check_region(Some(cloud), region);
         Verdict {
             inside: v.inside,
-            reason: format!("registry `{host}` is in {}", lowercase_first(&v.reason)),
+            reason: format!("registry `{host}` is regional: {}", v.reason),
         }
     }
 
@@ -545,16 +545,6 @@ impl Scope<'_> {
     }
 }
 
-fn lowercase_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) if c.is_ascii_uppercase() && !s.starts_with("AWS") => {
-            c.to_ascii_lowercase().to_string() + chars.as_str()
-        }
-        Some(c) => c.to_string() + chars.as_str(),
-        None => String::new(),
-    }
-}
 
 /// The host a Terraform module source downloads from; `None` for local paths.
 /// `hashicorp/consul/aws` → `registry.terraform.io`; `git::https://git.sov.example/x.git` →
