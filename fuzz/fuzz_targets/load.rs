@@ -1,11 +1,12 @@
 //! Any bytes, as a `.tf`, `.tf.json`, `.tfvars` or `.tfvars.json` file, must give a syntax tree
-//! or an input error naming the file — never a panic, a stack overflow or a hang.
+//! or an input error naming the file — never a panic, a stack overflow or a hang; and the fast
+//! native parser agrees with hcl-edit.
 #![no_main]
 
 use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
-use sovereign_lint::load::{SourceFile, decode_text, parse_config, parse_tfvars};
+use sovereign_lint::load::{SourceFile, decode_text, parse_config, parse_tfvars, parse_with_both};
 
 fuzz_target!(|data: &[u8]| {
     // The first byte picks the syntax, the rest is the file.
@@ -26,6 +27,14 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
+    if name == "main.tf" {
+        // The fast native parser must read what hcl-edit reads, and never accept what it rejects.
+        match parse_with_both(&text) {
+            (Some(fast), Some(reference)) => assert_eq!(fast, reference),
+            (Some(_), None) => panic!("the fast parser accepts input hcl-edit rejects"),
+            _ => {}
+        }
+    }
     let source = SourceFile::new(rel, Arc::from(text));
     let result = if name.contains("tfvars") {
         parse_tfvars(&source).map(|_| ())

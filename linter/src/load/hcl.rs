@@ -121,7 +121,12 @@ fn convert_expr(expr: &Expression, mode: SpanMode) -> Expr {
         ),
         Expression::StringTemplate(t) => ExprKind::Template(convert_template(t, mode)),
         Expression::HeredocTemplate(h) => ExprKind::Template(convert_template(&h.template, mode)),
-        Expression::Parenthesis(p) => return convert_expr(p.inner(), mode),
+        // Parentheses are not kept, but their span is (as the fast parser does).
+        Expression::Parenthesis(p) => {
+            let mut inner = convert_expr(p.inner(), mode);
+            inner.span = span;
+            return inner;
+        }
         Expression::Variable(v) => ExprKind::Variable(v.value().as_str().into()),
         Expression::Conditional(c) => ExprKind::Conditional(Box::new((
             convert_expr(&c.cond_expr, mode),

@@ -12,6 +12,7 @@
 pub mod ast;
 mod hcl;
 pub mod json;
+mod native;
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
@@ -247,26 +248,40 @@ const CHUNK_BYTES: usize = 128 * 1024;
 
 fn parse_native(source: &SourceFile) -> Result<Body, InputError> {
     let text: &str = &source.text;
-    if text.len() > CHUNK_BYTES * 2 {
-        let chunks = split_top_level(text);
-        if chunks.len() > 1 {
-            let parsed: Result<Vec<Body>, _> = chunks
-                .par_iter()
-                .map(|&(start, end)| hcl::parse_body_at(&text[start..end], start))
-                .collect();
-            // A chunk that does not parse on its own (a split inside a heredoc or comment, or a
-            // real syntax error) sends the whole file through the parser for the right answer.
-            if let Ok(bodies) = parsed {
-                let mut body = Body::default();
-                for part in bodies {
-                    body.attributes.extend(part.attributes);
-                    body.blocks.extend(part.blocks);
-                }
-                return Ok(body);
-            }
+    let chunks = if text.len() > CHUNK_BYTES * 2 {
+        split_top_level(text)
+    } else {
+        vec![(0, text.len())]
+    };
+    let parsed: Option<Vec<Body>> = chunks
+        .par_iter()
+        .map(|&(start, end)| parse_chunk(&text[start..end], start))
+        .collect();
+    // A chunk that does not parse on its own (a split inside a heredoc or comment, or a real
+    // syntax error) sends the whole file through hcl-edit for the right answer or diagnostic.
+    if let Some(bodies) = parsed {
+        let mut body = Body::default();
+        for part in bodies {
+            body.attributes.extend(part.attributes);
+            body.blocks.extend(part.blocks);
         }
+        return Ok(body);
     }
     hcl::parse_body(text).map_err(|e| native_error(source, &e))
+}
+
+/// The fast parser, or hcl-edit where it gives up.
+fn parse_chunk(text: &str, offset: usize) -> Option<Body> {
+    native::parse_body(text, offset).or_else(|| hcl::parse_body_at(text, offset).ok())
+}
+
+/// Both parsers' normalised syntax trees of a text (for equivalence tests and fuzzing):
+/// `(fast parser, hcl-edit)`, `None` where one rejects the text.
+#[doc(hidden)]
+pub fn parse_with_both(text: &str) -> (Option<String>, Option<String>) {
+    let fast = native::parse_body(text, 0).map(|b| native::normalized(&b));
+    let reference = hcl::parse_body(text).ok().map(|b| native::normalized(&b));
+    (fast, reference)
 }
 
 /// Splits a large file into byte ranges of about [`CHUNK_BYTES`], each ending after a line that
