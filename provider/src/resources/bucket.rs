@@ -694,21 +694,31 @@ impl Resource<SovereignData> for BucketResource {
             return None;
         }
 
+        let mut step = Diagnostics::new();
         let Some(policy) = self
-            .configure_bucket(data, name, planned, None, diags)
+            .configure_bucket(data, name, planned, None, &mut step)
             .await
         else {
             // Roll back: the bucket is new and empty, so deleting it leaves nothing behind.
-            match s3.delete_bucket().bucket(name).send().await {
-                Ok(_) => diags.warning(
-                    "Bucket creation rolled back",
-                    format!("Bucket {name} was created but could not be configured, so it was deleted again."),
-                ),
-                Err(e) => diags.push(aws_error_diagnostic(
-                    "DeleteBucket (rollback)",
-                    &format!("bucket {name}, created but not configured: delete it by hand"),
-                    &e,
-                )),
+            let rollback = s3.delete_bucket().bucket(name).send().await;
+            let mut failures = step.into_vec();
+            match rollback {
+                Ok(_) => {
+                    if let Some(last) = failures.last_mut() {
+                        last.detail.push_str(&format!(
+                            "\n\nThe new bucket {name} was rolled back (deleted), so nothing is left untracked."
+                        ));
+                    }
+                    failures.into_iter().for_each(|d| diags.push(d));
+                }
+                Err(e) => {
+                    failures.into_iter().for_each(|d| diags.push(d));
+                    diags.push(aws_error_diagnostic(
+                        "DeleteBucket (rollback)",
+                        &format!("bucket {name}, created but not configured: delete it by hand"),
+                        &e,
+                    ));
+                }
             }
             return None;
         };

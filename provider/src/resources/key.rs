@@ -260,36 +260,39 @@ impl KeyResource {
         plan.planned.set_attr("policy", planned_policy);
     }
 
+    /// Rolls back a key whose creation failed after CreateKey: `failure` (the error of the failed
+    /// step) is pushed with a sentence saying what happened to the key, so nothing is left untracked.
     async fn rollback(
         &self,
         data: &SovereignData,
         key_id: &str,
-        alias: Option<&str>,
+        mut failure: Diagnostic,
         diags: &mut Diagnostics,
     ) {
-        let kms = &data.clients.kms;
-        if let Some(alias) = alias {
-            let _ = kms.delete_alias().alias_name(alias).send().await;
-        }
-        match kms
+        let result = data
+            .clients
+            .kms
             .schedule_key_deletion()
             .key_id(key_id)
             .pending_window_in_days(ROLLBACK_DELETION_WINDOW_DAYS)
             .send()
-            .await
-        {
-            Ok(_) => diags.push(Diagnostic::warning(
-                "Key creation rolled back",
-                format!(
-                    "KMS key {key_id} was created but a later step failed, so it was scheduled for deletion in \
-                     {ROLLBACK_DELETION_WINDOW_DAYS} days (nothing is left untracked)."
-                ),
-            )),
-            Err(e) => diags.push(aws_error_diagnostic(
-                "ScheduleKeyDeletion (rollback)",
-                &format!("KMS key {key_id}, created but not configured: delete it by hand"),
-                &e,
-            )),
+            .await;
+        match result {
+            Ok(_) => {
+                failure.detail.push_str(&format!(
+                    "\n\nThe new KMS key {key_id} was rolled back: it is scheduled for deletion in \
+                     {ROLLBACK_DELETION_WINDOW_DAYS} days, so nothing is left untracked."
+                ));
+                diags.push(failure);
+            }
+            Err(e) => {
+                diags.push(failure);
+                diags.push(aws_error_diagnostic(
+                    "ScheduleKeyDeletion (rollback)",
+                    &format!("KMS key {key_id}, created but not configured: schedule its deletion by hand"),
+                    &e,
+                ));
+            }
         }
     }
 
@@ -516,8 +519,8 @@ impl Resource<SovereignData> for KeyResource {
                 .send()
                 .await
         {
-            diags.push(aws_error_diagnostic("EnableKeyRotation", &what, &e));
-            self.rollback(data, &key_id, None, diags).await;
+            let failure = aws_error_diagnostic("EnableKeyRotation", &what, &e);
+            self.rollback(data, &key_id, failure, diags).await;
             return None;
         }
         if let Some(alias) = planned.get_str("alias")
@@ -528,12 +531,8 @@ impl Resource<SovereignData> for KeyResource {
                 .send()
                 .await
         {
-            diags.push(aws_error_diagnostic(
-                "CreateAlias",
-                &format!("{alias} → {what}"),
-                &e,
-            ));
-            self.rollback(data, &key_id, None, diags).await;
+            let failure = aws_error_diagnostic("CreateAlias", &format!("{alias} → {what}"), &e);
+            self.rollback(data, &key_id, failure, diags).await;
             return None;
         }
 
