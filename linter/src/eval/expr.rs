@@ -140,6 +140,8 @@ pub(crate) struct Instance {
     locals_in_progress: RefCell<HashSet<String>>,
     /// Child module instances built to read their outputs, by address.
     children: RefCell<HashMap<String, Rc<Instance>>>,
+    /// `var.NAME` values with their provenance step, built on first reference.
+    var_refs: RefCell<HashMap<String, Tracked>>,
     pub shared: Rc<Shared>,
     /// The module's key in `.terraform/modules/modules.json` (`store.inner`), empty for the root.
     pub manifest_key: String,
@@ -177,6 +179,7 @@ impl Instance {
             locals: RefCell::new(HashMap::new()),
             locals_in_progress: RefCell::new(HashSet::new()),
             children: RefCell::new(HashMap::new()),
+            var_refs: RefCell::new(HashMap::new()),
             shared,
             manifest_key,
             path_root: ".".to_string(),
@@ -258,6 +261,14 @@ pub(crate) fn eval(scope: &Scope<'_>, expr: &Expr) -> Tracked {
     if t.location.is_none() {
         t.location = Some(scope.location(expr.span));
     }
+    t
+}
+
+/// Evaluates an attribute's expression: the result is located at the expression even when the
+/// value was written elsewhere (an element of a local, a variable's default).
+pub(crate) fn eval_attribute(scope: &Scope<'_>, expr: &Expr) -> Tracked {
+    let mut t = eval_inner(scope, expr);
+    t.location = Some(scope.location(expr.span));
     t
 }
 
@@ -729,8 +740,20 @@ fn resolve_root(scope: &Scope<'_>, name: &str, ops: &[TraversalOp], expr: &Expr)
     }
 }
 
-/// `var.NAME` with a provenance step naming the variable and where its value was set.
+/// `var.NAME` with a provenance step naming the variable and where its value was set (built
+/// once per instance: every reference clones it).
 pub(crate) fn variable_value(inst: &Instance, name: &str) -> Tracked {
+    if let Some(v) = inst.var_refs.borrow().get(name) {
+        return v.clone();
+    }
+    let value = build_variable_value(inst, name);
+    inst.var_refs
+        .borrow_mut()
+        .insert(name.to_string(), value.clone());
+    value
+}
+
+fn build_variable_value(inst: &Instance, name: &str) -> Tracked {
     match inst.vars.get(name) {
         Some(var) => {
             let description = match &var.value.value {

@@ -593,7 +593,7 @@ impl Evaluator {
                         file: Some(location.file.clone()),
                         location: Some(location.clone()),
                         message: format!(
-                            "{location}: module source {} of {address} is not a directory",
+                            "module source {} of {address} is not a directory",
                             source.render()
                         ),
                         help: Some(
@@ -938,9 +938,10 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> IndexMap<String
         if top_level && META_ARGUMENTS.contains(&&*attr.name) {
             continue;
         }
-        let mut value = eval(scope, &attr.expr);
-        value.location = Some(scope.location(attr.expr.span));
-        out.insert(attr.name.to_string(), value);
+        out.insert(
+            attr.name.to_string(),
+            expr::eval_attribute(scope, &attr.expr),
+        );
     }
     let mut blocks: IndexMap<String, (Location, Vec<Tracked>)> = IndexMap::new();
     for block in &body.blocks {

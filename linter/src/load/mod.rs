@@ -208,11 +208,9 @@ pub fn decode_text(bytes: &[u8], rel: &Arc<str>) -> Result<String, InputError> {
             );
             let binary = bytes.iter().take(8192).filter(|b| **b == 0).count() > 0;
             let message = if binary {
-                format!(
-                    "{rel} is not a text file (binary content, invalid UTF-8 at line {line}, column {column})"
-                )
+                "not a text file: binary content (invalid UTF-8)".to_string()
             } else {
-                format!("{rel} is not valid UTF-8 (invalid byte at line {line}, column {column})")
+                "not valid UTF-8: invalid byte sequence".to_string()
             };
             return Err(input_error(
                 rel,
@@ -327,7 +325,7 @@ fn parse_json(source: &SourceFile, tfvars: bool) -> Result<Body, InputError> {
         input_error(
             &source.rel,
             Some(location.clone()),
-            format!("cannot parse JSON at {location}: {}", e.message),
+            format!("cannot parse JSON: {}", e.message),
             help,
         )
     })?;
@@ -341,7 +339,7 @@ fn parse_json(source: &SourceFile, tfvars: bool) -> Result<Body, InputError> {
         input_error(
             &source.rel,
             Some(location.clone()),
-            format!("{location}: {}", e.message),
+            e.message,
             "fix the expression syntax",
         )
     })
@@ -357,7 +355,7 @@ fn native_error(source: &SourceFile, error: &hcl_edit::parser::Error) -> InputEr
         return input_error(
             rel,
             Some(location),
-            format!("{rel}:{line}: heredoc `<<{delimiter}` is never closed"),
+            format!("heredoc `<<{delimiter}` is never closed"),
             &format!("end the heredoc with a line holding only `{delimiter}`"),
         );
     }
@@ -368,7 +366,7 @@ fn native_error(source: &SourceFile, error: &hcl_edit::parser::Error) -> InputEr
             rel,
             Some(location.clone()),
             format!(
-                "{location}: expressions are nested {depth} levels deep; at most {HCL_MAX_NESTING} are supported"
+                "expressions are nested {depth} levels deep; at most {HCL_MAX_NESTING} are supported"
             ),
             "flatten the expression (locals help); generated files this deep are not valid configuration",
         );
@@ -379,7 +377,7 @@ fn native_error(source: &SourceFile, error: &hcl_edit::parser::Error) -> InputEr
         return input_error(
             rel,
             Some(location.clone()),
-            format!("{location}: unexpected end of file: `{open}` opened here is never closed"),
+            format!("unexpected end of file: `{open}` opened here is never closed"),
             "a block, bracket or string is not closed: the file may be truncated or a closing bracket is missing",
         );
     }
@@ -390,15 +388,12 @@ fn native_error(source: &SourceFile, error: &hcl_edit::parser::Error) -> InputEr
     let at_end = loc.offset() >= source.text.trim_end().len();
     let (message, help) = if at_end {
         (
-            format!("{rel}:{line}: unexpected end of file ({})", error.message()),
+            format!("unexpected end of file ({})", error.message()),
             "a block, bracket or string is not closed: the file may be truncated or a `}` is missing",
         )
     } else {
         (
-            format!(
-                "{rel}:{line}:{column}: cannot parse HCL: {}",
-                error.message()
-            ),
+            format!("cannot parse HCL: {}", error.message()),
             "fix the syntax at this position (an unbalanced `{`/`}` or a missing quote is the usual cause)",
         )
     };
@@ -597,7 +592,10 @@ pub fn parse_tfvars(source: &SourceFile) -> Result<Body, InputError> {
             return Err(input_error(
                 &source.rel,
                 Some(location.clone()),
-                format!("{location}: blocks are not allowed in a variable definitions file (found `{}`)", block.kind),
+                format!(
+                    "blocks are not allowed in a variable definitions file (found `{}`)",
+                    block.kind
+                ),
                 "a .tfvars file holds only `name = value` assignments",
             ));
         }
