@@ -546,3 +546,55 @@ fn module_outputs_are_evaluated_in_their_instance() {
     );
     assert_eq!(referenced_address(arn), Some("module.kms.aws_kms_key.this"));
 }
+
+#[test]
+fn functions_on_hostile_arguments_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"locals {
+  a = cidrsubnet("10.0.0.0/8", 99999999999, 1)
+  b = cidrsubnet("10.0.0.0/40", 2, 1)
+  c = cidrsubnet("10.0.0.0/8", 8, -1)
+  d = substr("abc", 1, 1e300)
+  e = format("%999999999999s|%.99999f", "x", 1)
+  f = element([], 3)
+  g = range(0, 1e12)
+  h = jsondecode("{")
+  i = lookup({}, "k")
+  j = 1 / 0
+  k = cidrsubnet("10.0.0.0/8", 24, 16777215)
+}
+
+resource "x_y" "z" {
+  values = [local.a, local.b, local.c, local.d, local.e, local.f, local.g, local.h, local.i, local.j, local.k]
+  count  = 1e12
+}
+"#,
+    )
+    .unwrap();
+    let model = evaluate_root(&root(dir.path()), &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    let z = model
+        .resources
+        .iter()
+        .find(|r| r.address == "x_y.z[0]")
+        .unwrap();
+    let values = z.attr("values").unwrap().items();
+    assert_eq!(values[3].as_str(), Some("bc"));
+    assert!(values[4].as_str().unwrap().len() < 2_000);
+    assert_eq!(values[10].as_str(), Some("10.255.255.255/32"));
+    for i in [0, 1, 2, 5, 6, 7, 8] {
+        assert!(
+            values[i].unknown_reason().is_some(),
+            "{i}: {}",
+            values[i].render()
+        );
+    }
+    assert!(
+        model
+            .notes
+            .iter()
+            .any(|n| n.message.contains("only the first"))
+    );
+}

@@ -292,7 +292,7 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             let end = if length < 0.0 {
                 s.len()
             } else {
-                (start + length as usize).min(s.len())
+                start.saturating_add(length as usize).min(s.len())
             };
             string(s[start..end].iter().collect::<String>())
         }
@@ -589,7 +589,8 @@ fn format_fn(fmt: &str, args: &[Tracked]) -> Result<String> {
                     .split('.')
                     .nth(1)
                     .and_then(|p| p.parse::<usize>().ok())
-                    .unwrap_or(6);
+                    .unwrap_or(6)
+                    .min(64);
                 format!("{n:.precision$}")
             }
             'q' => format!("{:?}", as_string(a).unwrap_or_default()),
@@ -599,12 +600,14 @@ fn format_fn(fmt: &str, args: &[Tracked]) -> Result<String> {
                 .to_string(),
             other => return Err(invalid(format!("unsupported format verb %{other}"))),
         };
+        // Widths are capped: a format string must not allocate gigabytes.
         let width: usize = spec
             .trim_start_matches(['-', '+', '#', ' '])
             .split('.')
             .next()
-            .and_then(|w| w.parse().ok())
-            .unwrap_or(0);
+            .and_then(|w| w.parse::<usize>().ok())
+            .unwrap_or(0)
+            .min(1024);
         if spec.starts_with('-') {
             out.push_str(&format!("{text:<width$}"));
         } else {
@@ -655,18 +658,18 @@ fn cidrsubnet(prefix: &str, newbits: f64, netnum: f64) -> Result<String> {
     let ip: std::net::Ipv4Addr = addr
         .parse()
         .map_err(|_| invalid("only IPv4 prefixes are evaluated"))?;
-    let newbits = newbits as u32;
-    let new_len = len + newbits;
-    if new_len > 32 || newbits > 31 {
+    if !(0.0..=32.0).contains(&newbits) || len > 32 || len + newbits as u32 > 32 {
         return Err(invalid("prefix too long"));
     }
-    let netnum = netnum as u64;
-    if netnum >= (1u64 << newbits) {
+    let newbits = newbits as u32;
+    let new_len = len + newbits;
+    let max = 1u64 << newbits;
+    if netnum < 0.0 || netnum >= max as f64 {
         return Err(invalid("netnum too large for newbits"));
     }
     let base = u32::from(ip) & if len == 0 { 0 } else { u32::MAX << (32 - len) };
     let shift = 32 - new_len;
-    let net = base | ((netnum as u32).checked_shl(shift).unwrap_or(0));
+    let net = base | u32::try_from((netnum as u64) << shift).unwrap_or(0);
     Ok(format!("{}/{new_len}", std::net::Ipv4Addr::from(net)))
 }
 
