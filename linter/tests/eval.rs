@@ -598,3 +598,41 @@ resource "x_y" "z" {
             .any(|n| n.message.contains("only the first"))
     );
 }
+
+#[test]
+fn configuration_aliases_passed_to_a_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let root_dir = dir.path();
+    write(
+        &root_dir.join("main.tf"),
+        "provider \"aws\" {\n  region = \"eu-central-1\"\n}\n\nprovider \"aws\" {\n  alias  = \"dr\"\n  region = \"us-east-1\"\n}\n\nmodule \"replica\" {\n  source    = \"./replica\"\n  providers = {\n    aws         = aws\n    aws.replica = aws.dr\n  }\n}\n",
+    );
+    write(
+        &root_dir.join("replica/main.tf"),
+        "terraform {\n  required_providers {\n    aws = {\n      source                = \"hashicorp/aws\"\n      configuration_aliases = [aws.replica]\n    }\n  }\n}\n\nresource \"aws_s3_bucket\" \"primary\" {\n  bucket = \"p\"\n}\n\nresource \"aws_s3_bucket\" \"copy\" {\n  provider = aws.replica\n  bucket   = \"c\"\n}\n",
+    );
+    let model = evaluate_root(&root(root_dir), &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    let region_of = |address: &str| {
+        let r = resource(&model, address);
+        model
+            .provider_of(r)
+            .unwrap()
+            .attr("region")
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        region_of("module.replica.aws_s3_bucket.primary"),
+        "eu-central-1"
+    );
+    assert_eq!(region_of("module.replica.aws_s3_bucket.copy"), "us-east-1");
+    let copy = resource(&model, "module.replica.aws_s3_bucket.copy");
+    assert_eq!(
+        model.provider_of(copy).unwrap().address,
+        "provider[\"registry.terraform.io/hashicorp/aws\"].dr"
+    );
+    assert!(model.providers.iter().all(|p| !p.implicit));
+}
