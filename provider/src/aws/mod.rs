@@ -44,8 +44,11 @@ pub struct ClientSettings {
 /// The AWS clients resources use.
 #[derive(Debug, Clone)]
 pub struct AwsClients {
-    /// The shared SDK configuration; other services build their clients from it with
-    /// [`AwsClients::service_config`]-style overrides (see `ec2_endpoint`).
+    /// The shared SDK configuration (region, credentials, retries, HTTP client). Build another
+    /// service's client from it and ALWAYS set its endpoint explicitly, so that AWS_ENDPOINT_URL*
+    /// variables and profile settings are discarded:
+    /// `let mut b = aws_sdk_ec2::config::Builder::from(&clients.sdk_config);
+    /// b.set_endpoint_url(clients.ec2_endpoint.clone());`
     pub sdk_config: SdkConfig,
     pub kms: aws_sdk_kms::Client,
     pub s3: aws_sdk_s3::Client,
