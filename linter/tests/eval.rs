@@ -636,3 +636,52 @@ fn configuration_aliases_passed_to_a_module() {
     );
     assert!(model.providers.iter().all(|p| !p.implicit));
 }
+
+#[test]
+fn published_module_style_configuration() {
+    let model = eval_fixture("realistic", &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    let bucket = resource(&model, "aws_s3_bucket.this[0]");
+    assert_eq!(
+        bucket
+            .attr("tags")
+            .unwrap()
+            .get("data-classification")
+            .unwrap()
+            .as_str(),
+        Some("restricted")
+    );
+    let lifecycle = resource(&model, "aws_s3_bucket_lifecycle_configuration.this[0]");
+    assert_eq!(
+        referenced_address(lifecycle.attr("bucket").unwrap()),
+        Some("aws_s3_bucket.this[0]")
+    );
+    let rules = lifecycle.attr("rule").unwrap().items();
+    assert_eq!(rules.len(), 2);
+    assert_eq!(rules[0].get("status").unwrap().as_str(), Some("Enabled"));
+    assert_eq!(rules[1].get("status").unwrap().as_str(), Some("Disabled"));
+    let abort = rules[0]
+        .get("abort_incomplete_multipart_upload")
+        .unwrap()
+        .items();
+    assert_eq!(
+        abort[0].get("days_after_initiation").unwrap().as_number(),
+        Some(7.0)
+    );
+    assert!(
+        rules[1]
+            .get("abort_incomplete_multipart_upload")
+            .unwrap()
+            .items()
+            .is_empty()
+    );
+    let subnet = resource(&model, "aws_subnet.private[\"eu-central-1b\"]");
+    assert_eq!(
+        subnet.attr("cidr_block").unwrap().as_str(),
+        Some("10.0.16.0/20")
+    );
+    assert_eq!(
+        subnet.attr("tags").unwrap().get("Tier").unwrap().as_str(),
+        Some("private")
+    );
+}
