@@ -4,10 +4,16 @@
 //! - [`load_module_dir`] reads and parses every configuration file of one directory (in parallel);
 //! - [`load_tfvars`] reads a `.tfvars` / `.tfvars.json` file.
 //!
+//! Both syntaxes become the same [`ast`] (no whitespace or comments, byte spans into the file).
+//! Native syntax is read by a fast parser (`native`) with hcl-edit (`hcl`) as the fallback for
+//! anything it does not accept and as the reference both are tested against; files over 256 KB
+//! are split at top-level blocks and the parts parsed in parallel.
+//!
 //! Files are read as UTF-8 (a BOM is dropped, CRLF line ends become LF — the text kept in
 //! [`SourceFile::text`] is the normalised one all spans point into). Every problem becomes an
-//! [`InputError`] naming the file and line; nothing here panics on bad input. Nesting depth is
-//! bounded (hcl-edit rejects expressions nested deeper than 64 levels, the JSON reader deeper than
+//! [`InputError`] naming the file and line (in its `file`/`location` fields; the message does not
+//! repeat them); nothing here panics on bad input. Nesting depth is bounded (the fast parser gives
+//! up beyond 48 levels, hcl-edit rejects more than 64, the JSON reader more than
 //! [`json::MAX_JSON_DEPTH`]), so pathological input cannot overflow the stack.
 pub mod ast;
 mod hcl;
