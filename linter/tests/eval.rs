@@ -685,3 +685,27 @@ fn published_module_style_configuration() {
         Some("private")
     );
 }
+
+#[test]
+fn referenced_address_of_splats_and_nested_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("main.tf"),
+        "resource \"aws_instance\" \"x\" {\n  count = 2\n}\n\nresource \"aws_lb_target_group_attachment\" \"a\" {\n  ids  = aws_instance.x[*].id\n  one  = aws_instance.x[1].id\n  name = \"${aws_instance.x[0].id}-suffix\"\n  var  = var.missing\n}\n\nvariable \"missing\" {}\n",
+    );
+    let model = evaluate_root(&root(dir.path()), &EvalOptions::default());
+    let a = resource(&model, "aws_lb_target_group_attachment.a");
+    assert_eq!(
+        referenced_address(a.attr("ids").unwrap()),
+        Some("aws_instance.x")
+    );
+    assert_eq!(
+        referenced_address(a.attr("one").unwrap()),
+        Some("aws_instance.x[1]")
+    );
+    assert_eq!(
+        referenced_address(a.attr("name").unwrap()),
+        Some("aws_instance.x[0]")
+    );
+    assert_eq!(referenced_address(a.attr("var").unwrap()), None);
+}

@@ -77,8 +77,8 @@ pub fn referenced_address(t: &Tracked) -> Option<&str> {
     })
 }
 
-/// `module.a["k"].aws_s3_bucket.b[0].attr…` → `module.a["k"].aws_s3_bucket.b[0]` (an address
-/// followed by at least one attribute).
+/// `module.a["k"].aws_s3_bucket.b[0].attr…` → `module.a["k"].aws_s3_bucket.b[0]` (an address,
+/// optionally followed by attributes).
 fn parse_resource_address_prefix(s: &str) -> Option<&str> {
     let bytes = s.as_bytes();
     let mut pos = 0;
@@ -132,6 +132,10 @@ fn parse_resource_address_prefix(s: &str) -> Option<&str> {
     ident(&mut pos)?;
     index(&mut pos)?;
     let end = pos;
+    if end == s.len() {
+        // The whole resource (`aws_instance.x[*].id`, `depends_on`-style references).
+        return Some(s);
+    }
     dot(&mut pos)?;
     ident(&mut pos)?;
     Some(&s[..end])
