@@ -78,3 +78,63 @@ fn hint_for(code: &str) -> &'static str {
         _ => "",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_kms::operation::describe_key::DescribeKeyError;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    fn response(status: u16) -> HttpResponse {
+        HttpResponse::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(status).unwrap(),
+            SdkBody::empty(),
+        )
+    }
+
+    #[test]
+    fn service_errors_name_operation_resource_code_and_message() {
+        let meta = ErrorMetadata::builder()
+            .code("AccessDeniedException")
+            .message("User is not authorized to perform kms:DescribeKey")
+            .build();
+        let err = SdkError::service_error(DescribeKeyError::generic(meta), response(400));
+        let d = aws_error_diagnostic("DescribeKey", "KMS key 1234", &err);
+        assert_eq!(d.summary, "AWS DescribeKey failed for KMS key 1234");
+        assert!(
+            d.detail
+                .starts_with("AWS answered AccessDeniedException: User is not authorized"),
+            "{}",
+            d.detail
+        );
+        assert!(d.detail.contains("lack this permission"), "{}", d.detail);
+        assert_eq!(error_code(&err), Some("AccessDeniedException"));
+        assert_eq!(http_status(&err), Some(400));
+    }
+
+    #[test]
+    fn unparsable_responses_and_unreachable_endpoints_say_so() {
+        let err = SdkError::service_error(
+            DescribeKeyError::generic(ErrorMetadata::builder().build()),
+            response(200),
+        );
+        let d = aws_error_diagnostic("DescribeKey", "KMS key 1234", &err);
+        assert!(
+            d.detail
+                .starts_with("The response (HTTP 200) could not be understood"),
+            "{}",
+            d.detail
+        );
+
+        let err: SdkError<DescribeKeyError, HttpResponse> =
+            SdkError::timeout_error("connect timed out");
+        let d = aws_error_diagnostic("DescribeKey", "KMS key 1234", &err);
+        assert!(
+            d.detail.starts_with("The request did not reach AWS"),
+            "{}",
+            d.detail
+        );
+        assert_eq!(error_code(&err), None);
+    }
+}
