@@ -287,3 +287,37 @@ fn the_binary_exits_2_and_names_the_broken_file() {
         "{text}"
     );
 }
+
+#[test]
+fn long_reference_chains_and_deep_module_nesting_fit_a_small_stack() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("locals {\n");
+    let nested = |inner: &str| format!("{}{inner}{}", "[".repeat(40), "]".repeat(40));
+    for i in 0..200 {
+        let _ = writeln!(text, "  l{i} = {}", nested(&format!("local.l{}", i + 1)));
+    }
+    text.push_str("  l200 = \"end\"\n}\nresource \"x_y\" \"z\" {\n  v = local.l0\n}\nmodule \"m\" {\n  source = \"./m\"\n}\n");
+    std::fs::write(dir.path().join("main.tf"), &text).unwrap();
+    // 40 nested module directories, each calling the next.
+    let mut path = dir.path().to_path_buf();
+    for depth in 0..40 {
+        path = path.join("m");
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::write(
+            path.join("main.tf"),
+            format!("variable \"v\" {{\n  default = {depth}\n}}\nresource \"x_y\" \"z\" {{\n  v = var.v\n}}\nmodule \"m\" {{\n  source = \"./m\"\n  v      = var.v + 1\n}}\n"),
+        )
+        .unwrap();
+    }
+    let root = dir.path().to_path_buf();
+    // Rayon's worker threads (where the CLI evaluates) have 2 MiB stacks.
+    let model = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || eval_dir(&root))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    assert!(model.resources.iter().any(|r| r.address == "x_y.z"));
+    assert!(model.resources.len() > 30, "{}", model.resources.len());
+}

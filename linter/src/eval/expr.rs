@@ -159,6 +159,8 @@ pub(crate) struct Shared {
     pub root_dir: PathBuf,
     /// Reference-following depth (guards cycles between resources, locals and module outputs).
     pub depth: Cell<u32>,
+    /// Depth of nested [`eval`] calls (guards the stack).
+    pub eval_depth: Cell<u32>,
 }
 
 const MAX_REFERENCE_DEPTH: u32 = 48;
@@ -255,19 +257,34 @@ pub(crate) fn index_key(key: &Tracked) -> String {
     }
 }
 
+/// Nested evaluations (expressions inside expressions, through references) beyond this give an
+/// unknown value instead of exhausting the stack.
+const MAX_EVAL_DEPTH: u32 = 2_000;
+
 /// Evaluates an expression; the result is located at the expression.
 pub(crate) fn eval(scope: &Scope<'_>, expr: &Expr) -> Tracked {
-    let mut t = eval_inner(scope, expr);
+    let mut t = eval_guarded(scope, expr);
     if t.location.is_none() {
         t.location = Some(scope.location(expr.span));
     }
     t
 }
 
+fn eval_guarded(scope: &Scope<'_>, expr: &Expr) -> Tracked {
+    let depth = &scope.inst.shared.eval_depth;
+    if depth.get() >= MAX_EVAL_DEPTH {
+        return unknown("expression nested too deeply (through references) to evaluate");
+    }
+    depth.set(depth.get() + 1);
+    let t = eval_inner(scope, expr);
+    depth.set(depth.get() - 1);
+    t
+}
+
 /// Evaluates an attribute's expression: the result is located at the expression even when the
 /// value was written elsewhere (an element of a local, a variable's default).
 pub(crate) fn eval_attribute(scope: &Scope<'_>, expr: &Expr) -> Tracked {
-    let mut t = eval_inner(scope, expr);
+    let mut t = eval_guarded(scope, expr);
     t.location = Some(scope.location(expr.span));
     t
 }

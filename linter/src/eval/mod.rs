@@ -145,6 +145,35 @@ fn parse_resource_address_prefix(s: &str) -> Option<&str> {
 /// to `root.scan_root`). Never panics: input problems go to `model.errors`, each naming the file
 /// and line; everything else is still evaluated.
 pub fn evaluate_root(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
+    // Evaluation recurses (expressions, references, module nesting — all bounded); a thread of
+    // its own with a large stack keeps that safe on callers' small (rayon: 2 MiB) stacks. Only
+    // touched stack pages use memory. A panic (a bug) becomes an input error, not a crash.
+    let evaluated = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("sovereign-eval".into())
+            .stack_size(EVAL_STACK_BYTES)
+            .spawn_scoped(scope, || evaluate_root_here(root, opts));
+        match spawned {
+            Ok(handle) => handle.join().ok(),
+            Err(_) => Some(evaluate_root_here(root, opts)),
+        }
+    });
+    evaluated.unwrap_or_else(|| Model {
+        root: root.scan_root.clone(),
+        module_dir: load::relative_path(&root.dir, &root.scan_root),
+        errors: vec![InputError {
+            file: None,
+            location: None,
+            message: format!("internal error while evaluating {}", root.dir.display()),
+            help: Some("please report this with the configuration that caused it".into()),
+        }],
+        ..Model::default()
+    })
+}
+
+const EVAL_STACK_BYTES: usize = 64 << 20;
+
+fn evaluate_root_here(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
     let mut evaluator = Evaluator {
         model: Model {
             root: root.scan_root.clone(),
@@ -180,6 +209,7 @@ pub fn evaluate_root(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
         manifest: evaluator.manifest.clone(),
         root_dir: root_dir.clone(),
         depth: Cell::new(0),
+        eval_depth: Cell::new(0),
     });
     let vars = evaluator.root_variables(&shared, &def, opts);
     let instance = Instance::new(shared, def, String::new(), vars, String::new(), ".".into());
