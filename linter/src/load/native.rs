@@ -181,10 +181,8 @@ impl<'a> Parser<'a> {
                 }
                 self.pos += 1;
                 self.enter()?;
-                let inner = self.body(true)?;
+                let inner = self.block_body()?;
                 self.leave();
-                // `body(true)` stops at the closing brace.
-                self.pos += 1;
                 body.blocks.push(Block {
                     kind: name.into(),
                     labels,
@@ -192,14 +190,59 @@ impl<'a> Parser<'a> {
                     body: inner,
                 });
             }
-            // Each attribute and block ends its line (or its one-line block).
+            // Each attribute and block ends its line.
             self.skip_inline()?;
             match self.peek() {
-                None | Some(b'\n') => {}
-                Some(b'}') if in_block => {}
+                None if !in_block => {}
+                Some(b'\n') => {}
                 _ => return None,
             }
         }
+    }
+
+    /// After a block's `{`: `}` (empty), a newline and a body up to a `}` on its own line, or a
+    /// one-line block holding a single attribute. Consumes the closing brace.
+    fn block_body(&mut self) -> Option<Body> {
+        self.skip_inline()?;
+        let body = match self.peek()? {
+            b'}' => Body::default(),
+            b'\n' => {
+                let body = self.body(true)?;
+                if self.peek() != Some(b'}') {
+                    return None;
+                }
+                body
+            }
+            _ => {
+                let (name, start) = self.ident()?;
+                self.skip_inline()?;
+                if self.peek() != Some(b'=') || self.peek_at(1) == Some(b'=') {
+                    return None;
+                }
+                self.pos += 1;
+                self.skip_inline()?;
+                let saved = (self.nesting, self.operators);
+                self.nesting = 0;
+                self.operators = 0;
+                let expr = self.expr()?;
+                (self.nesting, self.operators) = saved;
+                let end = (expr.span.end as usize).saturating_sub(self.offset);
+                self.skip_inline()?;
+                if self.peek() != Some(b'}') {
+                    return None;
+                }
+                Body {
+                    attributes: vec![Attribute {
+                        name: name.into(),
+                        span: self.span(start, end),
+                        expr,
+                    }],
+                    blocks: Vec::new(),
+                }
+            }
+        };
+        self.pos += 1;
+        Some(body)
     }
 
     /// A block label: a quoted string without interpolation.
@@ -382,6 +425,10 @@ impl<'a> Parser<'a> {
 
     fn postfix(&mut self) -> Option<Expr> {
         let root = self.primary()?;
+        // hcl-edit does not apply traversals to string literals and templates.
+        if matches!(root.kind, ExprKind::String(_) | ExprKind::Template(_)) {
+            return Some(root);
+        }
         self.postfix_of(root)
     }
 
@@ -647,29 +694,36 @@ impl<'a> Parser<'a> {
                 span: self.span(start, self.pos),
             });
         }
+        // Inside an object, newlines separate items: they are significant again.
+        let saved_nesting = self.nesting;
+        self.nesting = 0;
         let mut entries = Vec::new();
+        self.skip_all()?;
         while self.peek() != Some(b'}') {
             let key = self.object_key()?;
-            self.ws()?;
+            self.skip_inline()?;
             match self.peek()? {
                 b'=' if self.peek_at(1) != Some(b'=') => self.pos += 1,
                 b':' => self.pos += 1,
                 _ => return None,
             }
-            self.ws()?;
+            self.skip_inline()?;
             let value = self.expr()?;
             entries.push((key, value));
-            let newline = self.ws()?;
+            self.skip_inline()?;
             match self.peek()? {
                 b',' => {
                     self.pos += 1;
-                    self.ws()?;
+                    self.skip_all()?;
+                }
+                b'\n' => {
+                    self.skip_all()?;
                 }
                 b'}' => break,
-                _ if newline => {}
                 _ => return None,
             }
         }
+        self.nesting = saved_nesting;
         self.pos += 1;
         self.nesting -= 1;
         self.leave();
@@ -820,6 +874,12 @@ impl<'a> Parser<'a> {
                 break;
             }
             line += rest.iter().position(|b| *b == b'\n')? + 1;
+        }
+        // hcl-edit dedents `<<-` heredocs before strip markers apply; rather than mirror that
+        // order, leave such heredocs to it.
+        let content = &self.text[content_start..content_end];
+        if indented && (content.contains("~}") || content.contains("{~")) {
+            return None;
         }
         let mut inner = Parser {
             s: &self.s[..content_end],
