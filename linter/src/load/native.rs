@@ -1427,6 +1427,8 @@ mod tests {
         match (fast, reference) {
             (Some(f), Some(r)) => assert_eq!(f, r, "parsers differ on:\n{text}"),
             (Some(f), None) => panic!("fast parser accepts what hcl-edit rejects:\n{text}\n{f}"),
+            // By design: `<<-` heredocs with strip markers are left to hcl-edit.
+            (None, Some(_)) if text.contains("<<-") && text.contains('~') => {}
             (None, Some(_)) => panic!("fast parser gives up on valid input:\n{text}"),
             (None, None) => {}
         }
