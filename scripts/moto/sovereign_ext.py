@@ -18,6 +18,10 @@ EC2 placement groups:
   - CreatePlacementGroup (cluster | spread | partition, tags), DescribePlacementGroups (by names, ids or all),
     DeletePlacementGroup. Duplicate / unknown names give InvalidPlacementGroup.Duplicate / .Unknown.
 
+S3 GetBucketVersioning:
+  - moto 5.2.5 answers with the root element `GetBucketVersioningResponse` instead of S3's
+    `VersioningConfiguration`; the AWS SDK for Rust rejects that (botocore is lenient). Answered like S3.
+
 Not covered (known moto gaps the tests work around): RunInstances ignores EnclaveOptions and launch-template
 MetadataOptions; CreateFlowLogs to an S3 ARN with a key prefix fails.
 """
@@ -33,6 +37,7 @@ from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.responses import EC2Response
 from moto.kms.models import Key
 from moto.kms.responses import KmsResponse
+from moto.s3.responses import S3Response
 from moto.utilities.utils import get_partition
 
 _KMS_STORES_ATTR = "sovereign_custom_key_stores"
@@ -274,6 +279,18 @@ def delete_placement_group(self: EC2Response) -> ActionResult:
 # --------------------------------------------------------------------------------------------------- install
 
 
+def get_bucket_versioning(self: S3Response) -> Any:
+    """GetBucketVersioning with S3's `VersioningConfiguration` root (no `Status` when never enabled)."""
+    status = self.backend.get_bucket_versioning(self.bucket_name)
+    inner = f"<Status>{status}</Status>" if status else ""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        f"{inner}</VersioningConfiguration>"
+    )
+    return 200, {"Content-Type": "application/xml"}, body
+
+
 def install() -> None:
     """Registers the extension on moto's classes. Call once, before the server handles requests."""
     KmsResponse.create_custom_key_store = create_custom_key_store
@@ -288,3 +305,4 @@ def install() -> None:
     EC2Response.create_placement_group = create_placement_group
     EC2Response.describe_placement_groups = describe_placement_groups
     EC2Response.delete_placement_group = delete_placement_group
+    S3Response.get_bucket_versioning = get_bucket_versioning
