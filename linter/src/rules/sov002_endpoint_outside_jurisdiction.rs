@@ -152,6 +152,11 @@ fn last_key(path: &[String]) -> &str {
 
 fn is_endpoint_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
+    // Allow-lists such as the sovereign provider's `allowed_endpoint_hosts` name hosts a policy
+    // accepts; they send nothing anywhere.
+    if key.starts_with("allowed_") || key.contains("_allowed_") {
+        return false;
+    }
     key.contains("endpoint") || key.ends_with("_url")
 }
 
@@ -237,6 +242,18 @@ mod tests {
         );
         assert!(got.iter().any(|l| l.contains("plain http")), "{got:#?}");
         assert!(got.iter().any(|l| l.contains("API_URL")), "{got:#?}");
+    }
+
+    #[test]
+    fn allow_lists_are_not_endpoints() {
+        let model = ModelBuilder::new()
+            .provider(
+                "sovereign",
+                json!({"region": "eu-central-1", "jurisdiction": "eu", "allowed_endpoint_hosts": ["127.0.0.1", "moto.internal.example"]}),
+            )
+            .build();
+        let got = lint(&model, "", &["SOV002", "SOV010"]);
+        assert!(got.is_empty(), "{got:#?}");
     }
 
     #[test]
