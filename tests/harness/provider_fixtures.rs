@@ -371,29 +371,12 @@ pub fn json_string_map(value: &serde_json::Value) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// A bucket's versioning status (`Enabled`, `Suspended`, or `None` when never set) through the S3 REST API
-/// (`GET /BUCKET?versioning`), read without the Rust SDK: moto 5.2.5 answers with the root element
-/// `GetBucketVersioningResponse` instead of S3's `VersioningConfiguration`, which the SDK rejects
-/// ("invalid XML root") while botocore is lenient. The status element is the same.
+/// A bucket's versioning status (`Enabled`, `Suspended`, or `None` when never set), from GetBucketVersioning.
+/// (Plain moto 5.2.5 answers with a root element the Rust SDK rejects; the project's moto extension fixes that.)
 pub fn bucket_versioning_status(moto: &Moto, bucket: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let mut stream =
-        std::net::TcpStream::connect(("127.0.0.1", moto.port())).expect("connect to moto");
-    write!(
-        stream,
-        "GET /{bucket}?versioning HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
-        moto.port()
-    )
-    .expect("send GetBucketVersioning");
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .expect("read GetBucketVersioning");
-    assert!(
-        response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"),
-        "GetBucketVersioning {bucket}: {response}"
-    );
-    let start = response.find("<Status>")? + "<Status>".len();
-    let end = start + response[start..].find("</Status>")?;
-    Some(response[start..end].to_string())
+    let s3 = s3_client_in(&moto.endpoint(), REGION);
+    block_on(s3.get_bucket_versioning().bucket(bucket).send())
+        .unwrap_or_else(|e| panic!("GetBucketVersioning {bucket}: {e:?}"))
+        .status()
+        .map(|s| s.as_str().to_string())
 }
