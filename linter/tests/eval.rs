@@ -709,3 +709,24 @@ fn referenced_address_of_splats_and_nested_modules() {
     );
     assert_eq!(referenced_address(a.attr("var").unwrap()), None);
 }
+
+#[test]
+fn roots_evaluate_in_parallel_like_the_cli() {
+    use rayon::prelude::*;
+    // The CLI evaluates roots on rayon's workers while each root parses its files on rayon too:
+    // this must not deadlock, and gives the same models as sequential evaluation.
+    let roots = discover(&[fixtures()], &[]).unwrap();
+    assert!(roots.len() >= 5, "{roots:?}");
+    let opts = EvalOptions::default();
+    for _ in 0..3 {
+        let parallel: Vec<String> = roots
+            .par_iter()
+            .map(|r| render(&evaluate_root(r, &opts)))
+            .collect();
+        let sequential: Vec<String> = roots
+            .iter()
+            .map(|r| render(&evaluate_root(r, &opts)))
+            .collect();
+        assert_eq!(parallel, sequential);
+    }
+}

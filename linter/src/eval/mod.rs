@@ -145,35 +145,6 @@ fn parse_resource_address_prefix(s: &str) -> Option<&str> {
 /// to `root.scan_root`). Never panics: input problems go to `model.errors`, each naming the file
 /// and line; everything else is still evaluated.
 pub fn evaluate_root(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
-    // Evaluation recurses (expressions, references, module nesting — all bounded); a thread of
-    // its own with a large stack keeps that safe on callers' small (rayon: 2 MiB) stacks. Only
-    // touched stack pages use memory. A panic (a bug) becomes an input error, not a crash.
-    let evaluated = std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new()
-            .name("sovereign-eval".into())
-            .stack_size(EVAL_STACK_BYTES)
-            .spawn_scoped(scope, || evaluate_root_here(root, opts));
-        match spawned {
-            Ok(handle) => handle.join().ok(),
-            Err(_) => Some(evaluate_root_here(root, opts)),
-        }
-    });
-    evaluated.unwrap_or_else(|| Model {
-        root: root.scan_root.clone(),
-        module_dir: load::relative_path(&root.dir, &root.scan_root),
-        errors: vec![InputError {
-            file: None,
-            location: None,
-            message: format!("internal error while evaluating {}", root.dir.display()),
-            help: Some("please report this with the configuration that caused it".into()),
-        }],
-        ..Model::default()
-    })
-}
-
-const EVAL_STACK_BYTES: usize = 64 << 20;
-
-fn evaluate_root_here(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
     let mut evaluator = Evaluator {
         model: Model {
             root: root.scan_root.clone(),
@@ -185,6 +156,7 @@ fn evaluate_root_here(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
         modules: HashMap::new(),
         manifest: Vec::new(),
         implicit: HashMap::new(),
+        parallel: true,
     };
     match load::read_module_manifest(&root.dir) {
         Some(Ok(entries)) => evaluator.manifest = entries,
@@ -201,21 +173,42 @@ fn evaluate_root_here(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
         }),
         None => {}
     }
+    // Loading (parallel, on rayon) happens on the caller's thread.
     let root_dir = evaluator.root_dir.clone();
     let def = evaluator.load_module(&root_dir);
     evaluator.prefetch(&def);
-    let shared = Rc::new(Shared {
-        modules: evaluator.modules.clone(),
-        manifest: evaluator.manifest.clone(),
-        root_dir: root_dir.clone(),
-        depth: Cell::new(0),
-        eval_depth: Cell::new(0),
+    // Evaluation recurses (expressions, references, module nesting — all bounded); a thread of
+    // its own with a large stack keeps that safe on callers' small (rayon: 2 MiB) stacks. Only
+    // touched stack pages use memory. It must not wait on rayon (the caller may be a rayon
+    // worker blocked in `join`), so modules it still has to load are read sequentially. A
+    // panic (a bug) becomes an input error, not a crash.
+    evaluator.parallel = false;
+    let fallback = Model {
+        root: root.scan_root.clone(),
+        module_dir: evaluator.model.module_dir.clone(),
+        errors: vec![InputError {
+            file: None,
+            location: None,
+            message: format!("internal error while evaluating {}", root.dir.display()),
+            help: Some("please report this with the configuration that caused it".into()),
+        }],
+        ..Model::default()
+    };
+    let evaluated = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("sovereign-eval".into())
+            .stack_size(EVAL_STACK_BYTES)
+            .spawn_scoped(scope, || evaluator.evaluate(def, root_dir, opts))
+            .map(|handle| handle.join().ok())
     });
-    let vars = evaluator.root_variables(&shared, &def, opts);
-    let instance = Instance::new(shared, def, String::new(), vars, String::new(), ".".into());
-    evaluator.evaluate_instance(&instance, &HashMap::new(), &[], &[root_dir]);
-    evaluator.model
+    match evaluated {
+        Ok(model) => model.unwrap_or(fallback),
+        // No thread could be started: this one has to do.
+        Err(_) => fallback,
+    }
 }
+
+const EVAL_STACK_BYTES: usize = 64 << 20;
 
 struct Evaluator {
     model: Model,
@@ -225,6 +218,8 @@ struct Evaluator {
     manifest: Vec<ManifestEntry>,
     /// Implicit provider configurations by key (`aws`, `aws.west`).
     implicit: HashMap<String, usize>,
+    /// Whether module directories may be parsed on rayon (not from the evaluation thread).
+    parallel: bool,
 }
 
 const MAX_MODULE_DEPTH: usize = 32;
@@ -239,12 +234,31 @@ struct Expanded {
 }
 
 impl Evaluator {
+    /// Resolves the root's variables and evaluates its module tree.
+    fn evaluate(mut self, def: Arc<ModuleDef>, root_dir: PathBuf, opts: &EvalOptions) -> Model {
+        let shared = Rc::new(Shared {
+            modules: self.modules.clone(),
+            manifest: self.manifest.clone(),
+            root_dir: root_dir.clone(),
+            depth: Cell::new(0),
+            eval_depth: Cell::new(0),
+        });
+        let vars = self.root_variables(&shared, &def, opts);
+        let instance = Instance::new(shared, def, String::new(), vars, String::new(), ".".into());
+        self.evaluate_instance(&instance, &HashMap::new(), &[], &[root_dir]);
+        self.model
+    }
+
     fn load_module(&mut self, dir: &Path) -> Arc<ModuleDef> {
         let key = load::normalize(dir);
         if let Some(def) = self.modules.get(&key) {
             return def.clone();
         }
-        let loaded = load::load_module_dir(dir, &self.scan_root);
+        let loaded = if self.parallel {
+            load::load_module_dir(dir, &self.scan_root)
+        } else {
+            rayon_free(|| load::load_module_dir(dir, &self.scan_root))
+        };
         self.absorb(&loaded);
         let def = Arc::new(ModuleDef::new(loaded));
         self.modules.insert(key, def.clone());
@@ -959,6 +973,15 @@ fn module_inputs(
     );
     fill_defaults(child_def, &constant, &mut vars);
     vars
+}
+
+/// Runs `f` on a single-thread rayon pool of its own, so its parallel iterators never wait on
+/// the global pool (whose workers may all be blocked waiting for this evaluation).
+fn rayon_free<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
 }
 
 /// Meta-arguments that are not resource attributes.
