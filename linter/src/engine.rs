@@ -63,6 +63,39 @@ pub struct Linted {
     pub policy: Result<LoadedPolicy, PolicyLoadError>,
     /// The scan path as the user typed it (findings are relative to it).
     pub scan_path: PathBuf,
+    /// Findings and the suppressed count when the model was already checked (its instances then
+    /// dropped, see [`Linted::check`]); `None` until then.
+    pub checked: Option<(Vec<Finding>, usize)>,
+}
+
+impl Linted {
+    fn new(
+        model: Model,
+        policy: Result<LoadedPolicy, PolicyLoadError>,
+        scan_path: PathBuf,
+    ) -> Self {
+        Linted {
+            model,
+            policy,
+            scan_path,
+            checked: None,
+        }
+    }
+
+    /// Runs rules and suppressions, then drops the evaluated instances: only what the report needs
+    /// (sources, errors, notes) stays. A monorepo evaluates to hundreds of thousands of instances;
+    /// keeping every root's until the report is written multiplied peak memory.
+    pub fn check(mut self, opts: &RunOptions) -> Self {
+        if self.checked.is_none() {
+            self.checked = Some(lint_one(&self, opts));
+            let model = &mut self.model;
+            model.resources = Vec::new();
+            model.providers = Vec::new();
+            model.backends = Vec::new();
+            model.module_calls = Vec::new();
+        }
+        self
+    }
 }
 
 /// Loads every model to lint: the configuration roots under each path, or the plan. Errors that
@@ -89,14 +122,7 @@ fn load_plan_input(
         .unwrap_or_else(|| PathBuf::from("."));
     let model = crate::plan::load_plan(plan, &source_root, &opts.eval);
     let policy = resolver.policy_for(&source_root);
-    (
-        vec![Linted {
-            model,
-            policy,
-            scan_path: source_root,
-        }],
-        Vec::new(),
-    )
+    (vec![Linted::new(model, policy, source_root)], Vec::new())
 }
 
 fn load_configuration_inputs(
@@ -136,18 +162,14 @@ fn load_configuration_inputs(
         .iter()
         .map(|(_, root)| resolver.policy_for(&root.dir))
         .collect();
-    let models: Vec<Model> = roots
-        .par_iter()
-        .map(|(_, root)| evaluate_root(root, &opts.eval))
-        .collect();
-    let linted = models
-        .into_iter()
+    // Each root is evaluated and checked on the same worker, so only as many full models exist at
+    // once as there are workers.
+    let linted = roots
+        .into_par_iter()
         .zip(policies)
-        .zip(roots)
-        .map(|((model, policy), (scan_path, _))| Linted {
-            model,
-            policy,
-            scan_path,
+        .map(|((scan_path, root), policy)| {
+            let model = evaluate_root(&root, &opts.eval);
+            Linted::new(model, policy, scan_path).check(opts)
         })
         .collect();
     (linted, errors)
@@ -314,21 +336,17 @@ pub fn lint(opts: &RunOptions, linted: Vec<Linted>, path_errors: Vec<InputError>
     let mut jurisdictions = BTreeSet::new();
     let mut scanned_files: HashSet<(PathBuf, Arc<str>)> = HashSet::new();
 
-    let outcomes: Vec<_> = linted
-        .into_par_iter()
-        .map(|l| {
-            let outcome = lint_one(&l, opts);
-            (l, outcome)
-        })
-        .collect();
+    let outcomes: Vec<_> = linted.into_par_iter().map(|l| l.check(opts)).collect();
 
     let mut all_findings = Vec::new();
-    for (l, (findings, suppressed)) in outcomes {
+    for l in outcomes {
         let Linted {
             model,
             policy,
             scan_path,
+            checked,
         } = l;
+        let (findings, suppressed) = checked.unwrap_or_default();
         let rebase_prefix = if single_root {
             String::new()
         } else {

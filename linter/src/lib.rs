@@ -7,15 +7,15 @@
 //! - [`model`]: the evaluated-instance model both produce;
 //! - [`rules`]: SOV001–SOV011, one file each, reading only the model;
 //! - [`report`]: human, SARIF, JSON, JUnit, GitHub and compact output.
-pub mod model;
-pub mod eval;
-pub mod finding;
-pub mod load;
-pub mod plan;
-pub mod report;
-pub mod rules;
 pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod eval;
+pub mod finding;
+pub mod load;
+pub mod model;
+pub mod plan;
+pub mod report;
+pub mod rules;
 pub mod suppress;

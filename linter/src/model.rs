@@ -29,7 +29,12 @@ pub struct Location {
 
 impl Location {
     pub fn new(file: impl Into<Arc<str>>, line: u32, column: u32) -> Self {
-        Location { file: file.into(), line, column, span: None }
+        Location {
+            file: file.into(),
+            line,
+            column,
+            span: None,
+        }
     }
 
     pub fn with_span(mut self, start: usize, end: usize) -> Self {
@@ -98,11 +103,20 @@ pub struct Tracked {
 
 impl Tracked {
     pub fn new(value: Value, location: Option<Location>) -> Self {
-        Tracked { value, location, provenance: Vec::new() }
+        Tracked {
+            value,
+            location,
+            provenance: Vec::new(),
+        }
     }
 
     pub fn unknown(reason: impl Into<String>, location: Option<Location>) -> Self {
-        Tracked::new(Value::Unknown(Unknown { reason: reason.into() }), location)
+        Tracked::new(
+            Value::Unknown(Unknown {
+                reason: reason.into(),
+            }),
+            location,
+        )
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -201,7 +215,10 @@ fn render_value(value: &Value) -> String {
             format!("[{}]", inner.join(", "))
         }
         Value::Map(m) => {
-            let inner: Vec<String> = m.iter().map(|(k, v)| format!("{k} = {}", v.render())).collect();
+            let inner: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", v.render()))
+                .collect();
             format!("{{ {} }}", inner.join(", "))
         }
         Value::Unknown(u) => format!("(unknown: {})", u.reason),

@@ -545,7 +545,6 @@ impl Scope<'_> {
     }
 }
 
-
 /// The host a Terraform module source downloads from; `None` for local paths.
 /// `hashicorp/consul/aws` → `registry.terraform.io`; `git::https://git.sov.example/x.git` →
 /// `git.sov.example`; `git@github.com:org/x.git` → `github.com`; `s3::https://s3-eu-west-1.amazonaws.com/b/x.zip`.
