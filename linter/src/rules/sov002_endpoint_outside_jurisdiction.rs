@@ -15,7 +15,9 @@
 //! Values that are computed by other resources (`aws_sqs_queue.jobs.url`) are not reported: they are
 //! the resource's own endpoint, whose region other rules check. An unknown provider endpoint is
 //! reported as SOV010 because it decides where every API call goes. Backend endpoints are SOV008's.
-//! Email addresses, ARNs, `s3://` and `gs://` locations and tag values are not endpoints.
+//! Email addresses, ARNs, `s3://` and `gs://` locations and tag values are not endpoints; nor are
+//! allow-lists (`allowed_endpoint_hosts`) or what a data source returns (only the arguments written
+//! in its block are checked).
 //!
 //! ## Why is this bad?
 //! An endpoint outside the jurisdiction sends requests — and the data in them — abroad, whatever the
@@ -61,7 +63,7 @@
 use super::support::{Subject, display_path, finding, loc, unresolved, walk_values};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
-use crate::model::{Location, Tracked, Value};
+use crate::model::{Location, ResourceMode, Tracked, Value};
 
 pub(crate) static INFO: RuleInfo = RuleInfo {
     id: "SOV002",
@@ -120,6 +122,7 @@ impl Rule for EndpointOutsideJurisdiction {
         }
         for resource in &cx.model.resources {
             let subject = Subject::resource(resource);
+            let data_source = resource.mode == ResourceMode::Data;
             for (name, t) in &resource.attributes {
                 if SKIPPED_MAPS.contains(&name.as_str()) {
                     continue;
@@ -127,6 +130,12 @@ impl Rule for EndpointOutsideJurisdiction {
                 walk_values(t, &mut vec![name.clone()], &mut |path, value| {
                     let key = last_key(path);
                     if !is_endpoint_key(key) {
+                        return;
+                    }
+                    // A data source's read results (in a plan: everything it returned, such as
+                    // `sovereign_jurisdiction.endpoint_suffixes`) are not requests the configuration
+                    // makes; only the arguments written in its block are.
+                    if data_source && value.location.is_none() {
                         return;
                     }
                     let Some(s) = value.as_str() else { return };
