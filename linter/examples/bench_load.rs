@@ -11,6 +11,8 @@ use sovereign_lint::eval::{EvalOptions, evaluate_root};
 use sovereign_lint::load::discover;
 
 fn main() {
+    // Like the CLI: evaluation runs in place on large-stack pool threads.
+    sovereign_lint::eval::install_thread_pool();
     let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     let paths = if paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -187,7 +187,7 @@ mod tests {
             address: "provider[\"registry.terraform.io/hashicorp/aws\"]".into(),
             message: message.into(),
             value: Some("\"us-east-1\"".into()),
-            provenance: vec![],
+            provenance: Default::default(),
             help: String::new(),
             related: vec![],
         }

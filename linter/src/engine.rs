@@ -242,11 +242,14 @@ impl Rebase<'_> {
         for r in &mut f.related {
             self.location(&mut r.location);
         }
-        for p in &mut f.provenance {
+        if self.prefix.is_empty() {
+            return;
+        }
+        f.provenance.update(|p| {
             if let Some(l) = &mut p.location {
                 self.location(l);
             }
-        }
+        });
     }
     fn error(&self, e: &mut InputError) {
         if let Some(f) = &e.file
@@ -338,7 +341,11 @@ pub fn lint(opts: &RunOptions, linted: Vec<Linted>, path_errors: Vec<InputError>
 
     let outcomes: Vec<_> = linted.into_par_iter().map(|l| l.check(opts)).collect();
 
-    let mut all_findings = Vec::new();
+    let total: usize = outcomes
+        .iter()
+        .map(|l| l.checked.as_ref().map_or(0, |(f, _)| f.len()))
+        .sum();
+    let mut all_findings = Vec::with_capacity(total);
     for l in outcomes {
         let Linted {
             model,

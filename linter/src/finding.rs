@@ -2,7 +2,7 @@
 use serde::Serialize;
 pub use sovereign_schemas::Severity;
 
-use crate::model::{Location, ProvenanceStep};
+use crate::model::{Location, Provenance};
 
 /// A location related to a finding, e.g. a module call on the way to the instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,7 +28,7 @@ pub struct Finding {
     /// The resolved offending value as users read it (`"us-east-1"`), when there is one.
     pub value: Option<String>,
     /// How the value was resolved (variables, tfvars, module inputs), outermost first.
-    pub provenance: Vec<ProvenanceStep>,
+    pub provenance: Provenance,
     /// How to fix it.
     pub help: String,
     /// The module calls from the root to the instance (SARIF related locations), and other places.

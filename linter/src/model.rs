@@ -13,6 +13,20 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde::Serialize;
 
+/// Attribute maps (resource arguments, map and object values), in insertion order, with a fast
+/// hash: rules look attributes up by name hundreds of thousands of times.
+pub type AttrMap = IndexMap<String, Tracked, foldhash::fast::RandomState>;
+
+/// The entry `key` of an attribute map. Small maps (most blocks) are searched in order: comparing
+/// a few short keys is cheaper than hashing.
+pub fn lookup<'m>(map: &'m AttrMap, key: &str) -> Option<&'m Tracked> {
+    if map.len() <= 8 {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
 /// A place in a source file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Location {
@@ -68,6 +82,119 @@ impl fmt::Display for ProvenanceStep {
     }
 }
 
+/// A value's resolution chain, outermost first. Shared (reference-counted) between the values
+/// copied from one another: every reference to `var.region` carries the same chain, and copying a
+/// value does not copy its steps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Provenance(Option<Arc<[ProvenanceStep]>>);
+
+impl Provenance {
+    pub fn new() -> Self {
+        Provenance(None)
+    }
+
+    /// A chain of one step.
+    pub fn one(step: ProvenanceStep) -> Self {
+        Provenance(Some(Arc::from(vec![step])))
+    }
+
+    /// `first`, then the steps of `rest` (a value resolved through `first`).
+    pub fn chain(first: ProvenanceStep, rest: &Provenance) -> Self {
+        let mut steps = Vec::with_capacity(1 + rest.len());
+        steps.push(first);
+        for step in rest {
+            if step != &steps[0] {
+                steps.push(step.clone());
+            }
+        }
+        Provenance(Some(Arc::from(steps)))
+    }
+
+    fn set(&mut self, steps: Vec<ProvenanceStep>) {
+        self.0 = if steps.is_empty() {
+            None
+        } else {
+            Some(Arc::from(steps))
+        };
+    }
+
+    /// Appends a step (the chain is copied if shared).
+    pub fn push(&mut self, step: ProvenanceStep) {
+        let mut steps = self.to_vec();
+        steps.push(step);
+        self.set(steps);
+    }
+
+    /// Inserts a step at `index` (the chain is copied if shared).
+    pub fn insert(&mut self, index: usize, step: ProvenanceStep) {
+        let mut steps = self.to_vec();
+        steps.insert(index.min(steps.len()), step);
+        self.set(steps);
+    }
+
+    /// Appends `from`'s steps that are not already in this chain.
+    pub fn merge(&mut self, from: &Provenance) {
+        let Some(theirs) = &from.0 else {
+            return;
+        };
+        let Some(ours) = &self.0 else {
+            self.0 = Some(theirs.clone());
+            return;
+        };
+        if Arc::ptr_eq(ours, theirs) {
+            return;
+        }
+        let missing: Vec<&ProvenanceStep> =
+            theirs.iter().filter(|step| !ours.contains(step)).collect();
+        if missing.is_empty() {
+            return;
+        }
+        let mut steps = Vec::with_capacity(ours.len() + missing.len());
+        steps.extend(ours.iter().cloned());
+        steps.extend(missing.into_iter().cloned());
+        self.set(steps);
+    }
+
+    /// Changes every step (the chain is copied if shared).
+    pub fn update(&mut self, mut f: impl FnMut(&mut ProvenanceStep)) {
+        if self.0.is_none() {
+            return;
+        }
+        let mut steps = self.to_vec();
+        steps.iter_mut().for_each(&mut f);
+        self.set(steps);
+    }
+}
+
+impl std::ops::Deref for Provenance {
+    type Target = [ProvenanceStep];
+    fn deref(&self) -> &[ProvenanceStep] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+}
+
+impl From<Vec<ProvenanceStep>> for Provenance {
+    fn from(steps: Vec<ProvenanceStep>) -> Self {
+        let mut p = Provenance::new();
+        p.set(steps);
+        p
+    }
+}
+
+impl<'a> IntoIterator for &'a Provenance {
+    type Item = &'a ProvenanceStep;
+    type IntoIter = std::slice::Iter<'a, ProvenanceStep>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl Serialize for Provenance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
+}
+
 /// A value as far as it can be known statically.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -79,7 +206,7 @@ pub enum Value {
     /// Lists, sets and tuples; also nested blocks.
     List(Vec<Tracked>),
     /// Maps and objects; also the body of one nested block.
-    Map(IndexMap<String, Tracked>),
+    Map(AttrMap),
     /// Not statically known: why (e.g. `var.region has no value`, `known after apply`).
     Unknown(Unknown),
 }
@@ -98,7 +225,7 @@ pub struct Tracked {
     /// (e.g. the `region = var.region` attribute); `None` for values with no source position.
     pub location: Option<Location>,
     /// The resolution chain (empty for a literal written in place).
-    pub provenance: Vec<ProvenanceStep>,
+    pub provenance: Provenance,
 }
 
 impl Tracked {
@@ -106,7 +233,7 @@ impl Tracked {
         Tracked {
             value,
             location,
-            provenance: Vec::new(),
+            provenance: Provenance::new(),
         }
     }
 
@@ -150,7 +277,7 @@ impl Tracked {
         }
     }
 
-    pub fn as_map(&self) -> Option<&IndexMap<String, Tracked>> {
+    pub fn as_map(&self) -> Option<&AttrMap> {
         match &self.value {
             Value::Map(m) => Some(m),
             _ => None,
@@ -170,7 +297,7 @@ impl Tracked {
 
     /// A map entry (`None` when not a map or absent).
     pub fn get(&self, key: &str) -> Option<&Tracked> {
-        self.as_map()?.get(key)
+        lookup(self.as_map()?, key)
     }
 
     /// Items of a list, or the value itself when it is a single map (a block written once).
@@ -246,7 +373,7 @@ pub struct ResourceInstance {
     /// `this`
     pub name: String,
     /// Arguments and nested blocks (blocks as lists of maps).
-    pub attributes: IndexMap<String, Tracked>,
+    pub attributes: AttrMap,
     /// Index into [`Model::providers`] of the provider configuration this instance uses, if any.
     pub provider: Option<usize>,
     /// The block header (`resource "aws_s3_bucket" "this" {`).
@@ -258,13 +385,12 @@ pub struct ResourceInstance {
 
 impl ResourceInstance {
     pub fn attr(&self, name: &str) -> Option<&Tracked> {
-        self.attributes.get(name)
+        lookup(&self.attributes, name)
     }
 
     /// The location to report an attribute at: the attribute if written, else the block.
     pub fn attr_location(&self, name: &str) -> Location {
-        self.attributes
-            .get(name)
+        lookup(&self.attributes, name)
             .and_then(|t| t.location.clone())
             .unwrap_or_else(|| self.location.clone())
     }
@@ -283,7 +409,7 @@ pub struct ProviderConfig {
     /// The module instance that defines the block (empty for the root module).
     pub module_address: String,
     /// Arguments and nested blocks (`endpoints`, `default_tags`, `assume_role` as lists of maps).
-    pub attributes: IndexMap<String, Tracked>,
+    pub attributes: AttrMap,
     /// The `provider` block header; for an implicit provider, the first resource that uses it.
     pub location: Location,
     pub call_chain: Vec<Location>,
@@ -293,7 +419,7 @@ pub struct ProviderConfig {
 
 impl ProviderConfig {
     pub fn attr(&self, name: &str) -> Option<&Tracked> {
-        self.attributes.get(name)
+        lookup(&self.attributes, name)
     }
 }
 
@@ -302,7 +428,7 @@ impl ProviderConfig {
 pub struct Backend {
     /// `s3`, `azurerm`, `gcs`, `remote`, `cloud`, `http`, `local`, …
     pub backend_type: String,
-    pub attributes: IndexMap<String, Tracked>,
+    pub attributes: AttrMap,
     pub location: Location,
 }
 
@@ -383,5 +509,58 @@ pub struct Model {
 impl Model {
     pub fn provider_of(&self, resource: &ResourceInstance) -> Option<&ProviderConfig> {
         resource.provider.and_then(|i| self.providers.get(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(text: &str) -> ProvenanceStep {
+        ProvenanceStep {
+            description: text.to_string(),
+            location: None,
+        }
+    }
+
+    fn texts(p: &Provenance) -> Vec<&str> {
+        p.iter().map(|s| s.description.as_str()).collect()
+    }
+
+    #[test]
+    fn provenance_merges_in_order_without_repeats() {
+        let var = Provenance::chain(step("var.region"), &Provenance::one(step("tfvars")));
+        let mut p = Provenance::new();
+        p.merge(&var);
+        // Merging into an empty chain shares it.
+        assert_eq!(texts(&p), ["var.region", "tfvars"]);
+        p.merge(&var);
+        assert_eq!(texts(&p), ["var.region", "tfvars"]);
+        p.merge(&Provenance::from(vec![step("tfvars"), step("local.x")]));
+        assert_eq!(texts(&p), ["var.region", "tfvars", "local.x"]);
+        // Changing a copy leaves the shared original alone.
+        let mut copy = var.clone();
+        copy.push(step("module input"));
+        copy.update(|s| s.description.push('!'));
+        assert_eq!(texts(&copy), ["var.region!", "tfvars!", "module input!"]);
+        assert_eq!(texts(&var), ["var.region", "tfvars"]);
+        copy.insert(0, step("first"));
+        assert_eq!(texts(&copy)[0], "first");
+        assert!(Provenance::from(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn lookup_finds_keys_in_small_and_large_maps() {
+        for size in [0, 3, 8, 9, 40] {
+            let map: AttrMap = (0..size)
+                .map(|i| (format!("k{i}"), Tracked::new(Value::Number(i as f64), None)))
+                .collect();
+            for i in 0..size {
+                let found = lookup(&map, &format!("k{i}")).and_then(Tracked::as_number);
+                assert_eq!(found, Some(i as f64), "size {size}");
+            }
+            assert!(lookup(&map, "missing").is_none());
+            assert!(lookup(&map, "k").is_none());
+        }
     }
 }

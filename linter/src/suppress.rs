@@ -513,7 +513,7 @@ mod tests {
             address: "aws_s3_bucket.data".into(),
             message: "m".into(),
             value: None,
-            provenance: vec![],
+            provenance: Default::default(),
             help: String::new(),
             related: vec![],
         }

@@ -56,7 +56,7 @@ fn fixed_report() -> Report {
                 message: "data-bearing resource lacks the required tag `data-classification`"
                     .to_string(),
                 value: None,
-                provenance: vec![],
+                provenance: Default::default(),
                 help: "add `data-classification = \"internal\"` (allowed: public, internal, restricted) to tags or to the provider's default_tags".to_string(),
                 related: vec![Related {
                     location: Location::new("main.tf", 5, 1),
@@ -75,7 +75,8 @@ fn fixed_report() -> Report {
                 provenance: vec![ProvenanceStep {
                     description: "var.region = \"us-east-1\"".to_string(),
                     location: Some(Location::new("prod.tfvars", 3, 1)),
-                }],
+                }]
+                .into(),
                 help: "set region to one of eu-central-1, eu-west-1, eu-west-3, eu-south-1, eu-south-2, eu-north-1, eusc-de-east-1".to_string(),
                 related: vec![],
             },

@@ -354,6 +354,18 @@ impl Scope<'_> {
 
     /// Is a region (or zone-free region name) of `cloud` inside the jurisdiction and `allowed_regions`?
     /// With `cloud = None` the cloud is guessed from the name.
+    /// Whether a region of `cloud` is inside (what [`Scope::check_region`] decides for a known
+    /// cloud, without building its explanation).
+    pub fn region_inside(&self, cloud: Cloud, region: &str) -> bool {
+        let name = normalize_region(cloud, region);
+        self.jurisdiction.contains(cloud, &name)
+            && self
+                .policy
+                .allowed_regions
+                .as_ref()
+                .is_none_or(|allowed| allowed.iter().any(|a| normalize_region(cloud, a) == name))
+    }
+
     pub fn check_region(&self, cloud: Option<Cloud>, region: &str) -> Verdict {
         let Some(cloud) = cloud.or_else(|| guess_cloud(region)) else {
             let inside = Cloud::ALL.iter().any(|c| {
@@ -577,6 +589,38 @@ mod tests {
 
     fn scope_of(toml: &str) -> Policy {
         Policy::from_toml(toml).unwrap()
+    }
+
+    #[test]
+    fn region_inside_agrees_with_check_region() {
+        let policies = [
+            scope_of(""),
+            scope_of("jurisdiction = \"de\""),
+            scope_of("allowed_regions = [\"eu-central-1\", \"West Europe\"]"),
+        ];
+        let names = [
+            (Cloud::Aws, "eu-central-1"),
+            (Cloud::Aws, " eu-west-1 "),
+            (Cloud::Aws, "us-east-1"),
+            (Cloud::Aws, "eu-central-1a"),
+            (Cloud::Azure, "West Europe"),
+            (Cloud::Azure, "westeurope"),
+            (Cloud::Azure, "eastus"),
+            (Cloud::Google, "europe-west3"),
+            (Cloud::Google, "EUROPE-WEST3"),
+            (Cloud::Google, "us-central1"),
+        ];
+        for policy in &policies {
+            let scope = policy.scope();
+            for (cloud, name) in names {
+                assert_eq!(
+                    scope.region_inside(cloud, name),
+                    scope.check_region(Some(cloud), name).inside,
+                    "{cloud} {name:?} under {:?}",
+                    policy.allowed_regions
+                );
+            }
+        }
     }
 
     #[test]

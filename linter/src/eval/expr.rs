@@ -1,7 +1,8 @@
 //! Expression evaluation in one module instance: references (variables, locals, `count`,
 //! `each`, resources, data sources, modules), operators, templates, `for` and splat.
+use crate::model::AttrMap;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use super::functions;
 use super::value::*;
 use crate::load::SourceFile;
 use crate::load::ast::*;
-use crate::model::{ProvenanceStep, Tracked, Value};
+use crate::model::{Provenance, ProvenanceStep, Tracked, Value};
 
 /// Where a block is: index of the file in the module and of the block in the file's body.
 #[derive(Debug, Clone, Copy)]
@@ -43,10 +44,10 @@ impl ModuleDef {
         let mut def = ModuleDef {
             dir: dir.dir,
             files: dir.files,
-            variables: IndexMap::new(),
+            variables: IndexMap::default(),
             locals: HashMap::new(),
-            outputs: IndexMap::new(),
-            resources: IndexMap::new(),
+            outputs: IndexMap::default(),
+            resources: IndexMap::default(),
             providers: Vec::new(),
             modules: Vec::new(),
             terraform: Vec::new(),
@@ -306,7 +307,7 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
             Value::List(items.iter().map(|e| eval(scope, e)).collect()),
         ),
         ExprKind::Object(entries) => {
-            let mut out = IndexMap::new();
+            let mut out = IndexMap::default();
             for (key, value) in entries {
                 let key = match key {
                     ObjectKey::Ident(k) => k.to_string(),
@@ -457,7 +458,7 @@ fn eval_template(scope: &Scope<'_>, parts: &[TemplatePart]) -> Tracked {
         return eval(scope, e);
     }
     let mut out = String::new();
-    let mut steps = Vec::new();
+    let mut steps = Provenance::new();
     match render_parts(scope, parts, &mut out, &mut steps) {
         Ok(()) => Tracked {
             value: Value::String(out),
@@ -472,7 +473,7 @@ fn render_parts(
     scope: &Scope<'_>,
     parts: &[TemplatePart],
     out: &mut String,
-    steps: &mut Vec<ProvenanceStep>,
+    steps: &mut Provenance,
 ) -> Result<(), Box<Tracked>> {
     for part in parts {
         match part {
@@ -562,7 +563,7 @@ fn eval_for(scope: &Scope<'_>, f: &ForExpr) -> Tracked {
         Err(u) => return propagate_unknown(&u),
     };
     let mut list = Vec::new();
-    let mut object: IndexMap<String, Tracked> = IndexMap::new();
+    let mut object: AttrMap = IndexMap::default();
     for (key, value) in &pairs {
         let with_value = scope.bind(&f.value_var, value);
         let with_key;
@@ -784,11 +785,13 @@ fn build_variable_value(inst: &Instance, name: &str) -> Tracked {
                     var.origin_note.as_deref().unwrap_or("")
                 ),
             };
-            let mut provenance = vec![ProvenanceStep {
-                description,
-                location: var.origin.clone(),
-            }];
-            merge_provenance(&mut provenance, &var.value.provenance);
+            let provenance = Provenance::chain(
+                ProvenanceStep {
+                    description,
+                    location: var.origin.clone(),
+                },
+                &var.value.provenance,
+            );
             Tracked {
                 value: var.value.value.clone(),
                 location: None,
@@ -825,11 +828,13 @@ fn local_value(inst: &Instance, name: &str) -> Tracked {
         Value::Unknown(u) => format!("local.{name}: {}", u.reason),
         _ => format!("local.{name} = {}", value.render()),
     };
-    let mut provenance = vec![ProvenanceStep {
-        description,
-        location: Some(file.location(attr.span)),
-    }];
-    merge_provenance(&mut provenance, &value.provenance);
+    let provenance = Provenance::chain(
+        ProvenanceStep {
+            description,
+            location: Some(file.location(attr.span)),
+        },
+        &value.provenance,
+    );
     let result = Tracked {
         value: value.value,
         location: None,
@@ -909,11 +914,13 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
     if matches!(value.value, Value::Unknown(_)) {
         return unknown(reason);
     }
-    let mut provenance = vec![ProvenanceStep {
-        description: format!("{address}.{attr_name} = {}", value.render()),
-        location: Some(file.location(attr.span)),
-    }];
-    merge_provenance(&mut provenance, &value.provenance);
+    let provenance = Provenance::chain(
+        ProvenanceStep {
+            description: format!("{address}.{attr_name} = {}", value.render()),
+            location: Some(file.location(attr.span)),
+        },
+        &value.provenance,
+    );
     let t = Tracked {
         value: value.value,
         location: None,
@@ -993,11 +1000,13 @@ fn module_output(scope: &Scope<'_>, name: &str, ops: &[TraversalOp]) -> Tracked 
         Value::Unknown(u) => format!("{address}.{output}: {}", u.reason),
         _ => format!("{address}.{output} = {}", value.render()),
     };
-    let mut provenance = vec![ProvenanceStep {
-        description,
-        location: Some(location),
-    }];
-    merge_provenance(&mut provenance, &value.provenance);
+    let provenance = Provenance::chain(
+        ProvenanceStep {
+            description,
+            location: Some(location),
+        },
+        &value.provenance,
+    );
     let t = Tracked {
         value: value.value,
         location: None,

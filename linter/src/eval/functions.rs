@@ -1,6 +1,7 @@
 //! Terraform's built-in functions that matter for residency: string, collection, type
 //! conversion, encoding and network functions. Unsupported functions give an unknown value
 //! whose reason names them (never an error: the rules then report SOV010 where it matters).
+use crate::model::AttrMap;
 use indexmap::IndexMap;
 
 use super::expr::{Scope, eval};
@@ -130,11 +131,11 @@ fn list_arg(args: &[Tracked], i: usize) -> Result<Vec<Tracked>> {
     }
 }
 
-fn map_arg(args: &[Tracked], i: usize) -> Result<IndexMap<String, Tracked>> {
+fn map_arg(args: &[Tracked], i: usize) -> Result<AttrMap> {
     let t = arg(args, i)?;
     match &t.value {
         Value::Map(m) => Ok(m.clone()),
-        Value::Null => Ok(IndexMap::new()),
+        Value::Null => Ok(IndexMap::default()),
         _ => Err(invalid(format!(
             "argument {} must be a map, got {}",
             i + 1,
@@ -190,7 +191,7 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             }
         }
         "merge" => {
-            let mut out = IndexMap::new();
+            let mut out = IndexMap::default();
             for i in 0..args.len() {
                 for (k, v) in map_arg(args, i)? {
                     out.insert(k, v);

@@ -32,8 +32,9 @@ mod expr;
 mod functions;
 mod value;
 
+use crate::model::AttrMap;
+use foldhash::{HashMap, HashMapExt};
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -44,8 +45,8 @@ use rayon::prelude::*;
 use crate::load::ast::{Body, ExprKind, Span};
 use crate::load::{self, DiscoveredRoot, ManifestEntry, SourceFile};
 use crate::model::{
-    Backend, InputError, Location, Model, ModuleCall, ModuleResolution, Note, ProvenanceStep,
-    ProviderConfig, ResourceInstance, ResourceMode, Tracked, Value,
+    Backend, InputError, Location, Model, ModuleCall, ModuleResolution, Note, Provenance,
+    ProvenanceStep, ProviderConfig, ResourceInstance, ResourceMode, Tracked, Value,
 };
 use expr::{Instance, ModuleDef, Scope, Shared, VarValue, eval, index_key};
 use value::{as_string, format_number, unknown};
@@ -177,12 +178,13 @@ pub fn evaluate_root(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
     let root_dir = evaluator.root_dir.clone();
     let def = evaluator.load_module(&root_dir);
     evaluator.prefetch(&def);
-    // Evaluation recurses (expressions, references, module nesting — all bounded); a thread of
-    // its own with a large stack keeps that safe on callers' small (rayon: 2 MiB) stacks. Only
-    // touched stack pages use memory. It must not wait on rayon (the caller may be a rayon
-    // worker blocked in `join`), so modules it still has to load are read sequentially. A
-    // panic (a bug) becomes an input error, not a crash.
-    evaluator.parallel = false;
+    // Evaluation recurses (expressions, references, module nesting — all bounded): it needs a
+    // large stack. Threads of the pool `install_thread_pool` builds have one, and evaluate in
+    // place (the model is then built, checked and dropped on one thread). Elsewhere (rayon's
+    // default 2 MiB stacks, tests) a thread of its own with a large stack keeps that safe; only
+    // touched stack pages use memory. That thread must not wait on rayon (the caller may be a
+    // rayon worker blocked in `join`), so modules it still has to load are read sequentially.
+    // A panic (a bug) becomes an input error, not a crash.
     let fallback = Model {
         root: root.scan_root.clone(),
         module_dir: evaluator.model.module_dir.clone(),
@@ -194,6 +196,11 @@ pub fn evaluate_root(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
         }],
         ..Model::default()
     };
+    if LARGE_STACK.with(Cell::get) {
+        let run = std::panic::AssertUnwindSafe(|| evaluator.evaluate(def, root_dir, opts));
+        return std::panic::catch_unwind(run).unwrap_or(fallback);
+    }
+    evaluator.parallel = false;
     let evaluated = std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("sovereign-eval".into())
@@ -206,6 +213,22 @@ pub fn evaluate_root(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
         // No thread could be started: this one has to do.
         Err(_) => fallback,
     }
+}
+
+thread_local! {
+    /// Whether this thread's stack is [`EVAL_STACK_BYTES`] (a thread of [`install_thread_pool`]).
+    static LARGE_STACK: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Makes rayon's global pool threads with stacks large enough to evaluate on, so that
+/// [`evaluate_root`] runs in place instead of on a thread of its own. Call once, before any
+/// parallel work; does nothing when the global pool already exists.
+pub fn install_thread_pool() {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(EVAL_STACK_BYTES)
+        .thread_name(|i| format!("sovereign-{i}"))
+        .start_handler(|_| LARGE_STACK.with(|flag| flag.set(true)))
+        .build_global();
 }
 
 const EVAL_STACK_BYTES: usize = 64 << 20;
@@ -738,7 +761,7 @@ impl Evaluator {
             provider_type: provider_type(def, &local_name),
             alias,
             module_address: String::new(),
-            attributes: IndexMap::new(),
+            attributes: IndexMap::default(),
             location,
             call_chain: Vec::new(),
             implicit: true,
@@ -937,14 +960,16 @@ fn module_inputs(
         if let Some(arg) = block.body.attribute(var_name) {
             let value = eval(scope, &arg.expr);
             let arg_location = file.location(arg.span);
-            let mut provenance = vec![ProvenanceStep {
-                description: format!(
-                    "{address} input {var_name} = {}",
-                    file.snippet(arg.expr.span)
-                ),
-                location: Some(arg_location.clone()),
-            }];
-            value::merge_provenance(&mut provenance, &value.provenance);
+            let provenance = Provenance::chain(
+                ProvenanceStep {
+                    description: format!(
+                        "{address} input {var_name} = {}",
+                        file.snippet(arg.expr.span)
+                    ),
+                    location: Some(arg_location.clone()),
+                },
+                &value.provenance,
+            );
             let value = convert_to_type(
                 Tracked {
                     value: value.value,
@@ -989,8 +1014,8 @@ const META_ARGUMENTS: [&str; 5] = ["count", "for_each", "provider", "depends_on"
 const META_BLOCKS: [&str; 3] = ["lifecycle", "provisioner", "connection"];
 
 /// Evaluates a block body: attributes, and nested blocks as lists of maps (dynamic blocks expanded).
-fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> IndexMap<String, Tracked> {
-    let mut out = IndexMap::new();
+fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
+    let mut out = IndexMap::default();
     for attr in &body.attributes {
         if top_level && META_ARGUMENTS.contains(&&*attr.name) {
             continue;
@@ -1000,7 +1025,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> IndexMap<String
             expr::eval_attribute(scope, &attr.expr),
         );
     }
-    let mut blocks: IndexMap<String, (Location, Vec<Tracked>)> = IndexMap::new();
+    let mut blocks: IndexMap<String, (Location, Vec<Tracked>)> = IndexMap::default();
     for block in &body.blocks {
         if top_level && META_BLOCKS.contains(&&*block.kind) {
             continue;
@@ -1039,7 +1064,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> IndexMap<String
             match pairs {
                 Ok(pairs) => {
                     for (key, value) in pairs {
-                        let mut object = IndexMap::new();
+                        let mut object = IndexMap::default();
                         object.insert("key".to_string(), key);
                         object.insert("value".to_string(), value);
                         let iter_value = Tracked::new(Value::Map(object), None);

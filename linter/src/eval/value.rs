@@ -1,7 +1,7 @@
 //! Small helpers over [`Tracked`] values shared by expressions and functions.
-use indexmap::IndexMap;
+use crate::model::AttrMap;
 
-use crate::model::{ProvenanceStep, Tracked, Unknown, Value};
+use crate::model::{Provenance, Tracked, Unknown, Value};
 
 pub(crate) fn unknown(reason: impl Into<String>) -> Tracked {
     Tracked::new(
@@ -28,7 +28,7 @@ pub(crate) fn list(items: Vec<Tracked>) -> Tracked {
     Tracked::new(Value::List(items), None)
 }
 
-pub(crate) fn map(entries: IndexMap<String, Tracked>) -> Tracked {
+pub(crate) fn map(entries: AttrMap) -> Tracked {
     Tracked::new(Value::Map(entries), None)
 }
 
@@ -64,17 +64,13 @@ pub(crate) fn first_unknown(t: &Tracked) -> Option<&Tracked> {
 }
 
 /// Appends `from`'s provenance steps to `into` (skipping ones already there).
-pub(crate) fn merge_provenance(into: &mut Vec<ProvenanceStep>, from: &[ProvenanceStep]) {
-    for step in from {
-        if !into.contains(step) {
-            into.push(step.clone());
-        }
-    }
+pub(crate) fn merge_provenance(into: &mut Provenance, from: &Provenance) {
+    into.merge(from);
 }
 
 /// `t` with the provenance of all `inputs` (for values computed from them).
 pub(crate) fn derived(mut t: Tracked, inputs: &[&Tracked]) -> Tracked {
-    let mut steps = Vec::new();
+    let mut steps = Provenance::new();
     for input in inputs {
         merge_provenance(&mut steps, &input.provenance);
     }
@@ -127,7 +123,7 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
 }
 
 /// The entries of a map in Terraform's iteration order (lexical by key).
-pub(crate) fn sorted_entries(m: &IndexMap<String, Tracked>) -> Vec<(&String, &Tracked)> {
+pub(crate) fn sorted_entries(m: &AttrMap) -> Vec<(&String, &Tracked)> {
     let mut entries: Vec<(&String, &Tracked)> = m.iter().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
     entries

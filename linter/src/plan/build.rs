@@ -5,6 +5,7 @@
 //! apply"). Provider configurations come from `configuration.provider_config`, their arguments
 //! from constant expressions or references resolved through the plan's variables and module
 //! inputs. Locations point at the plan file here; [`super::sources`] moves them to `.tf` blocks.
+use crate::model::AttrMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -103,7 +104,7 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
     if let Some(configuration) = &doc.configuration {
         for (key, provider) in &configuration.provider_config {
             let module_path = provider.module_address.clone();
-            let mut attributes = IndexMap::new();
+            let mut attributes = IndexMap::default();
             for (name, expression) in &provider.expressions {
                 attributes.insert(name.clone(), resolver.resolve(expression, &module_path));
             }
@@ -340,7 +341,7 @@ fn implicit_provider(
         provider_type,
         alias: None,
         module_address: String::new(),
-        attributes: IndexMap::new(),
+        attributes: IndexMap::default(),
         location: at.clone(),
         call_chain: Vec::new(),
         implicit: true,
@@ -354,7 +355,7 @@ fn planned_attributes(
     after: Option<super::json::JsonTracked>,
     after_unknown: Option<super::json::UnknownMask>,
     block: Option<&BlockInfo<'_>>,
-) -> (IndexMap<String, Tracked>, Vec<(String, Tracked)>) {
+) -> (AttrMap, Vec<(String, Tracked)>) {
     let mut value = after
         .map(|a| a.0)
         .unwrap_or_else(|| Tracked::new(Value::Null, None));
@@ -363,7 +364,7 @@ fn planned_attributes(
     }
     let mut attributes = match value.value {
         Value::Map(map) => map,
-        _ => IndexMap::new(),
+        _ => IndexMap::default(),
     };
     let mut placements = Vec::new();
     if let Some(block) = block {
@@ -499,7 +500,7 @@ impl ExpressionResolver<'_> {
                     let entries = map
                         .iter()
                         .map(|(k, v)| (k.clone(), self.resolve(v, module_path)))
-                        .collect::<IndexMap<_, _>>();
+                        .collect::<AttrMap>();
                     Tracked::new(Value::Map(entries), None)
                 }
             }

@@ -4,6 +4,7 @@
 //! kept: large subtrees it never reads (`before`, `*_sensitive`, the values of managed resources in
 //! `planned_values`/`prior_state`) are skipped while parsing, so a 100 MB plan is not held twice.
 //! Unknown fields are ignored, as the format's compatibility promise asks of readers.
+use crate::model::AttrMap;
 use std::fmt;
 
 use indexmap::IndexMap;
@@ -299,7 +300,7 @@ fn tracked(value: Value) -> Tracked {
     Tracked {
         value,
         location: None,
-        provenance: Vec::new(),
+        provenance: Default::default(),
     }
 }
 
@@ -344,7 +345,8 @@ impl<'de> Visitor<'de> for TrackedVisitor {
         Ok(tracked(Value::List(items)))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tracked, A::Error> {
-        let mut entries = IndexMap::with_capacity(map.size_hint().unwrap_or(0));
+        let mut entries =
+            AttrMap::with_capacity_and_hasher(map.size_hint().unwrap_or(0), Default::default());
         while let Some((key, JsonTracked(value))) = map.next_entry::<String, JsonTracked>()? {
             entries.insert(key, value);
         }
@@ -412,7 +414,7 @@ impl<'de> Visitor<'de> for MaskVisitor {
         Ok(UnknownMask::List(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<UnknownMask, A::Error> {
-        let mut entries = IndexMap::new();
+        let mut entries = IndexMap::default();
         while let Some((key, value)) = map.next_entry::<String, UnknownMask>()? {
             entries.insert(key, value);
         }
@@ -431,7 +433,7 @@ pub fn apply_unknowns(value: &mut Tracked, mask: &UnknownMask, reason: &str) {
         }
         UnknownMask::Map(entries) => {
             if matches!(value.value, Value::Null) && entries.values().any(mask_has_unknown) {
-                value.value = Value::Map(IndexMap::new());
+                value.value = Value::Map(IndexMap::default());
             }
             if let Value::Map(map) = &mut value.value {
                 for (key, sub) in entries {

@@ -213,7 +213,7 @@ fn adopt_value(value: &mut Tracked, written: &Tracked, block: &Location) {
         // The plan's own resolution (e.g. a plan variable set with -var in CI) where the sources
         // alone have no value: add where the sources declare it (the `variable` block). When the
         // sources resolve a different value, their places would mislead and are not used.
-        for step in value.provenance.iter_mut() {
+        value.provenance.update(|step| {
             if step.location.is_none()
                 && let Some(found) = written
                     .provenance
@@ -222,7 +222,7 @@ fn adopt_value(value: &mut Tracked, written: &Tracked, block: &Location) {
             {
                 step.location = found.location.clone();
             }
-        }
+        });
     }
     let parent = value.location.clone().unwrap_or_else(|| block.clone());
     match (&mut value.value, &written.value) {

@@ -1,4 +1,7 @@
 //! `file:line:col: SEVERITY SOV001 message`, one line per finding or input error — for editors and grep.
+use std::borrow::Cow;
+use std::fmt::Write;
+
 use super::Report;
 use sovereign_schemas::Severity;
 
@@ -18,23 +21,56 @@ pub fn render(report: &Report) -> String {
         };
         out.push_str(&format!("{place}: ERROR input {}\n", one_line(&e.message)));
     }
+    out.reserve(report.findings.len() * 160);
+    let mut last_file: Option<(&str, String)> = None;
     for f in &report.findings {
         let severity = match f.severity {
             Severity::Error => "ERROR",
             _ => "WARNING",
         };
-        out.push_str(&format!(
-            "{}:{}:{}: {severity} {} {}\n",
-            report.display_path(&f.location.file),
+        // Consecutive findings share files (they are sorted): display each path once.
+        let path = match &last_file {
+            Some((file, path)) if *file == &*f.location.file => path,
+            _ => {
+                &last_file
+                    .insert((&f.location.file, report.display_path(&f.location.file)))
+                    .1
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{path}:{}:{}: {severity} {} {}",
             f.location.line,
             f.location.column,
             f.rule,
             one_line(&f.message)
-        ));
+        );
     }
     out
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// The text on one line, runs of whitespace as one space.
+fn one_line(text: &str) -> Cow<'_, str> {
+    let plain = !text.contains(|c: char| c.is_whitespace() && c != ' ')
+        && !text.contains("  ")
+        && !text.starts_with(' ')
+        && !text.ends_with(' ');
+    if plain {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn messages_fit_on_one_line() {
+        assert_eq!(one_line("plain message"), "plain message");
+        assert_eq!(one_line("two\nlines"), "two lines");
+        assert_eq!(one_line("  padded   and\ttabbed "), "padded and tabbed");
+        assert_eq!(one_line(""), "");
+    }
 }

@@ -10,6 +10,7 @@ mod json;
 mod junit;
 mod sarif;
 
+use rayon::slice::ParallelSliceMut;
 use std::collections::BTreeMap;
 
 use sovereign_schemas::Severity;
@@ -80,7 +81,7 @@ pub struct Report {
 impl Report {
     /// Sorts findings, errors and notes into a stable order.
     pub fn sort(&mut self) {
-        self.findings.sort_by(|a, b| {
+        self.findings.par_sort_by(|a, b| {
             (
                 &a.location.file,
                 a.location.line,

@@ -5,12 +5,12 @@
 //! `build.rs` extracts it, so [`RuleInfo::docs`], `sovereign-lint explain` and `docs/rules/*.md` are
 //! that comment. Shared questions ("which region does this resource use?", "this value is unknown:
 //! report SOV010") live once, in [`support`].
-use std::collections::HashSet;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use sovereign_schemas::{Policy, Scope, Severity, Unresolved};
 
 use crate::finding::Finding;
-use crate::model::{Location, Model};
+use crate::model::{Location, Model, ResourceInstance};
 
 mod support;
 
@@ -59,15 +59,52 @@ pub struct RuleContext<'a> {
     pub model: &'a Model,
     pub policy: &'a Policy,
     pub scope: Scope<'a>,
+    /// Resource instances by address (rules that follow references).
+    by_address: HashMap<&'a str, &'a ResourceInstance>,
+    /// Resource instances by (module instance, type, name).
+    by_name: HashMap<(&'a str, &'a str, &'a str), Vec<&'a ResourceInstance>>,
 }
 
 impl<'a> RuleContext<'a> {
     pub fn new(model: &'a Model, policy: &'a Policy) -> Self {
+        let mut by_address = HashMap::with_capacity(model.resources.len());
+        let mut by_name: HashMap<_, Vec<_>> = HashMap::new();
+        for r in &model.resources {
+            by_address.entry(r.address.as_str()).or_insert(r);
+            by_name
+                .entry((
+                    r.module_address.as_str(),
+                    r.resource_type.as_str(),
+                    r.name.as_str(),
+                ))
+                .or_default()
+                .push(r);
+        }
         RuleContext {
             model,
             policy,
             scope: policy.scope(),
+            by_address,
+            by_name,
         }
+    }
+
+    /// The resource instance with this full address.
+    pub fn resource(&self, address: &str) -> Option<&'a ResourceInstance> {
+        self.by_address.get(address).copied()
+    }
+
+    /// Every instance of `resource_type.name` in one module instance, in model order.
+    pub fn resources_named(
+        &self,
+        module_address: &str,
+        resource_type: &str,
+        name: &str,
+    ) -> Vec<&'a ResourceInstance> {
+        self.by_name
+            .get(&(module_address, resource_type, name))
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -130,21 +167,19 @@ pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
         f.severity != Severity::Off
     });
     sort_findings(&mut findings);
-    let mut seen = HashSet::new();
-    findings.retain(|f| {
-        // SOV010 is keyed by the unknown value's place: several rules may need the same value.
-        let key = if f.rule == "SOV010" {
-            (f.rule, f.location.clone(), f.address.clone(), String::new())
-        } else {
-            (
-                f.rule,
-                f.location.clone(),
-                f.address.clone(),
-                f.message.clone(),
-            )
-        };
-        seen.insert(key)
-    });
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(findings.len());
+        findings
+            .iter()
+            .map(|f| {
+                // SOV010 is keyed by the unknown value's place: several rules may need the same value.
+                let message = if f.rule == "SOV010" { "" } else { &f.message };
+                seen.insert((f.rule, &f.location, f.address.as_str(), message))
+            })
+            .collect()
+    };
+    let mut keep = keep.into_iter();
+    findings.retain(|_| keep.next().unwrap_or(true));
     findings
 }
 
@@ -181,7 +216,7 @@ pub fn sov011_finding(location: Location, message: String) -> Finding {
         address: String::new(),
         message,
         value: None,
-        provenance: Vec::new(),
+        provenance: Default::default(),
         help: "write `# sovereign:ignore SOVxxx reason=\"why\" [expires=YYYY-MM-DD]` naming a known, suppressible \
                rule with a reason and a future expiry, or remove the comment"
             .to_string(),

@@ -73,14 +73,18 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
 pub(crate) struct RegionOutsideJurisdiction;
 
 /// Resource arguments naming a region or zone, and whether an unknown value decides residency.
-const REGION_ATTRS: &[(&str, bool)] = &[
-    ("region", true),
-    ("location", true),
-    ("zone", true),
-    ("availability_zone", false),
-    ("availability_zones", false),
-    ("preferred_availability_zones", false),
-    ("node_locations", true),
+const REGION_ATTRS: &[(&str, &str, bool)] = &[
+    ("region", "`region`", true),
+    ("location", "`location`", true),
+    ("zone", "`zone`", true),
+    ("availability_zone", "`availability_zone`", false),
+    ("availability_zones", "`availability_zones`", false),
+    (
+        "preferred_availability_zones",
+        "`preferred_availability_zones`",
+        false,
+    ),
+    ("node_locations", "`node_locations`", true),
 ];
 
 impl Rule for RegionOutsideJurisdiction {
@@ -137,7 +141,7 @@ impl Rule for RegionOutsideJurisdiction {
 fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {
     let subject = Subject::resource(resource);
     if let Some(cloud) = cloud_of(resource) {
-        for (attr, unknown_decides) in REGION_ATTRS {
+        for (attr, what, unknown_decides) in REGION_ATTRS {
             // `location` is a region only for Azure and Google; AWS uses it for other things
             // (Direct Connect locations). Azure zones are "1", "2", "3": only `location` counts.
             if (*attr == "location" && cloud == Cloud::Aws)
@@ -157,15 +161,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
                 continue;
             }
             for item in t.items() {
-                check_value(
-                    cx,
-                    out,
-                    subject,
-                    cloud,
-                    &format!("`{attr}`"),
-                    item,
-                    *unknown_decides,
-                );
+                check_value(cx, out, subject, cloud, what, item, *unknown_decides);
             }
         }
     }
@@ -237,7 +233,10 @@ fn check_arns(
     t: &Tracked,
     fallback: &crate::model::Location,
 ) {
-    let mut path = vec![name.to_string()];
+    if !super::support::any_string(t, &|s| s.starts_with("arn:")) {
+        return;
+    }
+    let mut path = super::support::attr_path(name);
     walk_strings(t, &mut path, &mut |path, value, s| {
         if !s.starts_with("arn:") || is_replication_path(resource_type, path) {
             return;

@@ -60,7 +60,7 @@
 //! - `jurisdiction`, `allowed_regions`: which regional hosts are inside.
 //! - `allowed_endpoint_hosts`: further hosts (exact, or `.suffix` for a domain) that are sovereign.
 //! - `unresolved`: severity of SOV010 for a provider endpoint that cannot be resolved.
-use super::support::{Subject, display_path, finding, loc, unresolved, walk_values};
+use super::support::{Subject, display_path, finding, last_key, loc, unresolved, walk_values};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
 use crate::model::{Location, ResourceMode, Tracked, Value};
@@ -99,25 +99,29 @@ impl Rule for EndpointOutsideJurisdiction {
                     continue;
                 }
                 let in_endpoints = name == "endpoints";
-                walk_values(t, &mut vec![name.clone()], &mut |path, value| {
-                    let key = last_key(path);
-                    if !(in_endpoints && path.len() > 1 || is_endpoint_key(key)) {
-                        return;
-                    }
-                    match &value.value {
-                        Value::String(s) if !s.is_empty() => {
-                            check_host(cx, out, subject, path, value, s, &provider.location)
+                walk_values(
+                    t,
+                    &mut super::support::attr_path(name),
+                    &mut |path, value| {
+                        let key = last_key(path);
+                        if !(in_endpoints && path.len() > 1 || is_endpoint_key(key)) {
+                            return;
                         }
-                        Value::Unknown(_) => unresolved(
-                            cx,
-                            out,
-                            subject,
-                            &format!("provider endpoint `{}`", display_path(path)),
-                            value,
-                        ),
-                        _ => {}
-                    }
-                });
+                        match &value.value {
+                            Value::String(s) if !s.is_empty() => {
+                                check_host(cx, out, subject, path, value, s, &provider.location)
+                            }
+                            Value::Unknown(_) => unresolved(
+                                cx,
+                                out,
+                                subject,
+                                &format!("provider endpoint `{}`", display_path(path)),
+                                value,
+                            ),
+                            _ => {}
+                        }
+                    },
+                );
             }
         }
         for resource in &cx.model.resources {
@@ -127,40 +131,43 @@ impl Rule for EndpointOutsideJurisdiction {
                 if SKIPPED_MAPS.contains(&name.as_str()) {
                     continue;
                 }
-                walk_values(t, &mut vec![name.clone()], &mut |path, value| {
-                    let key = last_key(path);
-                    if !is_endpoint_key(key) {
-                        return;
-                    }
-                    // A data source's read results (in a plan: everything it returned, such as
-                    // `sovereign_jurisdiction.endpoint_suffixes`) are not requests the configuration
-                    // makes; only the arguments written in its block are.
-                    if data_source && value.location.is_none() {
-                        return;
-                    }
-                    let Some(s) = value.as_str() else { return };
-                    let lower = key.to_ascii_lowercase();
-                    let is_url = s.split_once("://").is_some_and(|(scheme, _)| {
-                        URL_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str())
-                    });
-                    if is_url || (lower.contains("endpoint") && looks_like_host(s)) {
-                        check_host(cx, out, subject, path, value, s, &resource.location);
-                    }
-                });
+                if !super::support::any_key(name, t, &is_endpoint_key) {
+                    continue;
+                }
+                walk_values(
+                    t,
+                    &mut super::support::attr_path(name),
+                    &mut |path, value| {
+                        let key = last_key(path);
+                        if !is_endpoint_key(key) {
+                            return;
+                        }
+                        // A data source's read results (in a plan: everything it returned, such as
+                        // `sovereign_jurisdiction.endpoint_suffixes`) are not requests the configuration
+                        // makes; only the arguments written in its block are.
+                        if data_source && value.location.is_none() {
+                            return;
+                        }
+                        let Some(s) = value.as_str() else { return };
+                        let lower = key.to_ascii_lowercase();
+                        let is_url = s.split_once("://").is_some_and(|(scheme, _)| {
+                            URL_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str())
+                        });
+                        if is_url || (lower.contains("endpoint") && looks_like_host(s)) {
+                            check_host(cx, out, subject, path, value, s, &resource.location);
+                        }
+                    },
+                );
             }
         }
     }
 }
 
-fn last_key(path: &[String]) -> &str {
-    path.iter()
-        .rev()
-        .find(|p| !p.chars().all(|c| c.is_ascii_digit()))
-        .map_or("", String::as_str)
-}
-
 fn is_endpoint_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
+    // Attribute names are lower case; anything else is compared as written, case-folded.
+    if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        return is_endpoint_key(&key.to_ascii_lowercase());
+    }
     // Allow-lists such as the sovereign provider's `allowed_endpoint_hosts` name hosts a policy
     // accepts; they send nothing anywhere.
     if key.starts_with("allowed_") || key.contains("_allowed_") {
@@ -185,7 +192,7 @@ fn check_host(
     cx: &RuleContext<'_>,
     out: &mut Vec<Finding>,
     subject: Subject<'_>,
-    path: &[String],
+    path: &[super::support::Seg<'_>],
     value: &Tracked,
     url: &str,
     fallback: &Location,

@@ -82,7 +82,7 @@ impl Rule for UntaggedData {
 
 /// The merged tags of a resource, or `None` when a map that decides them is unknown (SOV010 reported).
 struct Tags<'m> {
-    entries: IndexMap<String, &'m Tracked>,
+    entries: IndexMap<&'m str, &'m Tracked, foldhash::fast::RandomState>,
     /// The argument users edit (`tags`, `labels`), for the location of a missing tag.
     attr: &'static str,
     word: &'static str,
@@ -101,7 +101,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
         _ => resource.attr_location(tags.attr),
     };
     for key in &cx.policy.tags.required {
-        if let Some(value) = tags.entries.get(key) {
+        if let Some(value) = tags.entries.get(key.as_str()) {
             if value.unknown_reason().is_some() {
                 unresolved(cx, out, subject, &format!("{} `{key}`", tags.word), value);
             }
@@ -140,7 +140,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
         ));
     }
     for (key, allowed) in &cx.policy.tags.allowed_values {
-        let Some(value) = tags.entries.get(key) else {
+        let Some(value) = tags.entries.get(key.as_str()) else {
             continue;
         };
         match &value.value {
@@ -170,24 +170,26 @@ fn merged_tags<'m>(
 ) -> Option<Tags<'m>> {
     let subject = Subject::resource(resource);
     let provider = cx.model.provider_of(resource);
-    let mut entries = IndexMap::new();
-    let mut add =
-        |what: &str, t: Option<&'m Tracked>, entries: &mut IndexMap<String, &'m Tracked>| -> bool {
-            let Some(t) = t else { return true };
-            match &t.value {
-                Value::Map(m) => {
-                    for (k, v) in m {
-                        entries.insert(k.clone(), v);
-                    }
-                    true
+    let mut entries = IndexMap::default();
+    let mut add = |what: &str,
+                   t: Option<&'m Tracked>,
+                   entries: &mut IndexMap<&'m str, &'m Tracked, foldhash::fast::RandomState>|
+     -> bool {
+        let Some(t) = t else { return true };
+        match &t.value {
+            Value::Map(m) => {
+                for (k, v) in m {
+                    entries.insert(k.as_str(), v);
                 }
-                Value::Unknown(_) => {
-                    unresolved(cx, out, subject, what, t);
-                    false
-                }
-                _ => true,
+                true
             }
-        };
+            Value::Unknown(_) => {
+                unresolved(cx, out, subject, what, t);
+                false
+            }
+            _ => true,
+        }
+    };
     match cloud_of(resource) {
         Some(Cloud::Aws) => {
             if let Some(all) = resource.attr("tags_all").filter(|t| t.as_map().is_some()) {

@@ -102,7 +102,7 @@ const REPLICATION_ATTRS: &[&str] = &[
 ];
 
 /// Whether an attribute path of a resource type is a replication target SOV004 owns.
-pub(crate) fn is_replication_path(resource_type: &str, path: &[String]) -> bool {
+pub(crate) fn is_replication_path(resource_type: &str, path: &[super::support::Seg<'_>]) -> bool {
     let replication_resource = matches!(
         resource_type,
         "aws_s3_bucket_replication_configuration"
@@ -110,7 +110,7 @@ pub(crate) fn is_replication_path(resource_type: &str, path: &[String]) -> bool 
             | "aws_ecr_replication_configuration"
     );
     path.iter().any(|p| {
-        REPLICATION_ATTRS.contains(&p.as_str()) || (replication_resource && p == "destination")
+        REPLICATION_ATTRS.contains(&p.as_ref()) || (replication_resource && p == "destination")
     })
 }
 

@@ -52,6 +52,7 @@
 use super::support::{Subject, finding, loc, unresolved};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
+use crate::model::AttrMap;
 use crate::model::{ResourceInstance, Tracked, Value};
 
 pub(crate) static INFO: RuleInfo = RuleInfo {
@@ -198,21 +199,26 @@ impl Rule for PublicEgress {
             }
             // Public IPs requested anywhere in the resource (instances, launch templates, subnets).
             for (name, t) in &r.attributes {
+                if !super::support::any_key(name, t, &|k| {
+                    matches!(k, "associate_public_ip_address" | "map_public_ip_on_launch")
+                }) {
+                    continue;
+                }
                 let mut hits = Vec::new();
-                super::support::walk_values(t, &mut vec![name.clone()], &mut |path, v| {
-                    let key = path
-                        .iter()
-                        .rev()
-                        .find(|p| !p.chars().all(|c| c.is_ascii_digit()))
-                        .map_or("", String::as_str);
-                    if matches!(
-                        key,
-                        "associate_public_ip_address" | "map_public_ip_on_launch"
-                    ) && v.as_bool() == Some(true)
-                    {
-                        hits.push((key.to_string(), v));
-                    }
-                });
+                super::support::walk_values(
+                    t,
+                    &mut super::support::attr_path(name),
+                    &mut |path, v| {
+                        let key = super::support::last_key(path);
+                        if matches!(
+                            key,
+                            "associate_public_ip_address" | "map_public_ip_on_launch"
+                        ) && v.as_bool() == Some(true)
+                        {
+                            hits.push((key.to_string(), v));
+                        }
+                    },
+                );
                 for (key, v) in hits {
                     e.at(
                         Some(v),
@@ -290,7 +296,7 @@ impl Emitter<'_, '_, '_> {
         }
     }
 
-    fn nsg_rule(&mut self, rule: &indexmap::IndexMap<String, Tracked>) {
+    fn nsg_rule(&mut self, rule: &AttrMap) {
         let is = |key: &str, want: &str| {
             rule.get(key)
                 .and_then(Tracked::as_str)

@@ -50,7 +50,7 @@
 //! ## Options
 //! None: every data-bearing resource needs a customer-managed key. Use `[rules] SOV006 = "warn"` or
 //! an inline suppression with a reason for exceptions.
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use super::support::{Subject, finding, get_path, loc, referenced_resources};
 use super::{Rule, RuleContext, RuleInfo, docs};

@@ -185,7 +185,7 @@ impl Emitter<'_, '_> {
             if !is_endpoint_attr {
                 continue;
             }
-            walk_values(t, &mut vec![name.clone()], &mut |path, v| {
+            walk_values(t, &mut super::support::attr_path(name), &mut |path, v| {
                 if matches!(v.value, Value::String(_) | Value::Unknown(_)) {
                     endpoints.push((display_path(path), v));
                 }

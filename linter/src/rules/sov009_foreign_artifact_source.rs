@@ -139,8 +139,13 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
         if name == "tags" || name == "tags_all" || name == "labels" {
             continue;
         }
-        walk_values(t, &mut vec![name.clone()], &mut |path, v| {
-            let key = path.last().map_or("", String::as_str);
+        if !super::support::any_key(name, t, &|k| {
+            IMAGE_KEYS.contains(&k) || JSON_ATTRS.contains(&k)
+        }) {
+            continue;
+        }
+        walk_values(t, &mut super::support::attr_path(name), &mut |path, v| {
+            let key = path.last().map_or("", |p| p.as_ref());
             if IMAGE_KEYS.contains(&key) {
                 found.push((display_path(path), v));
             } else if JSON_ATTRS.contains(&key) {

@@ -1,6 +1,9 @@
 //! What several rules share: building findings, the one implementation of "an unknown value decides
 //! residency" (SOV010), following references between resources, the region a resource uses, and the
 //! list of data-bearing resource types.
+use crate::model::AttrMap;
+use std::borrow::Cow;
+
 use sovereign_schemas::policy::Verdict;
 use sovereign_schemas::region::{normalize_region, region_of_zone};
 use sovereign_schemas::{Cloud, Severity};
@@ -175,12 +178,9 @@ pub(crate) fn string_or_unresolved<'t>(
 
 /// Follows a dotted path through maps and block lists (the first block of each list):
 /// `server_side_encryption.kms_key_arn`.
-pub(crate) fn get_path<'t>(
-    root: &'t indexmap::IndexMap<String, Tracked>,
-    path: &str,
-) -> Option<&'t Tracked> {
+pub(crate) fn get_path<'t>(root: &'t AttrMap, path: &str) -> Option<&'t Tracked> {
     let mut parts = path.split('.');
-    let mut current = root.get(parts.next()?)?;
+    let mut current = crate::model::lookup(root, parts.next()?)?;
     for part in parts {
         let map_holder = match &current.value {
             Value::List(items) => items.first()?,
@@ -191,24 +191,74 @@ pub(crate) fn get_path<'t>(
     Some(current)
 }
 
+/// One step of an attribute path: a map key or block/list index, borrowed from the value.
+pub(crate) type Seg<'t> = Cow<'t, str>;
+
+/// The path segment of list index `i` (small indexes without allocating).
+fn index_seg(i: usize) -> Seg<'static> {
+    const SMALL: [&str; 16] = [
+        "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
+    ];
+    match SMALL.get(i) {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(i.to_string()),
+    }
+}
+
+/// The path of an attribute by name (the start of a walk).
+pub(crate) fn attr_path(name: &str) -> Vec<Seg<'_>> {
+    vec![Cow::Borrowed(name)]
+}
+
+/// The last path segment that is a key, not an index (`ingress.0.cidr_blocks.1` → `cidr_blocks`).
+pub(crate) fn last_key<'p>(path: &'p [Seg<'_>]) -> &'p str {
+    path.iter()
+        .rev()
+        .find(|p| !p.bytes().all(|c| c.is_ascii_digit()))
+        .map_or("", |p| p.as_ref())
+}
+
+/// Whether the attribute `name` or any map key inside its value `t` satisfies `pred`: a cheap test
+/// (no paths, no allocation) before a [`walk_values`] that acts on keys.
+pub(crate) fn any_key(name: &str, t: &Tracked, pred: &dyn Fn(&str) -> bool) -> bool {
+    fn inner(t: &Tracked, pred: &dyn Fn(&str) -> bool) -> bool {
+        match &t.value {
+            Value::List(items) => items.iter().any(|i| inner(i, pred)),
+            Value::Map(m) => m.iter().any(|(k, v)| pred(k) || inner(v, pred)),
+            _ => false,
+        }
+    }
+    pred(name) || inner(t, pred)
+}
+
+/// Whether any string inside `t` satisfies `pred` (a cheap test before a [`walk_strings`]).
+pub(crate) fn any_string(t: &Tracked, pred: &dyn Fn(&str) -> bool) -> bool {
+    match &t.value {
+        Value::String(s) => pred(s),
+        Value::List(items) => items.iter().any(|i| any_string(i, pred)),
+        Value::Map(m) => m.values().any(|v| any_string(v, pred)),
+        _ => false,
+    }
+}
+
 /// Every string inside a value with its attribute path (`rule.0.destination.0.bucket`).
 pub(crate) fn walk_strings<'t>(
     t: &'t Tracked,
-    path: &mut Vec<String>,
-    f: &mut dyn FnMut(&[String], &'t Tracked, &'t str),
+    path: &mut Vec<Seg<'t>>,
+    f: &mut dyn FnMut(&[Seg<'t>], &'t Tracked, &'t str),
 ) {
     match &t.value {
         Value::String(s) => f(path, t, s),
         Value::List(items) => {
             for (i, item) in items.iter().enumerate() {
-                path.push(i.to_string());
+                path.push(index_seg(i));
                 walk_strings(item, path, f);
                 path.pop();
             }
         }
         Value::Map(m) => {
             for (k, v) in m {
-                path.push(k.clone());
+                path.push(Cow::Borrowed(k));
                 walk_strings(v, path, f);
                 path.pop();
             }
@@ -220,21 +270,21 @@ pub(crate) fn walk_strings<'t>(
 /// Every value inside (including the value itself) with its path.
 pub(crate) fn walk_values<'t>(
     t: &'t Tracked,
-    path: &mut Vec<String>,
-    f: &mut dyn FnMut(&[String], &'t Tracked),
+    path: &mut Vec<Seg<'t>>,
+    f: &mut dyn FnMut(&[Seg<'t>], &'t Tracked),
 ) {
     f(path, t);
     match &t.value {
         Value::List(items) => {
             for (i, item) in items.iter().enumerate() {
-                path.push(i.to_string());
+                path.push(index_seg(i));
                 walk_values(item, path, f);
                 path.pop();
             }
         }
         Value::Map(m) => {
             for (k, v) in m {
-                path.push(k.clone());
+                path.push(Cow::Borrowed(k));
                 walk_values(v, path, f);
                 path.pop();
             }
@@ -244,10 +294,10 @@ pub(crate) fn walk_values<'t>(
 }
 
 /// The attribute path as users write it: `rule[0].destination[0].bucket`.
-pub(crate) fn display_path(path: &[String]) -> String {
+pub(crate) fn display_path(path: &[Seg<'_>]) -> String {
     let mut out = String::new();
     for part in path {
-        if part.chars().all(|c| c.is_ascii_digit()) {
+        if part.bytes().all(|c| c.is_ascii_digit()) {
             out.push_str(&format!("[{part}]"));
         } else {
             if !out.is_empty() {
@@ -263,30 +313,26 @@ pub(crate) fn display_path(path: &[String]) -> String {
 /// to. Uses the evaluator's convention ([`crate::eval::referenced_address`]: an unknown reason
 /// `ADDRESS.ATTR (known after apply)` or a provenance step `ADDRESS.ATTR = VALUE`) and, failing
 /// that, any `TYPE.NAME.ATTR` word in the unknown reasons and provenance of the same module instance.
-pub(crate) fn referenced_resources<'m>(
+pub(crate) fn referenced_resources<'m, 't>(
     cx: &RuleContext<'m>,
     from: &ResourceInstance,
-    t: &Tracked,
+    t: &'t Tracked,
 ) -> Vec<(&'m ResourceInstance, Option<String>)> {
     let mut found: Vec<(&'m ResourceInstance, Option<String>)> = Vec::new();
-    let mut texts: Vec<String> = Vec::new();
-    let mut collect = |_: &[String], v: &Tracked| {
+    let mut texts: Vec<&str> = Vec::new();
+    let mut collect = |_: &[Seg<'_>], v: &'t Tracked| {
         if let Some(address) = crate::eval::referenced_address(v)
-            && let Some(r) = cx.model.resources.iter().find(|r| r.address == address)
+            && let Some(r) = cx.resource(address)
             && !found.iter().any(|(f, _)| std::ptr::eq(*f, r))
         {
-            let text = v
-                .unknown_reason()
-                .map(str::to_string)
-                .or_else(|| {
-                    v.provenance
-                        .iter()
-                        .find(|s| s.description.starts_with(address))
-                        .map(|s| s.description.clone())
-                })
-                .unwrap_or_default();
+            let text = v.unknown_reason().or_else(|| {
+                v.provenance
+                    .iter()
+                    .find(|s| s.description.starts_with(address))
+                    .map(|s| s.description.as_str())
+            });
             let attr = text
-                .strip_prefix(address)
+                .and_then(|text| text.strip_prefix(address))
                 .and_then(|rest| rest.strip_prefix('.'))
                 .map(|rest| {
                     rest.chars()
@@ -296,19 +342,22 @@ pub(crate) fn referenced_resources<'m>(
                 .filter(|a| !a.is_empty());
             found.push((r, attr));
         }
-        if let Value::Unknown(u) = &v.value {
-            texts.push(u.reason.clone());
-        }
-        for step in &v.provenance {
-            texts.push(step.description.clone());
+        if found.is_empty() {
+            if let Value::Unknown(u) = &v.value {
+                texts.push(&u.reason);
+            }
+            texts.extend(v.provenance.iter().map(|step| step.description.as_str()));
         }
     };
     walk_values(t, &mut Vec::new(), &mut collect);
     if !found.is_empty() {
         return found;
     }
-    for text in &texts {
+    for text in texts {
         for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "_.-[]\"*".contains(c))) {
+            if !word.contains('_') || !word.contains('.') {
+                continue;
+            }
             let word = strip_indexes(word);
             let mut parts = word.split('.');
             let (Some(resource_type), Some(name)) = (parts.next(), parts.next()) else {
@@ -318,12 +367,8 @@ pub(crate) fn referenced_resources<'m>(
                 continue;
             }
             let attr = parts.next().map(str::to_string);
-            for r in &cx.model.resources {
-                if r.resource_type == resource_type
-                    && r.name == name
-                    && r.module_address == from.module_address
-                    && !found.iter().any(|(f, _)| std::ptr::eq(*f, r))
-                {
+            for r in cx.resources_named(&from.module_address, resource_type, name) {
+                if !found.iter().any(|(f, _)| std::ptr::eq(*f, r)) {
                     found.push((r, attr.clone()));
                 }
             }
@@ -353,6 +398,13 @@ pub(crate) fn cloud_of(resource: &ResourceInstance) -> Option<Cloud> {
 
 /// Checks a region or zone name: zones are checked by the region they lie in.
 pub(crate) fn check_region_or_zone(cx: &RuleContext<'_>, cloud: Cloud, name: &str) -> Verdict {
+    // The common case, a region inside, needs no explanation (callers read reasons of outsides).
+    if cx.scope.region_inside(cloud, name) {
+        return Verdict {
+            inside: true,
+            reason: String::new(),
+        };
+    }
     match region_of_zone(cloud, name) {
         Some(region) => {
             let v = cx.scope.check_region(Some(cloud), &region);

@@ -3,6 +3,7 @@
 //!
 //! Attributes are written as JSON; a string starting with `?` is an unknown value whose reason is
 //! the rest (`"?aws_s3_bucket.data.id known after apply"`). Every attribute gets its own line.
+use crate::model::AttrMap;
 use serde_json::Value as Json;
 use sovereign_schemas::Policy;
 
@@ -53,13 +54,13 @@ impl ModelBuilder {
         Tracked::new(value, location)
     }
 
-    fn attributes(&mut self, attrs: &Json) -> indexmap::IndexMap<String, Tracked> {
+    fn attributes(&mut self, attrs: &Json) -> AttrMap {
         match attrs {
             Json::Object(m) => m
                 .iter()
                 .map(|(k, v)| (k.clone(), self.tracked(v)))
                 .collect(),
-            _ => indexmap::IndexMap::new(),
+            _ => indexmap::IndexMap::default(),
         }
     }
 
