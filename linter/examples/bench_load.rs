@@ -7,8 +7,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use rayon::prelude::*;
-use sovereign_lint::eval::{EvalOptions, evaluate_root};
+use sovereign_lint::eval::{EvalOptions, ModuleCache, evaluate_root_with};
 use sovereign_lint::load::discover;
+
+// The same allocator as the `sovereign-lint` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     // Like the CLI: evaluation runs in place on large-stack pool threads.
@@ -29,11 +33,12 @@ fn main() {
     };
     let discovered = start.elapsed();
     let opts = EvalOptions::default();
+    let cache = ModuleCache::default();
     // Like the CLI: one model per root, dropped after use.
     let stats: Vec<(usize, usize, usize, usize)> = roots
         .par_iter()
         .map(|root| {
-            let model = evaluate_root(root, &opts);
+            let model = evaluate_root_with(root, &opts, &cache);
             let bytes = model.sources.files.values().map(|t| t.len()).sum();
             (
                 model.sources.files.len(),

@@ -12,7 +12,7 @@ use sovereign_schemas::Severity;
 
 use crate::baseline::Baseline;
 use crate::config::{LoadedPolicy, PolicyLoadError, PolicyResolver};
-use crate::eval::{EvalOptions, evaluate_root};
+use crate::eval::{EvalOptions, ModuleCache, evaluate_root_with};
 use crate::finding::Finding;
 use crate::load;
 use crate::model::{InputError, Location, Model, Note, Sources};
@@ -164,11 +164,13 @@ fn load_configuration_inputs(
         .collect();
     // Each root is evaluated and checked on the same worker, so only as many full models exist at
     // once as there are workers.
+    // Modules many stacks call are parsed once for the whole run.
+    let cache = ModuleCache::default();
     let linted = roots
         .into_par_iter()
         .zip(policies)
         .map(|((scan_path, root), policy)| {
-            let model = evaluate_root(&root, &opts.eval);
+            let model = evaluate_root_with(&root, &opts.eval, &cache);
             Linted::new(model, policy, scan_path).check(opts)
         })
         .collect();

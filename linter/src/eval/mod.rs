@@ -37,7 +37,8 @@ use foldhash::{HashMap, HashMapExt};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
 use rayon::prelude::*;
@@ -146,7 +147,13 @@ fn parse_resource_address_prefix(s: &str) -> Option<&str> {
 /// to `root.scan_root`). Never panics: input problems go to `model.errors`, each naming the file
 /// and line; everything else is still evaluated.
 pub fn evaluate_root(root: &DiscoveredRoot, opts: &EvalOptions) -> Model {
+    evaluate_root_with(root, opts, &ModuleCache::default())
+}
+
+/// [`evaluate_root`], reusing the modules other roots of the same run have parsed.
+pub fn evaluate_root_with(root: &DiscoveredRoot, opts: &EvalOptions, cache: &ModuleCache) -> Model {
     let mut evaluator = Evaluator {
+        cache,
         model: Model {
             root: root.scan_root.clone(),
             module_dir: load::relative_path(&root.dir, &root.scan_root),
@@ -233,7 +240,64 @@ pub fn install_thread_pool() {
 
 const EVAL_STACK_BYTES: usize = 64 << 20;
 
-struct Evaluator {
+/// Parsed module directories shared by the roots of one run: a module that many stacks call is
+/// read and parsed once. Only called modules are kept (not roots), up to [`MODULE_CACHE_BYTES`] of
+/// source text, so memory stays bounded whatever the layout.
+#[derive(Default)]
+pub struct ModuleCache {
+    entries: Mutex<HashMap<(PathBuf, PathBuf), Arc<CachedModule>>>,
+    bytes: AtomicUsize,
+}
+
+const MODULE_CACHE_BYTES: usize = 64 << 20;
+
+/// A parsed module and what every root that uses it must report about it.
+struct CachedModule {
+    def: Arc<ModuleDef>,
+    unparsed: Vec<Arc<SourceFile>>,
+    errors: Vec<InputError>,
+}
+
+impl std::fmt::Debug for ModuleCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModuleCache")
+            .field("bytes", &self.bytes.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl ModuleCache {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<(PathBuf, PathBuf), Arc<CachedModule>>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, dir: &Path, scan_root: &Path) -> Option<Arc<CachedModule>> {
+        self.entries()
+            .get(&(dir.to_path_buf(), scan_root.to_path_buf()))
+            .cloned()
+    }
+
+    fn put(&self, dir: PathBuf, scan_root: PathBuf, module: CachedModule) {
+        let size: usize = module
+            .def
+            .files
+            .iter()
+            .map(|f| f.source.text.len())
+            .chain(module.unparsed.iter().map(|s| s.text.len()))
+            .sum();
+        if self.bytes.fetch_add(size, Ordering::Relaxed) + size > MODULE_CACHE_BYTES {
+            self.bytes.fetch_sub(size, Ordering::Relaxed);
+            return;
+        }
+        self.entries().insert((dir, scan_root), Arc::new(module));
+    }
+}
+
+struct Evaluator<'c> {
+    /// Modules parsed by other roots of this run.
+    cache: &'c ModuleCache,
     model: Model,
     scan_root: PathBuf,
     root_dir: PathBuf,
@@ -256,7 +320,7 @@ struct Expanded {
     each: Option<(Tracked, Tracked)>,
 }
 
-impl Evaluator {
+impl Evaluator<'_> {
     /// Resolves the root's variables and evaluates its module tree.
     fn evaluate(mut self, def: Arc<ModuleDef>, root_dir: PathBuf, opts: &EvalOptions) -> Model {
         let shared = Rc::new(Shared {
@@ -277,13 +341,52 @@ impl Evaluator {
         if let Some(def) = self.modules.get(&key) {
             return def.clone();
         }
+        if let Some(def) = self.from_cache(&key) {
+            return def;
+        }
         let loaded = if self.parallel {
             load::load_module_dir(dir, &self.scan_root)
         } else {
             rayon_free(|| load::load_module_dir(dir, &self.scan_root))
         };
+        self.admit(key, loaded)
+    }
+
+    /// A called module another root already parsed, registered as if loaded here.
+    fn from_cache(&mut self, key: &Path) -> Option<Arc<ModuleDef>> {
+        if key == self.root_dir {
+            return None;
+        }
+        let cached = self.cache.get(key, &self.scan_root)?;
+        for file in &cached.def.files {
+            self.model
+                .sources
+                .insert(file.source.rel.clone(), file.source.text.clone());
+        }
+        for source in &cached.unparsed {
+            self.model
+                .sources
+                .insert(source.rel.clone(), source.text.clone());
+        }
+        self.model.errors.extend(cached.errors.iter().cloned());
+        self.modules.insert(key.to_path_buf(), cached.def.clone());
+        Some(cached.def.clone())
+    }
+
+    /// Registers a module this root loaded (and shares it with other roots when it is a called one).
+    fn admit(&mut self, key: PathBuf, loaded: load::ModuleDir) -> Arc<ModuleDef> {
         self.absorb(&loaded);
+        let unparsed = loaded.unparsed.clone();
+        let errors = loaded.errors.clone();
         let def = Arc::new(ModuleDef::new(loaded));
+        if key != self.root_dir {
+            let module = CachedModule {
+                def: def.clone(),
+                unparsed,
+                errors,
+            };
+            self.cache.put(key.clone(), self.scan_root.clone(), module);
+        }
         self.modules.insert(key, def.clone());
         def
     }
@@ -339,17 +442,21 @@ impl Evaluator {
             if wanted.is_empty() {
                 break;
             }
+            frontier.clear();
+            let mut to_load = Vec::new();
+            for dir in wanted {
+                match self.from_cache(&dir) {
+                    Some(def) => frontier.push(def),
+                    None => to_load.push(dir),
+                }
+            }
             let scan_root = self.scan_root.clone();
-            let loaded: Vec<(PathBuf, load::ModuleDir)> = wanted
+            let loaded: Vec<(PathBuf, load::ModuleDir)> = to_load
                 .into_par_iter()
                 .map(|dir| (dir.clone(), load::load_module_dir(&dir, &scan_root)))
                 .collect();
-            frontier.clear();
             for (dir, module) in loaded {
-                self.absorb(&module);
-                let def = Arc::new(ModuleDef::new(module));
-                self.modules.insert(dir, def.clone());
-                frontier.push(def);
+                frontier.push(self.admit(dir, module));
             }
         }
     }

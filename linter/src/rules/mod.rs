@@ -5,7 +5,9 @@
 //! `build.rs` extracts it, so [`RuleInfo::docs`], `sovereign-lint explain` and `docs/rules/*.md` are
 //! that comment. Shared questions ("which region does this resource use?", "this value is unknown:
 //! report SOV010") live once, in [`support`].
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::cell::OnceCell;
+
+use foldhash::{HashSet, HashSetExt};
 
 use sovereign_schemas::{Policy, Scope, Severity, Unresolved};
 
@@ -59,39 +61,60 @@ pub struct RuleContext<'a> {
     pub model: &'a Model,
     pub policy: &'a Policy,
     pub scope: Scope<'a>,
-    /// Resource instances by address (rules that follow references).
-    by_address: HashMap<&'a str, &'a ResourceInstance>,
-    /// Resource instances by (module instance, type, name).
-    by_name: HashMap<(&'a str, &'a str, &'a str), Vec<&'a ResourceInstance>>,
+    /// (hash of the address, index) of every resource instance, sorted; built on first use.
+    by_address: OnceCell<Vec<(u64, u32)>>,
+    /// (hash of module instance, type and name, index), sorted; built on first use.
+    by_name: OnceCell<Vec<(u64, u32)>>,
+}
+
+/// A fixed-seed hash for the indexes (they live for one run over one model).
+fn index_hash(value: impl std::hash::Hash) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x5eed).hash_one(value)
+}
+
+/// Sorted (hash, index) pairs of the resources.
+fn build_index(model: &Model, key: impl Fn(&ResourceInstance) -> u64) -> Vec<(u64, u32)> {
+    let mut index: Vec<(u64, u32)> = model
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (key(r), i as u32))
+        .collect();
+    index.sort_unstable();
+    index
+}
+
+/// The resources whose key hashes to `hash`, in model order.
+fn candidates<'m>(
+    index: &[(u64, u32)],
+    model: &'m Model,
+    hash: u64,
+) -> impl Iterator<Item = &'m ResourceInstance> {
+    let start = index.partition_point(|(h, _)| *h < hash);
+    index[start..]
+        .iter()
+        .take_while(move |(h, _)| *h == hash)
+        .filter_map(|(_, i)| model.resources.get(*i as usize))
 }
 
 impl<'a> RuleContext<'a> {
     pub fn new(model: &'a Model, policy: &'a Policy) -> Self {
-        let mut by_address = HashMap::with_capacity(model.resources.len());
-        let mut by_name: HashMap<_, Vec<_>> = HashMap::new();
-        for r in &model.resources {
-            by_address.entry(r.address.as_str()).or_insert(r);
-            by_name
-                .entry((
-                    r.module_address.as_str(),
-                    r.resource_type.as_str(),
-                    r.name.as_str(),
-                ))
-                .or_default()
-                .push(r);
-        }
         RuleContext {
             model,
             policy,
             scope: policy.scope(),
-            by_address,
-            by_name,
+            by_address: OnceCell::new(),
+            by_name: OnceCell::new(),
         }
     }
 
-    /// The resource instance with this full address.
+    /// The resource instance with this full address (the first, should a plan repeat one).
     pub fn resource(&self, address: &str) -> Option<&'a ResourceInstance> {
-        self.by_address.get(address).copied()
+        let index = self
+            .by_address
+            .get_or_init(|| build_index(self.model, |r| index_hash(r.address.as_str())));
+        candidates(index, self.model, index_hash(address)).find(|r| r.address == address)
     }
 
     /// Every instance of `resource_type.name` in one module instance, in model order.
@@ -101,10 +124,19 @@ impl<'a> RuleContext<'a> {
         resource_type: &str,
         name: &str,
     ) -> Vec<&'a ResourceInstance> {
-        self.by_name
-            .get(&(module_address, resource_type, name))
-            .cloned()
-            .unwrap_or_default()
+        let key = |m: &str, t: &str, n: &str| index_hash((m, t, n));
+        let index = self.by_name.get_or_init(|| {
+            build_index(self.model, |r| {
+                key(&r.module_address, &r.resource_type, &r.name)
+            })
+        });
+        candidates(index, self.model, key(module_address, resource_type, name))
+            .filter(|r| {
+                r.module_address == module_address
+                    && r.resource_type == resource_type
+                    && r.name == name
+            })
+            .collect()
     }
 }
 
