@@ -341,7 +341,7 @@ impl Evaluator<'_> {
         if let Some(def) = self.modules.get(&key) {
             return def.clone();
         }
-        if let Some(def) = self.from_cache(&key) {
+        if let Some(def) = self.reuse_cached(&key) {
             return def;
         }
         let loaded = if self.parallel {
@@ -353,7 +353,7 @@ impl Evaluator<'_> {
     }
 
     /// A called module another root already parsed, registered as if loaded here.
-    fn from_cache(&mut self, key: &Path) -> Option<Arc<ModuleDef>> {
+    fn reuse_cached(&mut self, key: &Path) -> Option<Arc<ModuleDef>> {
         if key == self.root_dir {
             return None;
         }
@@ -445,7 +445,7 @@ impl Evaluator<'_> {
             frontier.clear();
             let mut to_load = Vec::new();
             for dir in wanted {
-                match self.from_cache(&dir) {
+                match self.reuse_cached(&dir) {
                     Some(def) => frontier.push(def),
                     None => to_load.push(dir),
                 }
