@@ -188,7 +188,7 @@ mod tests {
             message: message.into(),
             value: Some("\"us-east-1\"".into()),
             provenance: Default::default(),
-            help: String::new(),
+            help: "".into(),
             related: vec![],
         }
     }

@@ -1,4 +1,6 @@
 //! Findings: what rules produce and reporters print.
+use std::borrow::Cow;
+
 use serde::Serialize;
 pub use sovereign_schemas::Severity;
 
@@ -29,8 +31,8 @@ pub struct Finding {
     pub value: Option<String>,
     /// How the value was resolved (variables, tfvars, module inputs), outermost first.
     pub provenance: Provenance,
-    /// How to fix it.
-    pub help: String,
+    /// How to fix it (most rules' help texts are fixed: not copied per finding).
+    pub help: Cow<'static, str>,
     /// The module calls from the root to the instance (SARIF related locations), and other places.
     pub related: Vec<Related>,
 }

@@ -113,10 +113,14 @@ fn main() -> ExitCode {
                 HumanOptions::default().width
             },
         };
-        let text = report::render(spec.format, &report, &human);
         match &spec.output {
             Some(path) => {
-                if let Err(e) = std::fs::write(path, &text) {
+                let written = std::fs::File::create(path).and_then(|file| {
+                    let mut file = std::io::BufWriter::new(file);
+                    report::write(spec.format, &report, &human, &mut file)?;
+                    file.flush()
+                });
+                if let Err(e) = written {
                     eprintln!(
                         "error: cannot write {} report to {}: {e}",
                         spec.format.name(),
@@ -126,10 +130,9 @@ fn main() -> ExitCode {
                 }
             }
             None => {
-                let mut stdout = std::io::stdout().lock();
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
                 // A closed pipe (`| head`) is not an error worth a message.
-                let _ = stdout
-                    .write_all(text.as_bytes())
+                let _ = report::write(spec.format, &report, &human, &mut stdout)
                     .and_then(|()| stdout.flush());
             }
         }

@@ -523,7 +523,7 @@ mod tests {
             message: "m".into(),
             value: None,
             provenance: Default::default(),
-            help: String::new(),
+            help: "".into(),
             related: vec![],
         }
     }

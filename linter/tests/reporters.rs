@@ -57,7 +57,7 @@ fn fixed_report() -> Report {
                     .to_string(),
                 value: None,
                 provenance: Default::default(),
-                help: "add `data-classification = \"internal\"` (allowed: public, internal, restricted) to tags or to the provider's default_tags".to_string(),
+                help: "add `data-classification = \"internal\"` (allowed: public, internal, restricted) to tags or to the provider's default_tags".into(),
                 related: vec![Related {
                     location: Location::new("main.tf", 5, 1),
                     message: "in module.store, called here".to_string(),
@@ -77,7 +77,7 @@ fn fixed_report() -> Report {
                     location: Some(Location::new("prod.tfvars", 3, 1)),
                 }]
                 .into(),
-                help: "set region to one of eu-central-1, eu-west-1, eu-west-3, eu-south-1, eu-south-2, eu-north-1, eusc-de-east-1".to_string(),
+                help: "set region to one of eu-central-1, eu-west-1, eu-west-3, eu-south-1, eu-south-2, eu-north-1, eusc-de-east-1".into(),
                 related: vec![],
             },
         ],

@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use super::expr::{Scope, eval};
 use super::value::*;
 use crate::load::ast::Expr;
-use crate::model::{Tracked, Value};
+use crate::model::{Provenance, Tracked, Value};
 
 pub(crate) fn call(
     scope: &Scope<'_>,
@@ -46,6 +46,36 @@ pub(crate) fn call(
             Value::Unknown(_) => return propagate_unknown(&last),
             _ => return unknown(format!("{name}(…): the expanded argument is not a list")),
         }
+    }
+    // `merge` of known maps (tags on every resource): move the arguments instead of copying them.
+    if name == "merge"
+        && !args.is_empty()
+        && args
+            .iter()
+            .all(|a| matches!(a.value, Value::Map(_) | Value::Null))
+    {
+        let mut provenance = Provenance::new();
+        for a in &args {
+            provenance.merge(&a.provenance);
+        }
+        let mut out: Option<AttrMap> = None;
+        for a in args {
+            if let Value::Map(m) = a.value {
+                match &mut out {
+                    None => out = Some(m),
+                    Some(o) => {
+                        for (k, v) in m {
+                            o.insert(k, v);
+                        }
+                    }
+                }
+            }
+        }
+        return Tracked {
+            value: Value::Map(out.unwrap_or_default()),
+            location: None,
+            provenance,
+        };
     }
     let result = apply(name, &args);
     let mut result = match result {
@@ -191,10 +221,23 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             }
         }
         "merge" => {
-            let mut out = IndexMap::default();
+            let mut out = AttrMap::default();
             for i in 0..args.len() {
-                for (k, v) in map_arg(args, i)? {
-                    out.insert(k, v);
+                let t = arg(args, i)?;
+                match &t.value {
+                    Value::Map(m) => {
+                        for (k, v) in m {
+                            out.insert(k.clone(), v.clone());
+                        }
+                    }
+                    Value::Null => {}
+                    _ => {
+                        return Err(invalid(format!(
+                            "argument {} must be a map, got {}",
+                            i + 1,
+                            t.render()
+                        )));
+                    }
                 }
             }
             map(out)

@@ -2,10 +2,37 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use rayon::prelude::*;
+
 use super::Report;
+use crate::finding::Finding;
 use sovereign_schemas::Severity;
 
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the report: input errors, then findings rendered in parallel, a batch at a time.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    out.write_all(render_errors(report).as_bytes())?;
+    for batch in report.findings.chunks(CHUNK * 8) {
+        let chunks: Vec<String> = batch
+            .par_chunks(CHUNK)
+            .map(|chunk| render_findings(report, chunk))
+            .collect();
+        for chunk in chunks {
+            out.write_all(chunk.as_bytes())?;
+        }
+    }
+    Ok(())
+}
+
+const CHUNK: usize = 2048;
+
+fn render_errors(report: &Report) -> String {
     let mut out = String::new();
     for e in &report.errors {
         let (line, column) = e.location.as_ref().map_or((0, 0), |l| (l.line, l.column));
@@ -21,9 +48,13 @@ pub fn render(report: &Report) -> String {
         };
         out.push_str(&format!("{place}: ERROR input {}\n", one_line(&e.message)));
     }
-    out.reserve(report.findings.len() * 160);
+    out
+}
+
+fn render_findings(report: &Report, findings: &[Finding]) -> String {
+    let mut out = String::with_capacity(findings.len() * 160);
     let mut last_file: Option<(&str, String)> = None;
-    for f in &report.findings {
+    for f in findings {
         let severity = match f.severity {
             Severity::Error => "ERROR",
             _ => "WARNING",

@@ -230,7 +230,7 @@ pub fn render(report: &Report, options: &HumanOptions) -> String {
             message,
             source,
             label,
-            help: (!f.help.is_empty()).then(|| f.help.clone()),
+            help: (!f.help.is_empty()).then(|| f.help.to_string()),
         };
         draw(&handler, &mut out, &d, &trailer);
     }

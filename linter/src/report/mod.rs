@@ -81,13 +81,15 @@ pub struct Report {
 impl Report {
     /// Sorts findings, errors and notes into a stable order.
     pub fn sort(&mut self) {
-        self.findings.par_sort_by(|a, b| {
+        // A total order (message last), so an in-place unstable sort is deterministic.
+        self.findings.par_sort_unstable_by(|a, b| {
             (
                 &a.location.file,
                 a.location.line,
                 a.location.column,
                 a.rule,
                 &a.address,
+                &a.message,
             )
                 .cmp(&(
                     &b.location.file,
@@ -95,6 +97,7 @@ impl Report {
                     b.location.column,
                     b.rule,
                     &b.address,
+                    &b.message,
                 ))
         });
         self.errors.sort_by(|a, b| {
@@ -212,6 +215,20 @@ pub fn summary_line(report: &Report) -> String {
 /// Input errors drawn for standard error (every format also carries them in its own way).
 pub fn render_input_errors(report: &Report, options: &HumanOptions) -> String {
     human::render_input_errors(report, options)
+}
+
+/// Writes a report in a format. Compact output, which large scans produce most of, is rendered
+/// in parallel chunks and written as it goes rather than built whole in memory.
+pub fn write(
+    format: Format,
+    report: &Report,
+    human: &HumanOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Compact => compact::write(report, out),
+        _ => out.write_all(render(format, report, human).as_bytes()),
+    }
 }
 
 /// Renders a report in a format.

@@ -251,7 +251,7 @@ pub fn sov011_finding(location: Location, message: String) -> Finding {
         provenance: Default::default(),
         help: "write `# sovereign:ignore SOVxxx reason=\"why\" [expires=YYYY-MM-DD]` naming a known, suppressible \
                rule with a reason and a future expiry, or remove the comment"
-            .to_string(),
+            .into(),
         related: Vec::new(),
     }
 }

@@ -411,34 +411,40 @@ struct Links<'m> {
 
 impl<'m> Links<'m> {
     fn build(cx: &RuleContext<'m>) -> Self {
+        let links: Vec<(&'m ResourceInstance, &'static str, &'m Tracked)> = cx
+            .model
+            .resources
+            .iter()
+            .filter_map(|r| {
+                let (_, link_attr, target_type, _) =
+                    LINK_TYPES.iter().find(|(t, ..)| *t == r.resource_type)?;
+                Some((r, *target_type, r.attr(link_attr)?))
+            })
+            .collect();
+        // Targets named by a literal (`bucket = "my-bucket"`) rather than a reference.
         let mut by_name: HashMap<(&str, &str, &str), &'m ResourceInstance> = HashMap::new();
-        for r in &cx.model.resources {
-            for (_, _, target_type, name_attr) in LINK_TYPES {
-                if r.resource_type == *target_type
-                    && let Some(name) = r.attr(name_attr).and_then(Tracked::as_str)
-                {
-                    by_name.insert((target_type, &r.module_address, name), r);
+        if links.iter().any(|(_, _, link)| link.as_str().is_some()) {
+            for r in &cx.model.resources {
+                for (_, _, target_type, name_attr) in LINK_TYPES {
+                    if r.resource_type == *target_type
+                        && let Some(name) = r.attr(name_attr).and_then(Tracked::as_str)
+                    {
+                        by_name.insert((target_type, &r.module_address, name), r);
+                    }
                 }
             }
         }
-        let mut by_target: HashMap<&'m str, Vec<&'m ResourceInstance>> = HashMap::new();
-        for r in &cx.model.resources {
-            let Some((_, link_attr, target_type, _)) =
-                LINK_TYPES.iter().find(|(t, ..)| *t == r.resource_type)
-            else {
-                continue;
-            };
-            let Some(link) = r.attr(link_attr) else {
-                continue;
-            };
+        let mut by_target: HashMap<&'m str, Vec<&'m ResourceInstance>> =
+            HashMap::with_capacity(links.len());
+        for (r, target_type, link) in links {
             let mut targets: Vec<&'m ResourceInstance> = Vec::new();
             if let Some(name) = link.as_str()
-                && let Some(t) = by_name.get(&(*target_type, r.module_address.as_str(), name))
+                && let Some(t) = by_name.get(&(target_type, r.module_address.as_str(), name))
             {
                 targets.push(t);
             }
             for (t, _) in referenced_resources(cx, r, link) {
-                if t.resource_type == *target_type && !targets.iter().any(|x| std::ptr::eq(*x, t)) {
+                if t.resource_type == target_type && !targets.iter().any(|x| std::ptr::eq(*x, t)) {
                     targets.push(t);
                 }
             }

@@ -108,7 +108,7 @@ fn report(
         location,
         format!("key {} {why}", r.address),
         at,
-        help,
+        help.to_string(),
     ));
 }
 

@@ -155,8 +155,14 @@ struct Emitter<'c, 'a> {
 impl Emitter<'_, '_> {
     fn report(&mut self, t: Option<&Tracked>, message: String, help: &str) {
         let location = t.map_or_else(|| self.b.location.clone(), |t| loc(t, &self.b.location));
-        self.out
-            .push(finding(INFO.id, self.subject, location, message, t, help));
+        self.out.push(finding(
+            INFO.id,
+            self.subject,
+            location,
+            message,
+            t,
+            help.to_string(),
+        ));
     }
 
     fn s3(&mut self) {

@@ -109,7 +109,7 @@ pub(crate) fn finding(
     location: Location,
     message: String,
     value: Option<&Tracked>,
-    help: impl Into<String>,
+    help: impl Into<Cow<'static, str>>,
 ) -> Finding {
     Finding {
         rule,
