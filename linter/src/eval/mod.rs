@@ -74,7 +74,13 @@ pub fn referenced_address(t: &Tracked) -> Option<&str> {
         return Some(address);
     }
     t.provenance.iter().find_map(|step| {
-        let (lhs, _) = step.description.split_once(" = ")?;
+        let text = step.description.as_str();
+        // Most steps are variables and locals: no resource type in their first word.
+        let head = text.split(['.', ' ']).next().unwrap_or("");
+        if !(head.contains('_') || head == "module" || head == "data") {
+            return None;
+        }
+        let (lhs, _) = text.split_once(" = ")?;
         parse_resource_address_prefix(lhs)
     })
 }

@@ -65,6 +65,9 @@ pub struct RuleContext<'a> {
     by_address: OnceCell<Vec<(u64, u32)>>,
     /// (hash of module instance, type and name, index), sorted; built on first use.
     by_name: OnceCell<Vec<(u64, u32)>>,
+    /// What each resource instance's values contain ([`support::Features`]), one pass for all
+    /// rules; built on first use.
+    features: OnceCell<Vec<u8>>,
 }
 
 /// A fixed-seed hash for the indexes (they live for one run over one model).
@@ -106,6 +109,27 @@ impl<'a> RuleContext<'a> {
             scope: policy.scope(),
             by_address: OnceCell::new(),
             by_name: OnceCell::new(),
+            features: OnceCell::new(),
+        }
+    }
+
+    /// Whether a resource instance of this model may hold `feature` (`false`: certainly not, so a
+    /// rule can skip walking its values).
+    pub(crate) fn may_hold(&self, resource: &ResourceInstance, feature: u8) -> bool {
+        let features = self.features.get_or_init(|| {
+            self.model
+                .resources
+                .iter()
+                .map(support::features_of)
+                .collect()
+        });
+        // The instance's index from its address in the model's vector (any other: assume yes).
+        let base = self.model.resources.as_ptr() as usize;
+        let size = std::mem::size_of::<ResourceInstance>().max(1);
+        let offset = (resource as *const ResourceInstance as usize).wrapping_sub(base);
+        match features.get(offset / size) {
+            Some(f) if offset % size == 0 => f & feature != 0,
+            _ => true,
         }
     }
 
@@ -188,7 +212,9 @@ pub fn effective_severity(policy: &Policy, rule: &str) -> Severity {
 /// rules need it).
 pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
     let cx = RuleContext::new(model, policy);
-    let mut findings = Vec::new();
+    // Room for a finding per two instances: growing a vector of large findings page by page cost
+    // more than reserving address space that stays untouched when a model is clean.
+    let mut findings = Vec::with_capacity(model.resources.len() / 2 + 16);
     for rule in all_rules() {
         if effective_severity(policy, rule.info().id) != Severity::Off {
             rule.check(&cx, &mut findings);
@@ -212,6 +238,7 @@ pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
     };
     let mut keep = keep.into_iter();
     findings.retain(|_| keep.next().unwrap_or(true));
+    findings.shrink_to_fit();
     findings
 }
 

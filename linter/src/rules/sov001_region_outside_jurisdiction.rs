@@ -165,6 +165,9 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             }
         }
     }
+    if !cx.may_hold(resource, super::support::features::ARN) {
+        return;
+    }
     for (name, t) in &resource.attributes {
         if name == "tags" || name == "tags_all" || name == "labels" {
             continue;

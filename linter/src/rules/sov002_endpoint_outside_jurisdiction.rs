@@ -76,7 +76,7 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
 pub(crate) struct EndpointOutsideJurisdiction;
 
 const URL_SCHEMES: &[&str] = &["http", "https", "ws", "wss", "grpc", "grpcs"];
-const SKIPPED_MAPS: &[&str] = &[
+pub(crate) const SKIPPED_MAPS: &[&str] = &[
     "tags",
     "tags_all",
     "labels",
@@ -125,6 +125,9 @@ impl Rule for EndpointOutsideJurisdiction {
             }
         }
         for resource in &cx.model.resources {
+            if !cx.may_hold(resource, super::support::features::ENDPOINT_KEY) {
+                continue;
+            }
             let subject = Subject::resource(resource);
             let data_source = resource.mode == ResourceMode::Data;
             for (name, t) in &resource.attributes {
@@ -163,7 +166,7 @@ impl Rule for EndpointOutsideJurisdiction {
     }
 }
 
-fn is_endpoint_key(key: &str) -> bool {
+pub(crate) fn is_endpoint_key(key: &str) -> bool {
     // Attribute names are lower case; anything else is compared as written, case-folded.
     if key.bytes().any(|b| b.is_ascii_uppercase()) {
         return is_endpoint_key(&key.to_ascii_lowercase());

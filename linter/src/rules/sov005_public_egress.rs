@@ -198,7 +198,8 @@ impl Rule for PublicEgress {
                 _ => {}
             }
             // Public IPs requested anywhere in the resource (instances, launch templates, subnets).
-            for (name, t) in &r.attributes {
+            let public_ip = cx.may_hold(r, super::support::features::PUBLIC_IP_KEY);
+            for (name, t) in r.attributes.iter().filter(|_| public_ip) {
                 if !super::support::any_key(name, t, &|k| {
                     matches!(k, "associate_public_ip_address" | "map_public_ip_on_launch")
                 }) {

@@ -266,13 +266,23 @@ impl Rule for UnmanagedEncryption {
                     "azurerm_mssql_server_transparent_data_encryption",
                 ),
                 t => {
-                    if let Some(spec) = SPECS.iter().find(|s| s.resource_type == t) {
+                    if let Some(spec) = spec_of(t) {
                         by_spec(out, r, spec);
                     }
                 }
             }
         }
     }
+}
+
+/// The encryption spec of a resource type (looked up for every resource: a hash, not a scan).
+fn spec_of(resource_type: &str) -> Option<&'static Spec> {
+    static BY_TYPE: std::sync::OnceLock<HashMap<&'static str, &'static Spec>> =
+        std::sync::OnceLock::new();
+    BY_TYPE
+        .get_or_init(|| SPECS.iter().map(|s| (s.resource_type, s)).collect())
+        .get(resource_type)
+        .copied()
 }
 
 fn is_set(t: Option<&Tracked>) -> bool {

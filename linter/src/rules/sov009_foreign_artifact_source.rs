@@ -89,6 +89,11 @@ const JSON_ATTRS: &[&str] = &[
     "eks_properties",
     "node_properties",
 ];
+/// A key whose value names container images (directly or in JSON).
+pub(crate) fn is_image_key(key: &str) -> bool {
+    IMAGE_KEYS.contains(&key) || JSON_ATTRS.contains(&key)
+}
+
 const REGISTRY_TYPES: &[&str] = &[
     "aws_ecr_repository",
     "google_artifact_registry_repository",
@@ -105,7 +110,9 @@ impl Rule for ForeignArtifactSource {
             if r.resource_type.starts_with("google_compute_") {
                 continue;
             }
-            images(cx, out, r);
+            if cx.may_hold(r, super::support::features::IMAGE_KEY) {
+                images(cx, out, r);
+            }
             if r.resource_type == "aws_vpc_endpoint" {
                 vpc_endpoint(cx, out, r);
             }

@@ -218,6 +218,65 @@ pub(crate) fn last_key<'p>(path: &'p [Seg<'_>]) -> &'p str {
         .map_or("", |p| p.as_ref())
 }
 
+/// What a resource's values contain, for rules that would otherwise each walk every value.
+pub(crate) mod features {
+    /// A string starting with `arn:` outside tags and labels (SOV001).
+    pub const ARN: u8 = 1;
+    /// An endpoint-like key outside tag maps (SOV002).
+    pub const ENDPOINT_KEY: u8 = 2;
+    /// `associate_public_ip_address` / `map_public_ip_on_launch` (SOV005).
+    pub const PUBLIC_IP_KEY: u8 = 4;
+    /// A container image key or container-definition JSON attribute outside tags (SOV009).
+    pub const IMAGE_KEY: u8 = 8;
+}
+
+/// The [`features`] of one resource instance, in one pass over its values.
+pub(crate) fn features_of(r: &ResourceInstance) -> u8 {
+    fn key_features(key: &str) -> u8 {
+        let mut f = 0;
+        if super::sov002_endpoint_outside_jurisdiction::is_endpoint_key(key) {
+            f |= features::ENDPOINT_KEY;
+        }
+        if matches!(
+            key,
+            "associate_public_ip_address" | "map_public_ip_on_launch"
+        ) {
+            f |= features::PUBLIC_IP_KEY;
+        }
+        if super::sov009_foreign_artifact_source::is_image_key(key) {
+            f |= features::IMAGE_KEY;
+        }
+        f
+    }
+    fn inner(t: &Tracked, acc: &mut u8) {
+        match &t.value {
+            Value::String(s) if s.starts_with("arn:") => *acc |= features::ARN,
+            Value::List(items) => items.iter().for_each(|i| inner(i, acc)),
+            Value::Map(m) => {
+                for (k, v) in m {
+                    *acc |= key_features(k);
+                    inner(v, acc);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut all = 0;
+    for (name, t) in &r.attributes {
+        let mut f = key_features(name);
+        inner(t, &mut f);
+        // What each rule skips: tags and labels (SOV001, SOV009), tag maps (SOV002).
+        if matches!(name.as_str(), "tags" | "tags_all" | "labels") {
+            f &= !(features::ARN | features::IMAGE_KEY);
+        }
+        if super::sov002_endpoint_outside_jurisdiction::SKIPPED_MAPS.contains(&name.as_str()) {
+            f &= !features::ENDPOINT_KEY;
+        }
+        all |= f;
+    }
+    all
+}
+
 /// Whether the attribute `name` or any map key inside its value `t` satisfies `pred`: a cheap test
 /// (no paths, no allocation) before a [`walk_values`] that acts on keys.
 pub(crate) fn any_key(name: &str, t: &Tracked, pred: &dyn Fn(&str) -> bool) -> bool {
@@ -263,6 +322,16 @@ pub(crate) fn walk_strings<'t>(
                 path.pop();
             }
         }
+        _ => {}
+    }
+}
+
+/// Every value inside (including the value itself), without paths.
+pub(crate) fn each_value<'t>(t: &'t Tracked, f: &mut dyn FnMut(&'t Tracked)) {
+    f(t);
+    match &t.value {
+        Value::List(items) => items.iter().for_each(|item| each_value(item, f)),
+        Value::Map(m) => m.values().for_each(|v| each_value(v, f)),
         _ => {}
     }
 }
@@ -320,7 +389,7 @@ pub(crate) fn referenced_resources<'m, 't>(
 ) -> Vec<(&'m ResourceInstance, Option<String>)> {
     let mut found: Vec<(&'m ResourceInstance, Option<String>)> = Vec::new();
     let mut texts: Vec<&str> = Vec::new();
-    let mut collect = |_: &[Seg<'_>], v: &'t Tracked| {
+    let mut collect = |v: &'t Tracked| {
         if let Some(address) = crate::eval::referenced_address(v)
             && let Some(r) = cx.resource(address)
             && !found.iter().any(|(f, _)| std::ptr::eq(*f, r))
@@ -349,11 +418,15 @@ pub(crate) fn referenced_resources<'m, 't>(
             texts.extend(v.provenance.iter().map(|step| step.description.as_str()));
         }
     };
-    walk_values(t, &mut Vec::new(), &mut collect);
+    each_value(t, &mut collect);
     if !found.is_empty() {
         return found;
     }
     for text in texts {
+        // A resource type has an underscore: texts without one name no resource.
+        if !text.contains('_') {
+            continue;
+        }
         for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || "_.-[]\"*".contains(c))) {
             if !word.contains('_') || !word.contains('.') {
                 continue;
@@ -546,8 +619,11 @@ pub(crate) const DATA_BEARING: &[&str] = &[
 ];
 
 pub(crate) fn is_data_bearing(resource: &ResourceInstance) -> bool {
+    static SET: std::sync::OnceLock<foldhash::HashSet<&'static str>> = std::sync::OnceLock::new();
     resource.mode == crate::model::ResourceMode::Managed
-        && DATA_BEARING.contains(&resource.resource_type.as_str())
+        && SET
+            .get_or_init(|| DATA_BEARING.iter().copied().collect())
+            .contains(resource.resource_type.as_str())
 }
 
 #[cfg(test)]
