@@ -128,7 +128,7 @@ impl<'a> RuleContext<'a> {
         let size = std::mem::size_of::<ResourceInstance>().max(1);
         let offset = (resource as *const ResourceInstance as usize).wrapping_sub(base);
         match features.get(offset / size) {
-            Some(f) if offset % size == 0 => f & feature != 0,
+            Some(f) if offset.is_multiple_of(size) => f & feature != 0,
             _ => true,
         }
     }
