@@ -169,7 +169,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
         return;
     }
     for (name, t) in &resource.attributes {
-        if name == "tags" || name == "tags_all" || name == "labels" {
+        if super::support::is_tag_map(name) {
             continue;
         }
         check_arns(

@@ -76,15 +76,6 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
 pub(crate) struct EndpointOutsideJurisdiction;
 
 const URL_SCHEMES: &[&str] = &["http", "https", "ws", "wss", "grpc", "grpcs"];
-pub(crate) const SKIPPED_MAPS: &[&str] = &[
-    "tags",
-    "tags_all",
-    "labels",
-    "default_tags",
-    "default_labels",
-    "effective_labels",
-    "terraform_labels",
-];
 
 impl Rule for EndpointOutsideJurisdiction {
     fn info(&self) -> &'static RuleInfo {
@@ -95,7 +86,7 @@ impl Rule for EndpointOutsideJurisdiction {
         for provider in &cx.model.providers {
             let subject = Subject::provider(provider);
             for (name, t) in &provider.attributes {
-                if SKIPPED_MAPS.contains(&name.as_str()) {
+                if super::support::is_tag_map(name) {
                     continue;
                 }
                 let in_endpoints = name == "endpoints";
@@ -131,7 +122,7 @@ impl Rule for EndpointOutsideJurisdiction {
             let subject = Subject::resource(resource);
             let data_source = resource.mode == ResourceMode::Data;
             for (name, t) in &resource.attributes {
-                if SKIPPED_MAPS.contains(&name.as_str()) {
+                if super::support::is_tag_map(name) {
                     continue;
                 }
                 if !super::support::any_key(name, t, &is_endpoint_key) {
@@ -170,6 +161,9 @@ pub(crate) fn is_endpoint_key(key: &str) -> bool {
     // Attribute names are lower case; anything else is compared as written, case-folded.
     if key.bytes().any(|b| b.is_ascii_uppercase()) {
         return is_endpoint_key(&key.to_ascii_lowercase());
+    }
+    if key.len() < 4 {
+        return false;
     }
     // Allow-lists such as the sovereign provider's `allowed_endpoint_hosts` name hosts a policy
     // accepts; they send nothing anywhere.

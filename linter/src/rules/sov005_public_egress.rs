@@ -199,7 +199,11 @@ impl Rule for PublicEgress {
             }
             // Public IPs requested anywhere in the resource (instances, launch templates, subnets).
             let public_ip = cx.may_hold(r, super::support::features::PUBLIC_IP_KEY);
-            for (name, t) in r.attributes.iter().filter(|_| public_ip) {
+            for (name, t) in r
+                .attributes
+                .iter()
+                .filter(|(name, _)| public_ip && !super::support::is_tag_map(name))
+            {
                 if !super::support::any_key(name, t, &|k| {
                     matches!(k, "associate_public_ip_address" | "map_public_ip_on_launch")
                 }) {

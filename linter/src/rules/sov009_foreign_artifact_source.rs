@@ -143,7 +143,7 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
     let mut json_docs: Vec<(String, &Tracked, &str)> = Vec::new();
     let mut unknown_json: Vec<(String, &Tracked)> = Vec::new();
     for (name, t) in &r.attributes {
-        if name == "tags" || name == "tags_all" || name == "labels" {
+        if super::support::is_tag_map(name) {
             continue;
         }
         if !super::support::any_key(name, t, &|k| {

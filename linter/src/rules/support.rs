@@ -262,19 +262,25 @@ pub(crate) fn features_of(r: &ResourceInstance) -> u8 {
         }
     }
     let mut all = 0;
-    for (name, t) in &r.attributes {
-        let mut f = key_features(name);
-        inner(t, &mut f);
-        // What each rule skips: tags and labels (SOV001, SOV009), tag maps (SOV002).
-        if matches!(name.as_str(), "tags" | "tags_all" | "labels") {
-            f &= !(features::ARN | features::IMAGE_KEY);
-        }
-        if super::sov002_endpoint_outside_jurisdiction::SKIPPED_MAPS.contains(&name.as_str()) {
-            f &= !features::ENDPOINT_KEY;
-        }
-        all |= f;
+    for (name, t) in r.attributes.iter().filter(|(name, _)| !is_tag_map(name)) {
+        all |= key_features(name);
+        inner(t, &mut all);
     }
     all
+}
+
+/// Tag and label maps: free-form user text that names no region, endpoint, key or image.
+pub(crate) fn is_tag_map(name: &str) -> bool {
+    matches!(
+        name,
+        "tags"
+            | "tags_all"
+            | "labels"
+            | "default_tags"
+            | "default_labels"
+            | "effective_labels"
+            | "terraform_labels"
+    )
 }
 
 /// Whether the attribute `name` or any map key inside its value `t` satisfies `pred`: a cheap test
@@ -628,7 +634,65 @@ pub(crate) fn is_data_bearing(resource: &ResourceInstance) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::module_call_addresses;
+    use serde_json::json;
+
+    use super::{features, features_of, module_call_addresses};
+    use crate::rules::test_support::{ModelBuilder, lint};
+
+    #[test]
+    fn features_summarise_what_rules_walk_for() {
+        let model = ModelBuilder::new()
+            .resource(
+                "aws_s3_bucket",
+                "plain",
+                json!({"bucket": "b", "tags": {"a": "arn:aws:kms:us-east-1:1:key/x"}}),
+            )
+            .resource(
+                "aws_kms_grant",
+                "arn",
+                json!({"key_id": "arn:aws:kms:us-east-1:1:key/x"}),
+            )
+            .resource(
+                "aws_instance",
+                "ip",
+                json!({"network_interface": [{"associate_public_ip_address": true}]}),
+            )
+            .resource(
+                "aws_lambda_function",
+                "ep",
+                json!({"environment": [{"variables": {"API_ENDPOINT": "x"}}]}),
+            )
+            .resource(
+                "aws_ecs_task_definition",
+                "img",
+                json!({"container_definitions": "[]"}),
+            )
+            .build();
+        let got: Vec<u8> = model.resources.iter().map(features_of).collect();
+        assert_eq!(
+            got,
+            [
+                0,
+                features::ARN,
+                features::PUBLIC_IP_KEY,
+                features::ENDPOINT_KEY,
+                features::IMAGE_KEY
+            ]
+        );
+    }
+
+    #[test]
+    fn tag_maps_are_not_requests() {
+        // A tag that happens to be named like an argument asks for nothing.
+        let model = ModelBuilder::new()
+            .resource(
+                "aws_subnet",
+                "tagged",
+                json!({"tags": {"map_public_ip_on_launch": "true", "endpoint_url": "https://x.example.com"}}),
+            )
+            .build();
+        assert!(lint(&model, "", &["SOV002", "SOV005"]).is_empty());
+    }
 
     #[test]
     fn module_calls_of_an_address() {
