@@ -40,12 +40,14 @@ fn main() {
         .map(|root| {
             let model = evaluate_root_with(root, &opts, &cache);
             let bytes = model.sources.files.values().map(|t| t.len()).sum();
-            (
+            let stats = (
                 model.sources.files.len(),
                 bytes,
                 model.resources.len(),
                 model.errors.len(),
-            )
+            );
+            sovereign_lint::eval::recycle_resources(model.resources);
+            stats
         })
         .collect();
     let elapsed = start.elapsed();

@@ -89,7 +89,7 @@ impl Linted {
         if self.checked.is_none() {
             self.checked = Some(lint_one(&self, opts));
             let model = &mut self.model;
-            model.resources = Vec::new();
+            crate::eval::recycle_resources(std::mem::take(&mut model.resources));
             model.providers = Vec::new();
             model.backends = Vec::new();
             model.module_calls = Vec::new();

@@ -307,7 +307,7 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
             Value::List(items.iter().map(|e| eval(scope, e)).collect()),
         ),
         ExprKind::Object(entries) => {
-            let mut out = IndexMap::default();
+            let mut out = AttrMap::with_capacity_and_hasher(entries.len(), Default::default());
             for (key, value) in entries {
                 let key = match key {
                     ObjectKey::Ident(k) => k.to_string(),

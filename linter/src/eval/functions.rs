@@ -64,6 +64,7 @@ pub(crate) fn call(
                 match &mut out {
                     None => out = Some(m),
                     Some(o) => {
+                        o.reserve(m.len());
                         for (k, v) in m {
                             o.insert(k, v);
                         }

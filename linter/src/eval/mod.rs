@@ -161,6 +161,7 @@ pub fn evaluate_root_with(root: &DiscoveredRoot, opts: &EvalOptions, cache: &Mod
     let mut evaluator = Evaluator {
         cache,
         model: Model {
+            resources: spare_resources(),
             root: root.scan_root.clone(),
             module_dir: load::relative_path(&root.dir, &root.scan_root),
             ..Model::default()
@@ -231,6 +232,38 @@ pub fn evaluate_root_with(root: &DiscoveredRoot, opts: &EvalOptions, cache: &Mod
 thread_local! {
     /// Whether this thread's stack is [`EVAL_STACK_BYTES`] (a thread of [`install_thread_pool`]).
     static LARGE_STACK: Cell<bool> = const { Cell::new(false) };
+    /// An emptied instance vector of a model already checked, reused by the next root evaluated on
+    /// this thread: growing a fresh one root after root cost page faults on every growth.
+    static SPARE_RESOURCES: std::cell::RefCell<Vec<ResourceInstance>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Instances kept for reuse at most (the vector is kept, not its contents).
+const SPARE_RESOURCES_MAX: usize = 1 << 16;
+
+/// Hands a checked model's instance vector back for the next root on this thread (dropping the
+/// instances now).
+pub fn recycle_resources(mut resources: Vec<ResourceInstance>) {
+    resources.clear();
+    if resources.capacity() > SPARE_RESOURCES_MAX {
+        return;
+    }
+    SPARE_RESOURCES.with(|spare| {
+        if let Ok(mut spare) = spare.try_borrow_mut()
+            && spare.capacity() < resources.capacity()
+        {
+            *spare = resources;
+        }
+    });
+}
+
+fn spare_resources() -> Vec<ResourceInstance> {
+    SPARE_RESOURCES.with(|spare| {
+        spare
+            .try_borrow_mut()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    })
 }
 
 /// Makes rayon's global pool threads with stacks large enough to evaluate on, so that
@@ -1128,7 +1161,10 @@ const META_BLOCKS: [&str; 3] = ["lifecycle", "provisioner", "connection"];
 
 /// Evaluates a block body: attributes, and nested blocks as lists of maps (dynamic blocks expanded).
 fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
-    let mut out = IndexMap::default();
+    let mut out = AttrMap::with_capacity_and_hasher(
+        body.attributes.len() + body.blocks.len(),
+        Default::default(),
+    );
     for attr in &body.attributes {
         if top_level && META_ARGUMENTS.contains(&&*attr.name) {
             continue;

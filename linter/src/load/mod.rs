@@ -48,6 +48,8 @@ pub struct SourceFile {
     /// Normalised text (no BOM, LF line ends).
     pub text: Arc<str>,
     line_starts: Vec<u32>,
+    /// Whether the text is ASCII (columns are then byte distances).
+    ascii: bool,
 }
 
 impl SourceFile {
@@ -60,6 +62,7 @@ impl SourceFile {
         }
         SourceFile {
             rel,
+            ascii: text.is_ascii(),
             text,
             line_starts,
         }
@@ -74,11 +77,13 @@ impl SourceFile {
             Err(i) => i.saturating_sub(1),
         };
         let line_start = self.line_starts.get(line_idx).copied().unwrap_or(0) as usize;
-        let column = self
-            .text
-            .get(line_start..offset)
-            .map_or(offset - line_start, |s| s.chars().count())
-            + 1;
+        let column = if self.ascii {
+            offset.saturating_sub(line_start)
+        } else {
+            self.text
+                .get(line_start..offset)
+                .map_or(offset - line_start, |s| s.chars().count())
+        } + 1;
         (
             u32::try_from(line_idx + 1).unwrap_or(u32::MAX),
             u32::try_from(column).unwrap_or(u32::MAX),
