@@ -68,7 +68,7 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProvenanceStep {
     /// What this step is, e.g. `var.region = "us-east-1"`, `module.store input region`, `TF_VAR_region`.
-    pub description: String,
+    pub description: Arc<str>,
     /// Where it is written (a tfvars line, a variable default, a module call argument), if in a file.
     pub location: Option<Location>,
 }
@@ -518,13 +518,13 @@ mod tests {
 
     fn step(text: &str) -> ProvenanceStep {
         ProvenanceStep {
-            description: text.to_string(),
+            description: text.into(),
             location: None,
         }
     }
 
     fn texts(p: &Provenance) -> Vec<&str> {
-        p.iter().map(|s| s.description.as_str()).collect()
+        p.iter().map(|s| &*s.description).collect()
     }
 
     #[test]
@@ -541,7 +541,7 @@ mod tests {
         // Changing a copy leaves the shared original alone.
         let mut copy = var.clone();
         copy.push(step("module input"));
-        copy.update(|s| s.description.push('!'));
+        copy.update(|s| s.description = format!("{}!", s.description).into());
         assert_eq!(texts(&copy), ["var.region!", "tfvars!", "module input!"]);
         assert_eq!(texts(&var), ["var.region", "tfvars"]);
         copy.insert(0, step("first"));

@@ -101,7 +101,7 @@ fn provider_region_from_a_variable_is_resolved_through_the_plan_variables() {
     let region = provider.attr("region").unwrap();
     assert_eq!(region.as_str(), Some("us-east-1"));
     assert_eq!(
-        region.provenance[0].description,
+        &*region.provenance[0].description,
         r#"var.region = "us-east-1" (plan variable)"#
     );
 

@@ -73,7 +73,7 @@ fn fixed_report() -> Report {
                     .to_string(),
                 value: Some("\"us-east-1\"".to_string()),
                 provenance: vec![ProvenanceStep {
-                    description: "var.region = \"us-east-1\"".to_string(),
+                    description: "var.region = \"us-east-1\"".into(),
                     location: Some(Location::new("prod.tfvars", 3, 1)),
                 }]
                 .into(),

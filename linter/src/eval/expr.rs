@@ -787,7 +787,7 @@ fn build_variable_value(inst: &Instance, name: &str) -> Tracked {
             };
             let provenance = Provenance::chain(
                 ProvenanceStep {
-                    description,
+                    description: description.into(),
                     location: var.origin.clone(),
                 },
                 &var.value.provenance,
@@ -830,7 +830,7 @@ fn local_value(inst: &Instance, name: &str) -> Tracked {
     };
     let provenance = Provenance::chain(
         ProvenanceStep {
-            description,
+            description: description.into(),
             location: Some(file.location(attr.span)),
         },
         &value.provenance,
@@ -916,7 +916,7 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
     }
     let provenance = Provenance::chain(
         ProvenanceStep {
-            description: format!("{address}.{attr_name} = {}", value.render()),
+            description: format!("{address}.{attr_name} = {}", value.render()).into(),
             location: Some(file.location(attr.span)),
         },
         &value.provenance,
@@ -1002,7 +1002,7 @@ fn module_output(scope: &Scope<'_>, name: &str, ops: &[TraversalOp]) -> Tracked 
     };
     let provenance = Provenance::chain(
         ProvenanceStep {
-            description,
+            description: description.into(),
             location: Some(location),
         },
         &value.provenance,

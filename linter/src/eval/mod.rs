@@ -74,7 +74,7 @@ pub fn referenced_address(t: &Tracked) -> Option<&str> {
         return Some(address);
     }
     t.provenance.iter().find_map(|step| {
-        let text = step.description.as_str();
+        let text: &str = &step.description;
         // Most steps are variables and locals: no resource type in their first word.
         let head = text.split(['.', ' ']).next().unwrap_or("");
         if !(head.contains('_') || head == "module" || head == "data") {
@@ -1111,7 +1111,8 @@ fn module_inputs(
                     description: format!(
                         "{address} input {var_name} = {}",
                         file.snippet(arg.expr.span)
-                    ),
+                    )
+                    .into(),
                     location: Some(arg_location.clone()),
                 },
                 &value.provenance,

@@ -457,7 +457,7 @@ fn infer_provider_regions(model: &mut Model, inherited: HashMap<usize, Vec<(Stri
         if regions.iter().all(|t| t.as_str() == Some(first)) {
             let mut region = Tracked::new(Value::String(first.to_string()), None);
             region.provenance.push(ProvenanceStep {
-                description: format!("region = {first:?} (planned by Terraform: the provider is configured from the environment)"),
+                description: format!("region = {first:?} (planned by Terraform: the provider is configured from the environment)").into(),
                 location: None,
             });
             provider.attributes.insert("region".to_string(), region);
@@ -527,7 +527,8 @@ impl ExpressionResolver<'_> {
                 Some(value) => {
                     let mut t = Tracked::new(value.0.value.clone(), None);
                     t.provenance.push(ProvenanceStep {
-                        description: format!("var.{name} = {} (plan variable)", value.0.render()),
+                        description: format!("var.{name} = {} (plan variable)", value.0.render())
+                            .into(),
                         location: None,
                     });
                     t
@@ -563,7 +564,7 @@ impl ExpressionResolver<'_> {
                 t.provenance.insert(
                     0,
                     ProvenanceStep {
-                        description: format!("{module_path} input {name}"),
+                        description: format!("{module_path} input {name}").into(),
                         location: None,
                     },
                 );
@@ -578,7 +579,8 @@ impl ExpressionResolver<'_> {
                 Some(default) => {
                     let mut t = tracked_from_json(default);
                     t.provenance.push(ProvenanceStep {
-                        description: format!("{module_path} var.{name} default = {}", t.render()),
+                        description: format!("{module_path} var.{name} default = {}", t.render())
+                            .into(),
                         location: None,
                     });
                     t
@@ -650,11 +652,7 @@ mod tests {
         );
         let a = provider(&m, None, "module.a").attr("region").unwrap();
         assert_eq!(a.as_str(), Some("eu-west-1"));
-        let steps: Vec<&str> = a
-            .provenance
-            .iter()
-            .map(|s| s.description.as_str())
-            .collect();
+        let steps: Vec<&str> = a.provenance.iter().map(|s| &*s.description).collect();
         assert_eq!(
             steps,
             [

@@ -191,7 +191,7 @@ fn adopt_provider(provider: &mut ProviderConfig, block: &ProviderConfig) {
                 value.provenance.push(ProvenanceStep {
                     description:
                         "evaluated from the .tf sources (the plan records only the references)"
-                            .to_string(),
+                            .into(),
                     location: None,
                 });
                 continue;

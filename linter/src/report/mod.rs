@@ -131,7 +131,7 @@ impl Report {
                 self.display_path(&loc.file),
                 loc.line
             ),
-            None => step.description.clone(),
+            None => step.description.to_string(),
         }
     }
 

@@ -404,7 +404,7 @@ pub(crate) fn referenced_resources<'m, 't>(
                 v.provenance
                     .iter()
                     .find(|s| s.description.starts_with(address))
-                    .map(|s| s.description.as_str())
+                    .map(|s| &*s.description)
             });
             let attr = text
                 .and_then(|text| text.strip_prefix(address))
@@ -421,7 +421,7 @@ pub(crate) fn referenced_resources<'m, 't>(
             if let Value::Unknown(u) = &v.value {
                 texts.push(&u.reason);
             }
-            texts.extend(v.provenance.iter().map(|step| step.description.as_str()));
+            texts.extend(v.provenance.iter().map(|step| &*step.description));
         }
     };
     each_value(t, &mut collect);
