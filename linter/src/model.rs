@@ -27,6 +27,90 @@ pub fn lookup<'m>(map: &'m AttrMap, key: &str) -> Option<&'m Tracked> {
     }
 }
 
+/// A short shared text: a resource type, name or module address that every instance of a block
+/// (or of a module instance) shares — one allocation, not one per instance.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name(Arc<str>);
+
+impl Name {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Self {
+        Name(Arc::from(s))
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Self {
+        Name(Arc::from(s))
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == &*other.0
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
 /// A place in a source file.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Location {
@@ -366,12 +450,12 @@ pub struct ResourceInstance {
     /// Full instance address: `module.store["offsite"].aws_kms_replica_key.copy[0]`.
     pub address: String,
     /// Module instance address, empty for the root module: `module.store["offsite"]`.
-    pub module_address: String,
+    pub module_address: Name,
     pub mode: ResourceMode,
     /// `aws_s3_bucket`
-    pub resource_type: String,
+    pub resource_type: Name,
     /// `this`
-    pub name: String,
+    pub name: Name,
     /// Arguments and nested blocks (blocks as lists of maps).
     pub attributes: AttrMap,
     /// Index into [`Model::providers`] of the provider configuration this instance uses, if any.

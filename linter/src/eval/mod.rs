@@ -46,7 +46,7 @@ use rayon::prelude::*;
 use crate::load::ast::{Body, ExprKind, Span};
 use crate::load::{self, DiscoveredRoot, ManifestEntry, SourceFile};
 use crate::model::{
-    Backend, InputError, Location, Model, ModuleCall, ModuleResolution, Note, Provenance,
+    Backend, InputError, Location, Model, ModuleCall, ModuleResolution, Name, Note, Provenance,
     ProvenanceStep, ProviderConfig, ResourceInstance, ResourceMode, Tracked, Value,
 };
 use expr::{Instance, ModuleDef, Scope, Shared, VarValue, eval, index_key};
@@ -706,7 +706,9 @@ impl Evaluator<'_> {
             }
         }
 
-        // Resources and data sources.
+        // Resources and data sources. Every instance shares its module address, type and name.
+        let module_address = Name::from(inst.address.as_str());
+        let prefix = inst.prefix();
         for (local_address, r) in &def.resources {
             let (file, block) = def.block(*r);
             let mode = if block.kind.as_ref() == "data" {
@@ -720,13 +722,12 @@ impl Evaluator<'_> {
             };
             let location = file.location(header_span(file, block.span));
             let base = Scope::new(inst, file);
-            let expansions = self.expand(
-                &base,
-                &block.body,
-                &format!("{}{local_address}", inst.prefix()),
-            );
+            let block_address = format!("{prefix}{local_address}");
+            let expansions = self.expand(&base, &block.body, &block_address);
             let provider_key = provider_key(&block.body, resource_type);
             let provider = self.provider_for(&mut providers, &provider_key, &def, location.clone());
+            let resource_type = Name::from(&**resource_type);
+            let name = Name::from(&**name);
             for instance in expansions {
                 let scope = Scope {
                     count_index: instance.count_index.as_ref(),
@@ -735,11 +736,11 @@ impl Evaluator<'_> {
                 };
                 let attributes = eval_body(&scope, &block.body, true);
                 self.model.resources.push(ResourceInstance {
-                    address: format!("{}{local_address}{}", inst.prefix(), instance.suffix),
-                    module_address: inst.address.clone(),
+                    address: block_address.clone() + &instance.suffix,
+                    module_address: module_address.clone(),
                     mode,
-                    resource_type: resource_type.to_string(),
-                    name: name.to_string(),
+                    resource_type: resource_type.clone(),
+                    name: name.clone(),
                     attributes,
                     provider: Some(provider),
                     location: location.clone(),

@@ -151,10 +151,10 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
         }
         model.resources.push(ResourceInstance {
             address: change.address,
-            module_address: change.module_address,
+            module_address: change.module_address.into(),
             mode: mode_of(&change.mode),
-            resource_type: change.resource_type,
-            name: change.name,
+            resource_type: change.resource_type.into(),
+            name: change.name.into(),
             attributes,
             provider,
             location: plan_location.clone(),
@@ -185,10 +185,10 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
             let module_address = module_of(&resource.address);
             model.resources.push(ResourceInstance {
                 address: resource.address.clone(),
-                module_address,
+                module_address: module_address.into(),
                 mode: ResourceMode::Data,
-                resource_type: resource.resource_type.clone(),
-                name: resource.name.clone(),
+                resource_type: resource.resource_type.as_str().into(),
+                name: resource.name.as_str().into(),
                 attributes,
                 provider,
                 location: plan_location.clone(),

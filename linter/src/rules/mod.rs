@@ -212,9 +212,14 @@ pub fn effective_severity(policy: &Policy, rule: &str) -> Severity {
 /// rules need it).
 pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
     let cx = RuleContext::new(model, policy);
-    // Room for a finding per two instances: growing a vector of large findings page by page cost
-    // more than reserving address space that stays untouched when a model is clean.
-    let mut findings = Vec::with_capacity(model.resources.len() / 2 + 16);
+    // Rules write into a buffer this thread reuses from model to model (growing a fresh vector of
+    // large findings for every root cost page faults); the result is copied out at its size.
+    let mut findings = SCRATCH.with(|s| {
+        s.try_borrow_mut()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    });
+    findings.clear();
     for rule in all_rules() {
         if effective_severity(policy, rule.info().id) != Severity::Off {
             rule.check(&cx, &mut findings);
@@ -238,9 +243,24 @@ pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
     };
     let mut keep = keep.into_iter();
     findings.retain(|_| keep.next().unwrap_or(true));
-    findings.shrink_to_fit();
-    findings
+    let mut result = Vec::with_capacity(findings.len());
+    result.append(&mut findings);
+    if findings.capacity() <= SCRATCH_MAX {
+        SCRATCH.with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                *s = findings;
+            }
+        });
+    }
+    result
 }
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Vec<Finding>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Findings the reused buffer may hold at most.
+const SCRATCH_MAX: usize = 1 << 16;
 
 /// Sorts findings by file, line, column, rule, then message.
 pub fn sort_findings(findings: &mut [Finding]) {

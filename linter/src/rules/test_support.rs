@@ -95,10 +95,10 @@ impl ModelBuilder {
         };
         self.model.resources.push(ResourceInstance {
             address,
-            module_address: String::new(),
+            module_address: Default::default(),
             mode,
-            resource_type: resource_type.to_string(),
-            name: name.to_string(),
+            resource_type: resource_type.into(),
+            name: name.into(),
             attributes,
             provider,
             location,
