@@ -122,7 +122,7 @@ pub struct Location {
     pub column: u32,
     /// Byte range in the file of the labelled span (for the human reporter); `None` when unknown.
     #[serde(skip)]
-    pub span: Option<(usize, usize)>,
+    pub span: Option<(u32, u32)>,
 }
 
 impl Location {
@@ -136,7 +136,8 @@ impl Location {
     }
 
     pub fn with_span(mut self, start: usize, end: usize) -> Self {
-        self.span = Some((start, end));
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        self.span = Some((clamp(start), clamp(end)));
         self
     }
 }
@@ -290,7 +291,7 @@ pub enum Value {
     /// Lists, sets and tuples; also nested blocks.
     List(Vec<Tracked>),
     /// Maps and objects; also the body of one nested block.
-    Map(AttrMap),
+    Map(Box<AttrMap>),
     /// Not statically known: why (e.g. `var.region has no value`, `known after apply`).
     Unknown(Unknown),
 }

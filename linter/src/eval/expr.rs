@@ -327,7 +327,7 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
                 };
                 out.insert(key, eval(scope, value));
             }
-            located(scope, expr, Value::Map(out))
+            located(scope, expr, Value::Map(Box::new(out)))
         }
         ExprKind::Variable(name) => resolve_root(scope, name, &[], expr),
         ExprKind::Traversal(root, ops) => match &root.kind {

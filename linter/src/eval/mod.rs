@@ -1218,12 +1218,12 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
                         let mut object = IndexMap::default();
                         object.insert("key".to_string(), key);
                         object.insert("value".to_string(), value);
-                        let iter_value = Tracked::new(Value::Map(object), None);
+                        let iter_value = Tracked::new(Value::Map(Box::new(object)), None);
                         let inner = scope.bind(&iterator, &iter_value);
                         let content_location =
                             inner.location(header_span(scope.file, content.span));
                         entry.1.push(Tracked::new(
-                            Value::Map(eval_body(&inner, &content.body, false)),
+                            Value::Map(Box::new(eval_body(&inner, &content.body, false))),
                             Some(content_location),
                         ));
                     }
@@ -1236,7 +1236,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
                     ));
                     let inner = scope.bind(&iterator, &iter_value);
                     entry.1.push(Tracked::new(
-                        Value::Map(eval_body(&inner, &content.body, false)),
+                        Value::Map(Box::new(eval_body(&inner, &content.body, false))),
                         Some(location.clone()),
                     ));
                 }
@@ -1244,7 +1244,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
             continue;
         }
         let value = Tracked::new(
-            Value::Map(eval_body(scope, &block.body, false)),
+            Value::Map(Box::new(eval_body(scope, &block.body, false))),
             Some(location.clone()),
         );
         blocks

@@ -363,8 +363,8 @@ fn planned_attributes(
         apply_unknowns(&mut value, mask, KNOWN_AFTER_APPLY);
     }
     let mut attributes = match value.value {
-        Value::Map(map) => map,
-        _ => IndexMap::default(),
+        Value::Map(map) => *map,
+        _ => AttrMap::default(),
     };
     let mut placements = Vec::new();
     if let Some(block) = block {
@@ -501,7 +501,7 @@ impl ExpressionResolver<'_> {
                         .iter()
                         .map(|(k, v)| (k.clone(), self.resolve(v, module_path)))
                         .collect::<AttrMap>();
-                    Tracked::new(Value::Map(entries), None)
+                    Tracked::new(Value::Map(Box::new(entries)), None)
                 }
             }
             other => tracked_from_json(other),

@@ -76,7 +76,7 @@ impl Diagnostic for Drawn {
 
 /// Byte span of a location in `text`: its own span, or from its column to the end of its line.
 fn span_in(text: &str, loc: &Location) -> Option<SourceSpan> {
-    if let Some((start, end)) = loc.span
+    if let Some((start, end)) = loc.span.map(|(s, e)| (s as usize, e as usize))
         && start <= end
         && end <= text.len()
         && text.is_char_boundary(start)

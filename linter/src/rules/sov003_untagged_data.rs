@@ -178,7 +178,7 @@ fn merged_tags<'m>(
         let Some(t) = t else { return true };
         match &t.value {
             Value::Map(m) => {
-                for (k, v) in m {
+                for (k, v) in m.iter() {
                     entries.insert(k.as_str(), v);
                 }
                 true

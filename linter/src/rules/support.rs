@@ -253,7 +253,7 @@ pub(crate) fn features_of(r: &ResourceInstance) -> u8 {
             Value::String(s) if s.starts_with("arn:") => *acc |= features::ARN,
             Value::List(items) => items.iter().for_each(|i| inner(i, acc)),
             Value::Map(m) => {
-                for (k, v) in m {
+                for (k, v) in m.iter() {
                     *acc |= key_features(k);
                     inner(v, acc);
                 }
@@ -322,7 +322,7 @@ pub(crate) fn walk_strings<'t>(
             }
         }
         Value::Map(m) => {
-            for (k, v) in m {
+            for (k, v) in m.iter() {
                 path.push(Cow::Borrowed(k));
                 walk_strings(v, path, f);
                 path.pop();
@@ -358,7 +358,7 @@ pub(crate) fn walk_values<'t>(
             }
         }
         Value::Map(m) => {
-            for (k, v) in m {
+            for (k, v) in m.iter() {
                 path.push(Cow::Borrowed(k));
                 walk_values(v, path, f);
                 path.pop();

@@ -45,11 +45,11 @@ impl ModelBuilder {
                 None => Value::String(s.clone()),
             },
             Json::Array(items) => Value::List(items.iter().map(|i| self.tracked(i)).collect()),
-            Json::Object(m) => Value::Map(
+            Json::Object(m) => Value::Map(Box::new(
                 m.iter()
                     .map(|(k, v)| (k.clone(), self.tracked(v)))
                     .collect(),
-            ),
+            )),
         };
         Tracked::new(value, location)
     }
