@@ -90,6 +90,7 @@ impl Linted {
             self.checked = Some(lint_one(&self, opts));
             let model = &mut self.model;
             crate::eval::recycle_resources(std::mem::take(&mut model.resources));
+            model.instance_features = Vec::new();
             model.providers = Vec::new();
             model.backends = Vec::new();
             model.module_calls = Vec::new();

@@ -584,6 +584,9 @@ pub struct Model {
     pub module_dir: String,
     pub providers: Vec<ProviderConfig>,
     pub resources: Vec<ResourceInstance>,
+    /// Per instance, what its values contain for the rules (computed by the evaluator while the
+    /// values are fresh in cache); empty when the input did not compute it (rules then do).
+    pub instance_features: Vec<u8>,
     pub backends: Vec<Backend>,
     pub module_calls: Vec<ModuleCall>,
     pub notes: Vec<Note>,

@@ -730,3 +730,15 @@ fn roots_evaluate_in_parallel_like_the_cli() {
         assert_eq!(parallel, sequential);
     }
 }
+
+#[test]
+fn instance_features_are_computed_for_every_instance() {
+    let model = module_chain();
+    assert!(!model.resources.is_empty());
+    let expected: Vec<u8> = model
+        .resources
+        .iter()
+        .map(sovereign_lint::rules::instance_features)
+        .collect();
+    assert_eq!(model.instance_features, expected);
+}

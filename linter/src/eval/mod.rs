@@ -746,6 +746,10 @@ impl Evaluator<'_> {
                     location: location.clone(),
                     call_chain: call_chain.to_vec(),
                 });
+                if let Some(last) = self.model.resources.last() {
+                    let features = crate::rules::instance_features(last);
+                    self.model.instance_features.push(features);
+                }
             }
         }
 

@@ -50,6 +50,21 @@ pub struct SourceFile {
     line_starts: Vec<u32>,
     /// Whether the text is ASCII (columns are then byte distances).
     ascii: bool,
+    /// Unique in the process (never reused, unlike addresses): the key of cached positions.
+    id: u64,
+}
+
+static NEXT_SOURCE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+const LINE_COL_CACHE: usize = 1024;
+
+/// ((file id, offset), (line, column)).
+type LineColEntry = ((u64, usize), (u32, u32));
+
+thread_local! {
+    /// Recent `line_col` answers: ((file id, offset), (line, column)).
+    static LINE_COLS: std::cell::RefCell<Vec<LineColEntry>> =
+        std::cell::RefCell::new(vec![((u64::MAX, usize::MAX), (0, 0)); LINE_COL_CACHE]);
 }
 
 impl SourceFile {
@@ -63,6 +78,7 @@ impl SourceFile {
         SourceFile {
             rel,
             ascii: text.is_ascii(),
+            id: NEXT_SOURCE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             text,
             line_starts,
         }
@@ -70,6 +86,28 @@ impl SourceFile {
 
     /// 1-based line and character column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        // The same attributes are located once per instance of their block: a small per-thread
+        // cache of recent answers (keyed by this file's id and the offset) skips the search.
+        let key = (self.id, offset);
+        let slot = (key.0 as usize ^ key.1.wrapping_mul(0x9E37_79B9)) % LINE_COL_CACHE;
+        if let Some(hit) = LINE_COLS.with(|cache| {
+            cache
+                .borrow()
+                .get(slot)
+                .and_then(|&(k, v)| (k == key).then_some(v))
+        }) {
+            return hit;
+        }
+        let found = self.compute_line_col(offset);
+        LINE_COLS.with(|cache| {
+            if let Some(entry) = cache.borrow_mut().get_mut(slot) {
+                *entry = (key, found);
+            }
+        });
+        found
+    }
+
+    fn compute_line_col(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.text.len());
         let offset_u32 = u32::try_from(offset).unwrap_or(u32::MAX);
         let line_idx = match self.line_starts.binary_search(&offset_u32) {
@@ -788,4 +826,27 @@ pub fn read_module_manifest(root_dir: &Path) -> Option<Result<Vec<ManifestEntry>
             .map(|m| m.modules)
             .map_err(|e| e.to_string()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::SourceFile;
+
+    #[test]
+    fn positions_are_per_file_whatever_was_asked_before() {
+        let a = SourceFile::new(Arc::from("a.tf"), Arc::from("x = 1\ny = 2\n"));
+        let b = SourceFile::new(Arc::from("b.tf"), Arc::from("\n\n\nzé = 3\n"));
+        for _ in 0..2 {
+            assert_eq!(a.line_col(6), (2, 1));
+            assert_eq!(b.line_col(6), (4, 3));
+            assert_eq!(a.line_col(0), (1, 1));
+            assert_eq!(b.line_col(0), (1, 1));
+        }
+        // A file dropped and another built (perhaps at the same address) answers for itself.
+        drop(a);
+        let c = SourceFile::new(Arc::from("c.tf"), Arc::from("abcdefgh\n"));
+        assert_eq!(c.line_col(6), (1, 7));
+    }
 }

@@ -117,6 +117,9 @@ impl<'a> RuleContext<'a> {
     /// rule can skip walking its values).
     pub(crate) fn may_hold(&self, resource: &ResourceInstance, feature: u8) -> bool {
         let features = self.features.get_or_init(|| {
+            if self.model.instance_features.len() == self.model.resources.len() {
+                return self.model.instance_features.clone();
+            }
             self.model
                 .resources
                 .iter()
@@ -181,6 +184,12 @@ static RULES: [&dyn Rule; 11] = [
 /// Every rule, in id order.
 pub fn all_rules() -> &'static [&'static dyn Rule] {
     &RULES
+}
+
+/// What an instance's values contain for the rules (see [`RuleContext::may_hold`]); inputs may
+/// compute it as they build instances, into [`Model::instance_features`].
+pub fn instance_features(resource: &ResourceInstance) -> u8 {
+    support::features_of(resource)
 }
 
 /// A rule's info by id (case-insensitive: `sov003` works too).
