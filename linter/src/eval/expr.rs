@@ -251,11 +251,19 @@ impl<'a> Scope<'a> {
 
 /// Formats an instance key for an address: `[0]` or `["key"]`.
 pub(crate) fn index_key(key: &Tracked) -> String {
-    match &key.value {
-        Value::Number(n) => format!("[{}]", format_number(*n)),
-        Value::String(s) => format!("[{s:?}]"),
-        _ => "[*]".to_string(),
-    }
+    let mut out = String::new();
+    push_index_key(&mut out, key);
+    out
+}
+
+/// Appends `[0]`, `["key"]` or `[*]` to an address.
+fn push_index_key(out: &mut String, key: &Tracked) {
+    use std::fmt::Write as _;
+    let _ = match &key.value {
+        Value::Number(n) => write!(out, "[{}]", format_number(*n)),
+        Value::String(s) => write!(out, "[{s:?}]"),
+        _ => write!(out, "[*]"),
+    };
 }
 
 /// Nested evaluations (expressions inside expressions, through references) beyond this give an
@@ -854,7 +862,12 @@ pub(crate) const KNOWN_AFTER_APPLY: &str = " (known after apply)";
 /// configuration, otherwise an unknown whose reason names the attribute.
 fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp]) -> Tracked {
     let inst = scope.inst;
-    let full = format!("{}{local_address}", inst.prefix());
+    let mut full = String::with_capacity(inst.address.len() + local_address.len() + 48);
+    if !inst.address.is_empty() {
+        full.push_str(&inst.address);
+        full.push('.');
+    }
+    full.push_str(local_address);
     let Some(&block_ref) = inst.def.resources.get(local_address) else {
         return unknown(format!("{full} is not declared{KNOWN_AFTER_APPLY}"));
     };
@@ -871,7 +884,7 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
         if matches!(key.value, Value::Unknown(_)) {
             return unknown(format!("{full}[…]{KNOWN_AFTER_APPLY}"));
         }
-        address.push_str(&index_key(&key));
+        push_index_key(&mut address, &key);
         instance_key = Some(key);
         rest = &rest[1..];
     }
