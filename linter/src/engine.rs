@@ -392,10 +392,11 @@ pub fn lint(opts: &RunOptions, linted: Vec<Linted>, path_errors: Vec<InputError>
             rebase.note(&mut n);
             report.notes.push(n);
         }
-        for mut f in findings {
-            rebase.finding(&mut f);
-            all_findings.push(f);
+        let mut findings = findings;
+        if !rebase.prefix.is_empty() {
+            findings.iter_mut().for_each(|f| rebase.finding(f));
         }
+        all_findings.append(&mut findings);
         report.stats.suppressed += suppressed;
     }
     report.stats.files_scanned = scanned_files.len();
