@@ -50,13 +50,12 @@
 //! - `[tags] required`: the tag keys every data-bearing resource needs (default `data-classification`).
 //! - `[tags.allowed_values]`: per key, the values allowed.
 //! - `unresolved`: severity of SOV010 for tags that cannot be resolved.
-use indexmap::IndexMap;
 use sovereign_schemas::Cloud;
 
 use super::support::{Subject, cloud_of, finding, get_path, is_data_bearing, loc, unresolved};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
-use crate::model::{ResourceInstance, Tracked, Value};
+use crate::model::{AttrMap, ResourceInstance, Tracked, Value, lookup};
 
 pub(crate) static INFO: RuleInfo = RuleInfo {
     id: "SOV003",
@@ -82,10 +81,22 @@ impl Rule for UntaggedData {
 
 /// The merged tags of a resource, or `None` when a map that decides them is unknown (SOV010 reported).
 struct Tags<'m> {
-    entries: IndexMap<&'m str, &'m Tracked, foldhash::fast::RandomState>,
+    /// The maps that give the tags, later ones overriding earlier ones (provider defaults, then
+    /// the resource's own): read in place rather than merged into a new map per resource.
+    maps: Vec<&'m AttrMap>,
     /// The argument users edit (`tags`, `labels`), for the location of a missing tag.
     attr: &'static str,
     word: &'static str,
+}
+
+impl<'m> Tags<'m> {
+    fn get(&self, key: &str) -> Option<&'m Tracked> {
+        self.maps.iter().rev().find_map(|m| lookup(m, key))
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &'m String> + '_ {
+        self.maps.iter().flat_map(|m| m.keys())
+    }
 }
 
 fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {
@@ -101,7 +112,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
         _ => resource.attr_location(tags.attr),
     };
     for key in &cx.policy.tags.required {
-        if let Some(value) = tags.entries.get(key.as_str()) {
+        if let Some(value) = tags.get(key) {
             if value.unknown_reason().is_some() {
                 unresolved(cx, out, subject, &format!("{} `{key}`", tags.word), value);
             }
@@ -116,7 +127,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
         if let Some(allowed) = allowed {
             help.push_str(&format!(" (allowed: {})", allowed.join(", ")));
         }
-        if let Some(near) = tags.entries.keys().find(|k| k.eq_ignore_ascii_case(key)) {
+        if let Some(near) = tags.keys().find(|k| k.eq_ignore_ascii_case(key)) {
             help.push_str(&format!(
                 "; `{near}` is present, but {} keys are compared exactly",
                 tags.word
@@ -140,7 +151,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
         ));
     }
     for (key, allowed) in &cx.policy.tags.allowed_values {
-        let Some(value) = tags.entries.get(key.as_str()) else {
+        let Some(value) = tags.get(key) else {
             continue;
         };
         match &value.value {
@@ -170,17 +181,12 @@ fn merged_tags<'m>(
 ) -> Option<Tags<'m>> {
     let subject = Subject::resource(resource);
     let provider = cx.model.provider_of(resource);
-    let mut entries = IndexMap::default();
-    let mut add = |what: &str,
-                   t: Option<&'m Tracked>,
-                   entries: &mut IndexMap<&'m str, &'m Tracked, foldhash::fast::RandomState>|
-     -> bool {
+    let mut entries: Vec<&'m AttrMap> = Vec::new();
+    let mut add = |what: &str, t: Option<&'m Tracked>, entries: &mut Vec<&'m AttrMap>| -> bool {
         let Some(t) = t else { return true };
         match &t.value {
             Value::Map(m) => {
-                for (k, v) in m.iter() {
-                    entries.insert(k.as_str(), v);
-                }
+                entries.push(m);
                 true
             }
             Value::Unknown(_) => {
@@ -211,7 +217,7 @@ fn merged_tags<'m>(
                 }
             }
             Some(Tags {
-                entries,
+                maps: entries,
                 attr: "tags",
                 word: "tag",
             })
@@ -221,7 +227,7 @@ fn merged_tags<'m>(
                 return None;
             }
             Some(Tags {
-                entries,
+                maps: entries,
                 attr: "tags",
                 word: "tag",
             })
@@ -249,7 +255,7 @@ fn merged_tags<'m>(
                 return None;
             }
             Some(Tags {
-                entries,
+                maps: entries,
                 attr: "labels",
                 word: "label",
             })
