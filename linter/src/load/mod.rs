@@ -69,12 +69,13 @@ thread_local! {
 
 impl SourceFile {
     pub fn new(rel: Arc<str>, text: Arc<str>) -> Self {
-        let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
-            }
-        }
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0u32);
+        // `match_indices` finds newlines with a vectorised search.
+        line_starts.extend(
+            text.match_indices('\n')
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
         SourceFile {
             rel,
             ascii: text.is_ascii(),
@@ -233,12 +234,17 @@ pub fn read_source(path: &Path, rel: &str) -> Result<SourceFile, InputError> {
             "check that the file exists and is readable",
         )
     })?;
-    let text = decode_text(&bytes, &rel)?;
-    Ok(SourceFile::new(rel, Arc::from(text)))
+    // One copy: from the bytes read straight into the shared text.
+    let text: Arc<str> = Arc::from(&*decode(&bytes, &rel)?);
+    Ok(SourceFile::new(rel, text))
 }
 
 /// Decodes bytes as UTF-8 configuration text (used by [`read_source`] and the fuzz target).
 pub fn decode_text(bytes: &[u8], rel: &Arc<str>) -> Result<String, InputError> {
+    decode(bytes, rel).map(std::borrow::Cow::into_owned)
+}
+
+fn decode<'b>(bytes: &'b [u8], rel: &Arc<str>) -> Result<std::borrow::Cow<'b, str>, InputError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
@@ -270,9 +276,9 @@ pub fn decode_text(bytes: &[u8], rel: &Arc<str>) -> Result<String, InputError> {
         }
     };
     if text.contains('\r') {
-        Ok(text.replace("\r\n", "\n"))
+        Ok(std::borrow::Cow::Owned(text.replace("\r\n", "\n")))
     } else {
-        Ok(text.to_string())
+        Ok(std::borrow::Cow::Borrowed(text))
     }
 }
 
