@@ -15,7 +15,10 @@ use serde::Serialize;
 
 /// Attribute maps (resource arguments, map and object values), in insertion order, with a fast
 /// hash: rules look attributes up by name hundreds of thousands of times.
-pub type AttrMap = IndexMap<String, Tracked, foldhash::fast::RandomState>;
+pub type AttrMap = IndexMap<Key, Tracked, foldhash::fast::RandomState>;
+
+/// A map key: short keys (nearly all attribute names) are stored inline, without an allocation.
+pub type Key = compact_str::CompactString;
 
 /// The entry `key` of an attribute map. Small maps (most blocks) are searched in order: comparing
 /// a few short keys is cheaper than hashing.
@@ -641,7 +644,12 @@ mod tests {
     fn lookup_finds_keys_in_small_and_large_maps() {
         for size in [0, 3, 8, 9, 40] {
             let map: AttrMap = (0..size)
-                .map(|i| (format!("k{i}"), Tracked::new(Value::Number(i as f64), None)))
+                .map(|i| {
+                    (
+                        format!("k{i}").into(),
+                        Tracked::new(Value::Number(i as f64), None),
+                    )
+                })
                 .collect();
             for i in 0..size {
                 let found = lookup(&map, &format!("k{i}")).and_then(Tracked::as_number);

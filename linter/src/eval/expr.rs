@@ -333,7 +333,7 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
                         }
                     }
                 };
-                out.insert(key, eval(scope, value));
+                out.insert(key.into(), eval(scope, value));
             }
             located(scope, expr, Value::Map(Box::new(out)))
         }
@@ -599,12 +599,14 @@ fn eval_for(scope: &Scope<'_>, f: &ForExpr) -> Tracked {
                     return propagate_unknown(&k);
                 };
                 if f.grouping {
-                    let entry = object.entry(k).or_insert_with(|| list_value(Vec::new()));
+                    let entry = object
+                        .entry(k.into())
+                        .or_insert_with(|| list_value(Vec::new()));
                     if let Value::List(items) = &mut entry.value {
                         items.push(v);
                     }
                 } else {
-                    object.insert(k, v);
+                    object.insert(k.into(), v);
                 }
             }
         }
@@ -946,7 +948,7 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
 fn for_each_value(scope: &Scope<'_>, body: &Body, key: &Tracked) -> Option<Tracked> {
     let for_each = eval(scope, &body.attribute("for_each")?.expr);
     match &for_each.value {
-        Value::Map(m) => as_string(key).and_then(|k| m.get(&k).cloned()),
+        Value::Map(m) => as_string(key).and_then(|k| m.get(k.as_str()).cloned()),
         Value::List(_) => Some(key.clone()),
         _ => None,
     }

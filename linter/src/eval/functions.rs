@@ -213,7 +213,7 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
         "lookup" => {
             let m = map_arg(args, 0)?;
             let key = str_arg(args, 1)?;
-            match m.get(&key) {
+            match m.get(key.as_str()) {
                 Some(v) => v.clone(),
                 None => match args.get(2) {
                     Some(d) => d.clone(),
@@ -448,7 +448,7 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
         "zipmap" => {
             let keys = string_list(&list_arg(args, 0)?)?;
             let values = list_arg(args, 1)?;
-            map(keys.into_iter().zip(values).collect())
+            map(keys.into_iter().map(Into::into).zip(values).collect())
         }
         "compact" => list(
             list_arg(args, 0)?
@@ -677,7 +677,7 @@ pub(crate) fn to_json(t: &Tracked) -> serde_json::Value {
         Value::String(s) => serde_json::Value::String(s.clone()),
         Value::List(items) => serde_json::Value::Array(items.iter().map(to_json).collect()),
         Value::Map(m) => {
-            serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+            serde_json::Value::Object(m.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect())
         }
     }
 }
@@ -690,7 +690,7 @@ pub(crate) fn from_json(v: &serde_json::Value) -> Tracked {
         serde_json::Value::String(s) => string(s.clone()),
         serde_json::Value::Array(items) => list(items.iter().map(from_json).collect()),
         serde_json::Value::Object(m) => {
-            map(m.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+            map(m.iter().map(|(k, v)| (k.into(), from_json(v))).collect())
         }
     }
 }

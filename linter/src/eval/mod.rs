@@ -46,8 +46,8 @@ use rayon::prelude::*;
 use crate::load::ast::{Body, ExprKind, Span};
 use crate::load::{self, DiscoveredRoot, ManifestEntry, SourceFile};
 use crate::model::{
-    Backend, InputError, Location, Model, ModuleCall, ModuleResolution, Name, Note, Provenance,
-    ProvenanceStep, ProviderConfig, ResourceInstance, ResourceMode, Tracked, Value,
+    Backend, InputError, Key, Location, Model, ModuleCall, ModuleResolution, Name, Note,
+    Provenance, ProvenanceStep, ProviderConfig, ResourceInstance, ResourceMode, Tracked, Value,
 };
 use expr::{Instance, ModuleDef, Scope, Shared, VarValue, eval, index_key};
 use value::{as_string, format_number, unknown};
@@ -975,7 +975,7 @@ impl Evaluator<'_> {
                         .into_iter()
                         .map(|(k, v)| {
                             (
-                                Tracked::new(Value::String(k.clone()), v.location.clone()),
+                                Tracked::new(Value::String(k.to_string()), v.location.clone()),
                                 v.clone(),
                             )
                         })
@@ -1176,7 +1176,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
             continue;
         }
         out.insert(
-            attr.name.to_string(),
+            Key::from(&*attr.name),
             expr::eval_attribute(scope, &attr.expr),
         );
     }
@@ -1220,8 +1220,8 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
                 Ok(pairs) => {
                     for (key, value) in pairs {
                         let mut object = IndexMap::default();
-                        object.insert("key".to_string(), key);
-                        object.insert("value".to_string(), value);
+                        object.insert(Key::const_new("key"), key);
+                        object.insert(Key::const_new("value"), value);
                         let iter_value = Tracked::new(Value::Map(Box::new(object)), None);
                         let inner = scope.bind(&iterator, &iter_value);
                         let content_location =
@@ -1258,7 +1258,10 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
             .push(value);
     }
     for (kind, (location, items)) in blocks {
-        out.insert(kind, Tracked::new(Value::List(items), Some(location)));
+        out.insert(
+            kind.into(),
+            Tracked::new(Value::List(items), Some(location)),
+        );
     }
     out
 }

@@ -123,8 +123,8 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
 }
 
 /// The entries of a map in Terraform's iteration order (lexical by key).
-pub(crate) fn sorted_entries(m: &AttrMap) -> Vec<(&String, &Tracked)> {
-    let mut entries: Vec<(&String, &Tracked)> = m.iter().collect();
+pub(crate) fn sorted_entries(m: &AttrMap) -> Vec<(&crate::model::Key, &Tracked)> {
+    let mut entries: Vec<(&crate::model::Key, &Tracked)> = m.iter().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
     entries
 }

@@ -106,7 +106,7 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
             let module_path = provider.module_address.clone();
             let mut attributes = IndexMap::default();
             for (name, expression) in &provider.expressions {
-                attributes.insert(name.clone(), resolver.resolve(expression, &module_path));
+                attributes.insert(name.into(), resolver.resolve(expression, &module_path));
             }
             let full_name = if provider.full_name.is_empty() {
                 provider.name.clone()
@@ -369,14 +369,16 @@ fn planned_attributes(
     let mut placements = Vec::new();
     if let Some(block) = block {
         for (name, expression) in block.written {
-            if let Some(value) = attributes.get_mut(name) {
+            if let Some(value) = attributes.get_mut(name.as_str()) {
                 name_unknown_references(value, expression);
             }
         }
         // Computed attributes the configuration does not write (ids, ARNs) are unknown in every
         // new plan and decide nothing about residency; tags_all is kept as it merges default_tags.
         attributes.retain(|name, v| {
-            block.written.contains_key(name) || name == "tags_all" || v.unknown_reason().is_none()
+            block.written.contains_key(name.as_str())
+                || name == "tags_all"
+                || v.unknown_reason().is_none()
         });
         for name in INHERITED_PLACEMENT {
             if !block.written.contains_key(name)
@@ -408,7 +410,7 @@ fn name_unknown_references(value: &mut Tracked, expression: &serde_json::Value) 
             if !map.contains_key("constant_value") =>
         {
             for (k, v) in entries.iter_mut() {
-                if let Some(e) = map.get(k) {
+                if let Some(e) = map.get(k.as_str()) {
                     name_unknown_references(v, e);
                 }
             }
@@ -460,7 +462,7 @@ fn infer_provider_regions(model: &mut Model, inherited: HashMap<usize, Vec<(Stri
                 description: format!("region = {first:?} (planned by Terraform: the provider is configured from the environment)").into(),
                 location: None,
             });
-            provider.attributes.insert("region".to_string(), region);
+            provider.attributes.insert("region".into(), region);
         }
     }
 }
@@ -499,7 +501,7 @@ impl ExpressionResolver<'_> {
                 } else {
                     let entries = map
                         .iter()
-                        .map(|(k, v)| (k.clone(), self.resolve(v, module_path)))
+                        .map(|(k, v)| (k.into(), self.resolve(v, module_path)))
                         .collect::<AttrMap>();
                     Tracked::new(Value::Map(Box::new(entries)), None)
                 }

@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::model::{Tracked, Value};
+use crate::model::{Key, Tracked, Value};
 
 /// The whole plan document.
 #[derive(Debug, Deserialize)]
@@ -347,7 +347,7 @@ impl<'de> Visitor<'de> for TrackedVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tracked, A::Error> {
         let mut entries =
             AttrMap::with_capacity_and_hasher(map.size_hint().unwrap_or(0), Default::default());
-        while let Some((key, JsonTracked(value))) = map.next_entry::<String, JsonTracked>()? {
+        while let Some((key, JsonTracked(value))) = map.next_entry::<Key, JsonTracked>()? {
             entries.insert(key, value);
         }
         Ok(tracked(Value::Map(Box::new(entries))))
@@ -437,12 +437,12 @@ pub fn apply_unknowns(value: &mut Tracked, mask: &UnknownMask, reason: &str) {
             }
             if let Value::Map(map) = &mut value.value {
                 for (key, sub) in entries {
-                    match map.get_mut(key) {
+                    match map.get_mut(key.as_str()) {
                         Some(child) => apply_unknowns(child, sub, reason),
                         None if mask_has_unknown(sub) => {
                             let mut child = tracked(Value::Null);
                             apply_unknowns(&mut child, sub, reason);
-                            map.insert(key.clone(), child);
+                            map.insert(key.as_str().into(), child);
                         }
                         None => {}
                     }
@@ -490,7 +490,7 @@ pub fn tracked_from_json(value: &serde_json::Value) -> Tracked {
         }
         serde_json::Value::Object(map) => Value::Map(Box::new(
             map.iter()
-                .map(|(k, v)| (k.clone(), tracked_from_json(v)))
+                .map(|(k, v)| (k.into(), tracked_from_json(v)))
                 .collect(),
         )),
     })

@@ -94,7 +94,7 @@ impl<'m> Tags<'m> {
         self.maps.iter().rev().find_map(|m| lookup(m, key))
     }
 
-    fn keys(&self) -> impl Iterator<Item = &'m String> + '_ {
+    fn keys(&self) -> impl Iterator<Item = &'m crate::model::Key> + '_ {
         self.maps.iter().flat_map(|m| m.keys())
     }
 }

@@ -46,9 +46,7 @@ impl ModelBuilder {
             },
             Json::Array(items) => Value::List(items.iter().map(|i| self.tracked(i)).collect()),
             Json::Object(m) => Value::Map(Box::new(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), self.tracked(v)))
-                    .collect(),
+                m.iter().map(|(k, v)| (k.into(), self.tracked(v))).collect(),
             )),
         };
         Tracked::new(value, location)
@@ -56,10 +54,7 @@ impl ModelBuilder {
 
     fn attributes(&mut self, attrs: &Json) -> AttrMap {
         match attrs {
-            Json::Object(m) => m
-                .iter()
-                .map(|(k, v)| (k.clone(), self.tracked(v)))
-                .collect(),
+            Json::Object(m) => m.iter().map(|(k, v)| (k.into(), self.tracked(v))).collect(),
             _ => indexmap::IndexMap::default(),
         }
     }
