@@ -290,7 +290,7 @@ pub enum Value {
     Null,
     Bool(bool),
     Number(f64),
-    String(String),
+    String(Key),
     /// Lists, sets and tuples; also nested blocks.
     List(Vec<Tracked>),
     /// Maps and objects; also the body of one nested block.

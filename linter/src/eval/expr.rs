@@ -13,7 +13,7 @@ use super::functions;
 use super::value::*;
 use crate::load::SourceFile;
 use crate::load::ast::*;
-use crate::model::{Provenance, ProvenanceStep, Tracked, Value};
+use crate::model::{Key, Provenance, ProvenanceStep, Tracked, Value};
 
 /// Where a block is: index of the file in the module and of the block in the file's body.
 #[derive(Debug, Clone, Copy)]
@@ -307,7 +307,7 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
         ExprKind::Null => located(scope, expr, Value::Null),
         ExprKind::Bool(b) => located(scope, expr, Value::Bool(*b)),
         ExprKind::Number(n) => located(scope, expr, Value::Number(*n)),
-        ExprKind::String(s) => located(scope, expr, Value::String(s.to_string())),
+        ExprKind::String(s) => located(scope, expr, Value::String(Key::from(&**s))),
         ExprKind::Template(parts) => eval_template(scope, parts),
         ExprKind::Array(items) => located(
             scope,
@@ -469,7 +469,7 @@ fn eval_template(scope: &Scope<'_>, parts: &[TemplatePart]) -> Tracked {
     let mut steps = Provenance::new();
     match render_parts(scope, parts, &mut out, &mut steps) {
         Ok(()) => Tracked {
-            value: Value::String(out),
+            value: Value::String(out.into()),
             location: None,
             provenance: steps,
         },
@@ -742,7 +742,7 @@ fn resolve_root(scope: &Scope<'_>, name: &str, ops: &[TraversalOp], expr: &Expr)
                 Some("cwd") => ".".to_string(),
                 _ => return unknown("unknown path attribute"),
             };
-            located(scope, expr, Value::String(value))
+            located(scope, expr, Value::String(value.into()))
         }
         "terraform" => match attr(0) {
             Some("workspace") => located(scope, expr, Value::String("default".into())),

@@ -674,7 +674,7 @@ pub(crate) fn to_json(t: &Tracked) -> serde_json::Value {
                     .map_or(serde_json::Value::Null, serde_json::Value::Number)
             }
         }
-        Value::String(s) => serde_json::Value::String(s.clone()),
+        Value::String(s) => serde_json::Value::String(s.to_string()),
         Value::List(items) => serde_json::Value::Array(items.iter().map(to_json).collect()),
         Value::Map(m) => {
             serde_json::Value::Object(m.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect())

@@ -633,7 +633,7 @@ impl Evaluator<'_> {
             strip_locations(&mut value);
             return value;
         }
-        convert_to_type(Tracked::new(Value::String(raw.to_string()), None), hint)
+        convert_to_type(Tracked::new(Value::String(raw.into()), None), hint)
     }
 
     #[allow(clippy::too_many_lines)]
@@ -975,7 +975,7 @@ impl Evaluator<'_> {
                         .into_iter()
                         .map(|(k, v)| {
                             (
-                                Tracked::new(Value::String(k.to_string()), v.location.clone()),
+                                Tracked::new(Value::String(k.clone()), v.location.clone()),
                                 v.clone(),
                             )
                         })
@@ -986,7 +986,7 @@ impl Evaluator<'_> {
                     .map(|item| {
                         as_string(item).map(|s| {
                             (
-                                Tracked::new(Value::String(s), item.location.clone()),
+                                Tracked::new(Value::String(s.into()), item.location.clone()),
                                 item.clone(),
                             )
                         })
@@ -1379,8 +1379,8 @@ fn variable_type(def: &ModuleDef, name: &str) -> TypeHint {
 
 fn convert_to_type(mut t: Tracked, hint: TypeHint) -> Tracked {
     let converted = match (&t.value, hint) {
-        (Value::Number(n), TypeHint::String) => Some(Value::String(format_number(*n))),
-        (Value::Bool(b), TypeHint::String) => Some(Value::String(b.to_string())),
+        (Value::Number(n), TypeHint::String) => Some(Value::String(format_number(*n).into())),
+        (Value::Bool(b), TypeHint::String) => Some(Value::String(b.to_string().into())),
         (Value::String(s), TypeHint::Number) => s.parse::<f64>().ok().map(Value::Number),
         (Value::String(s), TypeHint::Bool) => match s.as_str() {
             "true" => Some(Value::Bool(true)),

@@ -12,7 +12,7 @@ pub(crate) fn unknown(reason: impl Into<String>) -> Tracked {
     )
 }
 
-pub(crate) fn string(s: impl Into<String>) -> Tracked {
+pub(crate) fn string(s: impl Into<crate::model::Key>) -> Tracked {
     Tracked::new(Value::String(s.into()), None)
 }
 
@@ -48,7 +48,7 @@ pub(crate) fn format_number(n: f64) -> String {
 /// A primitive as a string (numbers and bools convert, like Terraform's automatic conversion).
 pub(crate) fn as_string(t: &Tracked) -> Option<String> {
     match &t.value {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => Some(s.to_string()),
         Value::Number(n) => Some(format_number(*n)),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,

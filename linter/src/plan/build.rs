@@ -201,7 +201,7 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
 
     for (path, call) in &config.module_calls {
         let local = call.source.starts_with("./") || call.source.starts_with("../");
-        let source = Tracked::new(Value::String(call.source.clone()), None);
+        let source = Tracked::new(Value::String(call.source.as_str().into()), None);
         model.module_calls.push(ModuleCall {
             address: path.clone(),
             source,
@@ -457,7 +457,7 @@ fn infer_provider_regions(model: &mut Model, inherited: HashMap<usize, Vec<(Stri
             continue;
         };
         if regions.iter().all(|t| t.as_str() == Some(first)) {
-            let mut region = Tracked::new(Value::String(first.to_string()), None);
+            let mut region = Tracked::new(Value::String(first.into()), None);
             region.provenance.push(ProvenanceStep {
                 description: format!("region = {first:?} (planned by Terraform: the provider is configured from the environment)").into(),
                 location: None,

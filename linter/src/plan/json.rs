@@ -323,10 +323,10 @@ impl<'de> Visitor<'de> for TrackedVisitor {
         Ok(tracked(Value::Number(v)))
     }
     fn visit_str<E>(self, v: &str) -> Result<Tracked, E> {
-        Ok(tracked(Value::String(v.to_string())))
+        Ok(tracked(Value::String(v.into())))
     }
     fn visit_string<E>(self, v: String) -> Result<Tracked, E> {
-        Ok(tracked(Value::String(v)))
+        Ok(tracked(Value::String(v.into())))
     }
     fn visit_unit<E>(self) -> Result<Tracked, E> {
         Ok(tracked(Value::Null))
@@ -484,7 +484,7 @@ pub fn tracked_from_json(value: &serde_json::Value) -> Tracked {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(*b),
         serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
-        serde_json::Value::String(s) => Value::String(s.clone()),
+        serde_json::Value::String(s) => Value::String(s.as_str().into()),
         serde_json::Value::Array(items) => {
             Value::List(items.iter().map(tracked_from_json).collect())
         }

@@ -188,7 +188,7 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
         for image in embedded {
             // Report the image itself, at the attribute, with the attribute's provenance.
             let value = Tracked {
-                value: Value::String(image.clone()),
+                value: Value::String(image.as_str().into()),
                 location: t.location.clone(),
                 provenance: t.provenance.clone(),
             };

@@ -42,7 +42,7 @@ impl ModelBuilder {
                 Some(reason) => Value::Unknown(Unknown {
                     reason: reason.to_string(),
                 }),
-                None => Value::String(s.clone()),
+                None => Value::String(s.as_str().into()),
             },
             Json::Array(items) => Value::List(items.iter().map(|i| self.tracked(i)).collect()),
             Json::Object(m) => Value::Map(Box::new(
