@@ -294,7 +294,7 @@ pub enum Value {
     /// Lists, sets and tuples; also nested blocks.
     List(Vec<Tracked>),
     /// Maps and objects; also the body of one nested block.
-    Map(Box<AttrMap>),
+    Map(AttrMap),
     /// Not statically known: why (e.g. `var.region has no value`, `known after apply`).
     Unknown(Unknown),
 }

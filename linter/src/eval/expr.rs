@@ -335,7 +335,7 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
                 };
                 out.insert(key.into(), eval(scope, value));
             }
-            located(scope, expr, Value::Map(Box::new(out)))
+            located(scope, expr, Value::Map(out))
         }
         ExprKind::Variable(name) => resolve_root(scope, name, &[], expr),
         ExprKind::Traversal(root, ops) => match &root.kind {

@@ -62,10 +62,10 @@ pub(crate) fn call(
         for a in args {
             if let Value::Map(m) = a.value {
                 match &mut out {
-                    None => out = Some(*m),
+                    None => out = Some(m),
                     Some(o) => {
                         o.reserve(m.len());
-                        for (k, v) in *m {
+                        for (k, v) in m {
                             o.insert(k, v);
                         }
                     }
@@ -73,7 +73,7 @@ pub(crate) fn call(
             }
         }
         return Tracked {
-            value: Value::Map(Box::new(out.unwrap_or_default())),
+            value: Value::Map(out.unwrap_or_default()),
             location: None,
             provenance,
         };
@@ -165,7 +165,7 @@ fn list_arg(args: &[Tracked], i: usize) -> Result<Vec<Tracked>> {
 fn map_arg(args: &[Tracked], i: usize) -> Result<AttrMap> {
     let t = arg(args, i)?;
     match &t.value {
-        Value::Map(m) => Ok((**m).clone()),
+        Value::Map(m) => Ok(m.clone()),
         Value::Null => Ok(IndexMap::default()),
         _ => Err(invalid(format!(
             "argument {} must be a map, got {}",

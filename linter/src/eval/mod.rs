@@ -1222,12 +1222,12 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
                         let mut object = IndexMap::default();
                         object.insert(Key::const_new("key"), key);
                         object.insert(Key::const_new("value"), value);
-                        let iter_value = Tracked::new(Value::Map(Box::new(object)), None);
+                        let iter_value = Tracked::new(Value::Map(object), None);
                         let inner = scope.bind(&iterator, &iter_value);
                         let content_location =
                             inner.location(header_span(scope.file, content.span));
                         entry.1.push(Tracked::new(
-                            Value::Map(Box::new(eval_body(&inner, &content.body, false))),
+                            Value::Map(eval_body(&inner, &content.body, false)),
                             Some(content_location),
                         ));
                     }
@@ -1240,7 +1240,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
                     ));
                     let inner = scope.bind(&iterator, &iter_value);
                     entry.1.push(Tracked::new(
-                        Value::Map(Box::new(eval_body(&inner, &content.body, false))),
+                        Value::Map(eval_body(&inner, &content.body, false)),
                         Some(location.clone()),
                     ));
                 }
@@ -1248,7 +1248,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
             continue;
         }
         let value = Tracked::new(
-            Value::Map(Box::new(eval_body(scope, &block.body, false))),
+            Value::Map(eval_body(scope, &block.body, false)),
             Some(location.clone()),
         );
         blocks

@@ -29,7 +29,7 @@ pub(crate) fn list(items: Vec<Tracked>) -> Tracked {
 }
 
 pub(crate) fn map(entries: AttrMap) -> Tracked {
-    Tracked::new(Value::Map(Box::new(entries)), None)
+    Tracked::new(Value::Map(entries), None)
 }
 
 pub(crate) fn null() -> Tracked {

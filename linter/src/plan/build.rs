@@ -363,7 +363,7 @@ fn planned_attributes(
         apply_unknowns(&mut value, mask, KNOWN_AFTER_APPLY);
     }
     let mut attributes = match value.value {
-        Value::Map(map) => *map,
+        Value::Map(map) => map,
         _ => AttrMap::default(),
     };
     let mut placements = Vec::new();
@@ -503,7 +503,7 @@ impl ExpressionResolver<'_> {
                         .iter()
                         .map(|(k, v)| (k.into(), self.resolve(v, module_path)))
                         .collect::<AttrMap>();
-                    Tracked::new(Value::Map(Box::new(entries)), None)
+                    Tracked::new(Value::Map(entries), None)
                 }
             }
             other => tracked_from_json(other),

@@ -350,7 +350,7 @@ impl<'de> Visitor<'de> for TrackedVisitor {
         while let Some((key, JsonTracked(value))) = map.next_entry::<Key, JsonTracked>()? {
             entries.insert(key, value);
         }
-        Ok(tracked(Value::Map(Box::new(entries))))
+        Ok(tracked(Value::Map(entries)))
     }
 }
 
@@ -433,7 +433,7 @@ pub fn apply_unknowns(value: &mut Tracked, mask: &UnknownMask, reason: &str) {
         }
         UnknownMask::Map(entries) => {
             if matches!(value.value, Value::Null) && entries.values().any(mask_has_unknown) {
-                value.value = Value::Map(Box::default());
+                value.value = Value::Map(AttrMap::default());
             }
             if let Value::Map(map) = &mut value.value {
                 for (key, sub) in entries {
@@ -488,10 +488,10 @@ pub fn tracked_from_json(value: &serde_json::Value) -> Tracked {
         serde_json::Value::Array(items) => {
             Value::List(items.iter().map(tracked_from_json).collect())
         }
-        serde_json::Value::Object(map) => Value::Map(Box::new(
+        serde_json::Value::Object(map) => Value::Map(
             map.iter()
                 .map(|(k, v)| (k.into(), tracked_from_json(v)))
                 .collect(),
-        )),
+        ),
     })
 }

@@ -45,9 +45,9 @@ impl ModelBuilder {
                 None => Value::String(s.as_str().into()),
             },
             Json::Array(items) => Value::List(items.iter().map(|i| self.tracked(i)).collect()),
-            Json::Object(m) => Value::Map(Box::new(
-                m.iter().map(|(k, v)| (k.into(), self.tracked(v))).collect(),
-            )),
+            Json::Object(m) => {
+                Value::Map(m.iter().map(|(k, v)| (k.into(), self.tracked(v))).collect())
+            }
         };
         Tracked::new(value, location)
     }
