@@ -468,7 +468,7 @@ pub struct ResourceInstance {
     pub location: Location,
     /// Module call blocks from the root down to this instance's module (empty in the root module):
     /// SARIF related locations.
-    pub call_chain: Vec<Location>,
+    pub call_chain: Arc<[Location]>,
 }
 
 impl ResourceInstance {

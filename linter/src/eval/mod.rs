@@ -706,8 +706,10 @@ impl Evaluator<'_> {
             }
         }
 
-        // Resources and data sources. Every instance shares its module address, type and name.
+        // Resources and data sources. Every instance shares its module address, type, name and
+        // call chain.
         let module_address = Name::from(inst.address.as_str());
+        let shared_chain: Arc<[Location]> = Arc::from(call_chain);
         let prefix = inst.prefix();
         for (local_address, r) in &def.resources {
             let (file, block) = def.block(*r);
@@ -744,7 +746,7 @@ impl Evaluator<'_> {
                     attributes,
                     provider: Some(provider),
                     location: location.clone(),
-                    call_chain: call_chain.to_vec(),
+                    call_chain: shared_chain.clone(),
                 });
                 if let Some(last) = self.model.resources.last() {
                     let features = crate::rules::instance_features(last);

@@ -158,7 +158,7 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
             attributes,
             provider,
             location: plan_location.clone(),
-            call_chain: Vec::new(),
+            call_chain: Arc::default(),
         });
     }
 
@@ -192,7 +192,7 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
                 attributes,
                 provider,
                 location: plan_location.clone(),
-                call_chain: Vec::new(),
+                call_chain: Arc::default(),
             });
         }
     }

@@ -135,7 +135,7 @@ pub fn map_to_sources(plan: &mut Model, source: Model) {
                 .find(|r| r.provider == Some(index) && !is_plan_location(&r.location, &source))
         {
             provider.location = r.location.clone();
-            provider.call_chain = r.call_chain.clone();
+            provider.call_chain = r.call_chain.to_vec();
         }
     }
 

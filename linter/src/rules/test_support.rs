@@ -97,7 +97,7 @@ impl ModelBuilder {
             attributes,
             provider,
             location,
-            call_chain: Vec::new(),
+            call_chain: Default::default(),
         });
     }
 
