@@ -416,7 +416,8 @@ const LINK_TYPES: &[(&str, &str, &str, &str)] = &[
 /// Which link resources refer to which target (by address), computed once per run so that
 /// thousands of buckets do not each scan thousands of configurations.
 struct Links<'m> {
-    by_target: HashMap<&'m str, Vec<&'m ResourceInstance>>,
+    /// (target address, link resource), sorted by address; links of one target in model order.
+    by_target: Vec<(&'m str, &'m ResourceInstance)>,
 }
 
 impl<'m> Links<'m> {
@@ -444,8 +445,7 @@ impl<'m> Links<'m> {
                 }
             }
         }
-        let mut by_target: HashMap<&'m str, Vec<&'m ResourceInstance>> =
-            HashMap::with_capacity(links.len());
+        let mut by_target: Vec<(&'m str, &'m ResourceInstance)> = Vec::with_capacity(links.len());
         for (r, target_type, link) in links {
             let mut targets: Vec<&'m ResourceInstance> = Vec::new();
             if let Some(name) = link.as_str()
@@ -458,24 +458,23 @@ impl<'m> Links<'m> {
                     targets.push(t);
                 }
             }
-            for t in targets {
-                by_target.entry(&t.address).or_default().push(r);
-            }
+            by_target.extend(targets.into_iter().map(|t| (t.address.as_str(), r)));
         }
+        // Stable: a target's links stay in model order.
+        by_target.sort_by(|a, b| a.0.cmp(b.0));
         Links { by_target }
     }
 
     /// The resources of `link_type` that configure `target`.
     fn of(&self, target: &ResourceInstance, link_type: &str) -> Vec<&'m ResourceInstance> {
-        self.by_target
-            .get(target.address.as_str())
-            .map(|v| {
-                v.iter()
-                    .copied()
-                    .filter(|r| r.resource_type == link_type)
-                    .collect()
-            })
-            .unwrap_or_default()
+        let address = target.address.as_str();
+        let start = self.by_target.partition_point(|(a, _)| *a < address);
+        self.by_target[start..]
+            .iter()
+            .take_while(|(a, _)| *a == address)
+            .map(|(_, r)| *r)
+            .filter(|r| r.resource_type == link_type)
+            .collect()
     }
 }
 
