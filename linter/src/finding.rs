@@ -10,7 +10,8 @@ use crate::model::{Location, Provenance};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Related {
     pub location: Location,
-    pub message: String,
+    /// Shared between the findings of one module instance.
+    pub message: std::sync::Arc<str>,
 }
 
 /// One rule violation.

@@ -60,7 +60,7 @@ fn fixed_report() -> Report {
                 help: "add `data-classification = \"internal\"` (allowed: public, internal, restricted) to tags or to the provider's default_tags".into(),
                 related: vec![Related {
                     location: Location::new("main.tf", 5, 1),
-                    message: "in module.store, called here".to_string(),
+                    message: "in module.store, called here".into(),
                 }],
             },
             Finding {

@@ -574,7 +574,7 @@ fn check_bucket_region(
         if let RegionOf::Provider(p, _) = region {
             f.related.push(crate::finding::Related {
                 location: p.location.clone(),
-                message: format!("{} takes its region from {}", bucket.address, p.address),
+                message: format!("{} takes its region from {}", bucket.address, p.address).into(),
             });
         }
         out.push(f);

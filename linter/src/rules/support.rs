@@ -64,7 +64,40 @@ pub(crate) fn loc(t: &Tracked, fallback: &Location) -> Location {
     t.location.clone().unwrap_or_else(|| fallback.clone())
 }
 
+/// The call chain and module address a related-locations list was built for, and the list.
+type RelatedMemo = (Vec<Location>, String, Vec<Related>);
+
 fn related(call_chain: &[Location], module_address: &str) -> Vec<Related> {
+    if call_chain.is_empty() {
+        return Vec::new();
+    }
+    // Findings come resource by resource: the last module instance's list is usually the answer.
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<RelatedMemo>> = const { std::cell::RefCell::new(None) };
+    }
+    let cached = LAST.with(|last| {
+        last.borrow()
+            .as_ref()
+            .and_then(|(chain, address, related)| {
+                (chain.as_slice() == call_chain && address == module_address)
+                    .then(|| related.clone())
+            })
+    });
+    if let Some(related) = cached {
+        return related;
+    }
+    let related = build_related(call_chain, module_address);
+    LAST.with(|last| {
+        *last.borrow_mut() = Some((
+            call_chain.to_vec(),
+            module_address.to_string(),
+            related.clone(),
+        ));
+    });
+    related
+}
+
+fn build_related(call_chain: &[Location], module_address: &str) -> Vec<Related> {
     let calls = module_call_addresses(module_address);
     call_chain
         .iter()
@@ -72,8 +105,10 @@ fn related(call_chain: &[Location], module_address: &str) -> Vec<Related> {
         .map(|(i, l)| Related {
             location: l.clone(),
             message: match calls.get(i) {
-                Some(call) if calls.len() == call_chain.len() => format!("in module call {call}"),
-                _ => "in module call".to_string(),
+                Some(call) if calls.len() == call_chain.len() => {
+                    format!("in module call {call}").into()
+                }
+                _ => "in module call".into(),
             },
         })
         .collect()
