@@ -357,7 +357,20 @@ impl Scope<'_> {
     /// Whether a region of `cloud` is inside (what [`Scope::check_region`] decides for a known
     /// cloud, without building its explanation).
     pub fn region_inside(&self, cloud: Cloud, region: &str) -> bool {
-        let name = normalize_region(cloud, region);
+        // Names already in canonical form (nearly all) are compared without a copy.
+        let trimmed = region.trim();
+        let canonical = match cloud {
+            Cloud::Aws => true,
+            Cloud::Google => !trimmed.bytes().any(|b| b.is_ascii_uppercase()),
+            Cloud::Azure => trimmed
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_uppercase()),
+        };
+        let name: std::borrow::Cow<'_, str> = if canonical {
+            std::borrow::Cow::Borrowed(trimmed)
+        } else {
+            std::borrow::Cow::Owned(normalize_region(cloud, region))
+        };
         self.jurisdiction.contains(cloud, &name)
             && self
                 .policy

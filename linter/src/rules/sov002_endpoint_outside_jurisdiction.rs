@@ -162,15 +162,12 @@ pub(crate) fn is_endpoint_key(key: &str) -> bool {
     if key.bytes().any(|b| b.is_ascii_uppercase()) {
         return is_endpoint_key(&key.to_ascii_lowercase());
     }
-    if key.len() < 4 {
+    if key.len() < 4 || !(key.ends_with("_url") || key.contains("endpoint")) {
         return false;
     }
     // Allow-lists such as the sovereign provider's `allowed_endpoint_hosts` name hosts a policy
     // accepts; they send nothing anywhere.
-    if key.starts_with("allowed_") || key.contains("_allowed_") {
-        return false;
-    }
-    key.contains("endpoint") || key.ends_with("_url")
+    !(key.starts_with("allowed_") || key.contains("_allowed_"))
 }
 
 /// `api.partner.example` or `10.0.0.5:8443`: a host with a dot and nothing that is not a host character.

@@ -197,7 +197,8 @@ impl Rule for PublicEgress {
                 }
                 _ => {}
             }
-            // Public IPs requested anywhere in the resource (instances, launch templates, subnets).
+            // Public IPs requested anywhere in the resource (instances, launch templates, subnets),
+            // outside its tag and label maps.
             let public_ip = cx.may_hold(r, super::support::features::PUBLIC_IP_KEY);
             for (name, t) in r
                 .attributes
