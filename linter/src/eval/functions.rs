@@ -587,7 +587,7 @@ fn flatten_into(items: &[Tracked], out: &mut Vec<Tracked>) -> Result<()> {
 
 /// `format()` verbs: %s %d %f %v %q %t %%, with optional width/precision.
 fn format_fn(fmt: &str, args: &[Tracked]) -> Result<String> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(fmt.len() + 32);
     let mut chars = fmt.chars().peekable();
     let mut next_arg = 0;
     while let Some(c) = chars.next() {
@@ -616,6 +616,14 @@ fn format_fn(fmt: &str, args: &[Tracked]) -> Result<String> {
             .ok_or_else(|| invalid("not enough arguments for format"))?;
         next_arg += 1;
         known(a)?;
+        // The common case, a plain `%s` of a string, is copied straight in.
+        if spec.is_empty()
+            && matches!(verb, 's' | 'v')
+            && let Value::String(s) = &a.value
+        {
+            out.push_str(s);
+            continue;
+        }
         let text = match verb {
             's' | 'v' => match &a.value {
                 Value::List(_) | Value::Map(_) if verb == 'v' => {
