@@ -1164,8 +1164,17 @@ fn rayon_free<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 }
 
 /// Meta-arguments that are not resource attributes.
-const META_ARGUMENTS: [&str; 5] = ["count", "for_each", "provider", "depends_on", "providers"];
-const META_BLOCKS: [&str; 3] = ["lifecycle", "provisioner", "connection"];
+fn is_meta_argument(name: &str) -> bool {
+    matches!(
+        name,
+        "count" | "for_each" | "provider" | "depends_on" | "providers"
+    )
+}
+
+/// Meta-blocks that are not resource arguments.
+fn is_meta_block(kind: &str) -> bool {
+    matches!(kind, "lifecycle" | "provisioner" | "connection")
+}
 
 /// Evaluates a block body: attributes, and nested blocks as lists of maps (dynamic blocks expanded).
 fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
@@ -1174,7 +1183,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
         Default::default(),
     );
     for attr in &body.attributes {
-        if top_level && META_ARGUMENTS.contains(&&*attr.name) {
+        if top_level && is_meta_argument(&attr.name) {
             continue;
         }
         out.insert(
@@ -1184,7 +1193,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
     }
     let mut blocks: IndexMap<String, (Location, Vec<Tracked>)> = IndexMap::default();
     for block in &body.blocks {
-        if top_level && META_BLOCKS.contains(&&*block.kind) {
+        if top_level && is_meta_block(&block.kind) {
             continue;
         }
         let location = scope.location(header_span(scope.file, block.span));
