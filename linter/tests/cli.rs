@@ -487,3 +487,44 @@ fn plan_findings_point_at_tf_lines() {
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("missing.json"), "{}", stderr(&o));
 }
+
+/// A module called by several stacks is parsed once per run but evaluated, and checked, with each
+/// stack's inputs; its input errors still reach the report.
+#[test]
+fn a_shared_module_is_checked_with_each_stacks_inputs() {
+    let store = "variable \"region\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"data\"\n  region = var.region\n  tags   = { data-classification = \"internal\" }\n}\n";
+    let stack = |region: &str| {
+        format!(
+            "provider \"aws\" {{\n  region = \"eu-central-1\"\n}}\nmodule \"s\" {{\n  source = \"../../modules/store\"\n  region = \"{region}\"\n}}\nmodule \"k\" {{\n  source = \"../../modules/broken\"\n}}\n"
+        )
+    };
+    let (a, b, c) = (stack("us-east-1"), stack("ap-south-1"), stack("eu-west-1"));
+    let dir = config(&[
+        ("modules/store/main.tf", store),
+        (
+            "modules/broken/main.tf",
+            "resource \"aws_s3_bucket\" \"x\" {\n  bucket = \"oops\"\n",
+        ),
+        ("stacks/a/main.tf", &a),
+        ("stacks/b/main.tf", &b),
+        ("stacks/c/main.tf", &c),
+    ]);
+    let out = run_in(dir.path(), &["--format", "compact", "."]);
+    let text = stdout(&out);
+    assert_eq!(code(&out), 2, "{text}");
+    let region_findings: Vec<&str> = text.lines().filter(|l| l.contains("SOV001")).collect();
+    assert_eq!(region_findings.len(), 2, "{text}");
+    for region in ["us-east-1", "ap-south-1"] {
+        assert!(
+            region_findings
+                .iter()
+                .any(|l| l.starts_with("modules/store/main.tf:4:12:") && l.contains(region)),
+            "{region}: {text}"
+        );
+    }
+    assert!(!text.contains("eu-west-1"), "{text}");
+    assert!(
+        text.contains("modules/broken/main.tf:1:30: ERROR input"),
+        "{text}"
+    );
+}
