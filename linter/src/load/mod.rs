@@ -312,8 +312,17 @@ fn parse_native(source: &SourceFile) -> Result<Body, InputError> {
         .collect();
     // A chunk that does not parse on its own (a split inside a heredoc or comment, or a real
     // syntax error) sends the whole file through hcl-edit for the right answer or diagnostic.
-    if let Some(bodies) = parsed {
+    if let Some(mut bodies) = parsed {
+        if bodies.len() == 1
+            && let Some(body) = bodies.pop()
+        {
+            return Ok(body);
+        }
         let mut body = Body::default();
+        body.attributes
+            .reserve(bodies.iter().map(|b| b.attributes.len()).sum());
+        body.blocks
+            .reserve(bodies.iter().map(|b| b.blocks.len()).sum());
         for part in bodies {
             body.attributes.extend(part.attributes);
             body.blocks.extend(part.blocks);
