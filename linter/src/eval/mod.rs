@@ -199,9 +199,10 @@ pub fn evaluate_root_with(root: &DiscoveredRoot, opts: &EvalOptions, cache: &Mod
     // touched stack pages use memory. That thread must not wait on rayon (the caller may be a
     // rayon worker blocked in `join`), so modules it still has to load are read sequentially.
     // A panic (a bug) becomes an input error, not a crash.
-    let fallback = Model {
+    let module_dir = evaluator.model.module_dir.clone();
+    let fallback = || Model {
         root: root.scan_root.clone(),
-        module_dir: evaluator.model.module_dir.clone(),
+        module_dir,
         errors: vec![InputError {
             file: None,
             location: None,
@@ -212,7 +213,7 @@ pub fn evaluate_root_with(root: &DiscoveredRoot, opts: &EvalOptions, cache: &Mod
     };
     if LARGE_STACK.with(Cell::get) {
         let run = std::panic::AssertUnwindSafe(|| evaluator.evaluate(def, root_dir, opts));
-        return std::panic::catch_unwind(run).unwrap_or(fallback);
+        return std::panic::catch_unwind(run).unwrap_or_else(|_| fallback());
     }
     evaluator.parallel = false;
     let evaluated = std::thread::scope(|scope| {
@@ -223,9 +224,9 @@ pub fn evaluate_root_with(root: &DiscoveredRoot, opts: &EvalOptions, cache: &Mod
             .map(|handle| handle.join().ok())
     });
     match evaluated {
-        Ok(model) => model.unwrap_or(fallback),
+        Ok(model) => model.unwrap_or_else(fallback),
         // No thread could be started: this one has to do.
-        Err(_) => fallback,
+        Err(_) => fallback(),
     }
 }
 
@@ -397,26 +398,16 @@ impl Evaluator<'_> {
             return None;
         }
         let cached = self.cache.get(key, &self.scan_root)?;
-        for file in &cached.def.files {
-            self.model
-                .sources
-                .insert(file.source.rel.clone(), file.source.text.clone());
-        }
-        for source in &cached.unparsed {
-            self.model
-                .sources
-                .insert(source.rel.clone(), source.text.clone());
-        }
-        self.model.errors.extend(cached.errors.iter().cloned());
+        self.absorb(&cached.def.files, &cached.unparsed, &cached.errors);
         self.modules.insert(key.to_path_buf(), cached.def.clone());
         Some(cached.def.clone())
     }
 
     /// Registers a module this root loaded (and shares it with other roots when it is a called one).
-    fn admit(&mut self, key: PathBuf, loaded: load::ModuleDir) -> Arc<ModuleDef> {
-        self.absorb(&loaded);
-        let unparsed = loaded.unparsed.clone();
-        let errors = loaded.errors.clone();
+    fn admit(&mut self, key: PathBuf, mut loaded: load::ModuleDir) -> Arc<ModuleDef> {
+        self.absorb(&loaded.files, &loaded.unparsed, &loaded.errors);
+        let unparsed = std::mem::take(&mut loaded.unparsed);
+        let errors = std::mem::take(&mut loaded.errors);
         let def = Arc::new(ModuleDef::new(loaded));
         if key != self.root_dir {
             let module = CachedModule {
@@ -430,18 +421,24 @@ impl Evaluator<'_> {
         def
     }
 
-    fn absorb(&mut self, loaded: &load::ModuleDir) {
-        for file in &loaded.files {
+    /// Registers a module's texts (for the report) and input errors with this root's model.
+    fn absorb(
+        &mut self,
+        files: &[load::ParsedFile],
+        unparsed: &[Arc<SourceFile>],
+        errors: &[InputError],
+    ) {
+        for file in files {
             self.model
                 .sources
                 .insert(file.source.rel.clone(), file.source.text.clone());
         }
-        for source in &loaded.unparsed {
+        for source in unparsed {
             self.model
                 .sources
                 .insert(source.rel.clone(), source.text.clone());
         }
-        self.model.errors.extend(loaded.errors.iter().cloned());
+        self.model.errors.extend(errors.iter().cloned());
     }
 
     /// Loads every local module directory reachable through literal sources, level by level in parallel.

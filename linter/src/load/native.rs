@@ -155,19 +155,8 @@ impl<'a> Parser<'a> {
             let (name, start) = self.ident()?;
             self.skip_inline()?;
             if self.peek() == Some(b'=') && self.peek_at(1) != Some(b'=') {
-                self.pos += 1;
-                self.skip_inline()?;
-                let saved = (self.nesting, self.operators);
-                self.nesting = 0;
-                self.operators = 0;
-                let expr = self.expr()?;
-                (self.nesting, self.operators) = saved;
-                let end = (expr.span.end as usize).saturating_sub(self.offset);
-                body.attributes.push(Attribute {
-                    name: name.into(),
-                    span: self.span(start, end),
-                    expr,
-                });
+                let attribute = self.attribute_value(name, start)?;
+                body.attributes.push(attribute);
             } else {
                 let mut labels = Vec::new();
                 loop {
@@ -219,30 +208,36 @@ impl<'a> Parser<'a> {
                 if self.peek() != Some(b'=') || self.peek_at(1) == Some(b'=') {
                     return None;
                 }
-                self.pos += 1;
-                self.skip_inline()?;
-                let saved = (self.nesting, self.operators);
-                self.nesting = 0;
-                self.operators = 0;
-                let expr = self.expr()?;
-                (self.nesting, self.operators) = saved;
-                let end = (expr.span.end as usize).saturating_sub(self.offset);
+                let attribute = self.attribute_value(name, start)?;
                 self.skip_inline()?;
                 if self.peek() != Some(b'}') {
                     return None;
                 }
                 Body {
-                    attributes: vec![Attribute {
-                        name: name.into(),
-                        span: self.span(start, end),
-                        expr,
-                    }],
+                    attributes: vec![attribute],
                     blocks: Vec::new(),
                 }
             }
         };
         self.pos += 1;
         Some(body)
+    }
+
+    /// `name = expr` from the `=` on: the attribute whose name started at `start`.
+    fn attribute_value(&mut self, name: &str, start: usize) -> Option<Attribute> {
+        self.pos += 1;
+        self.skip_inline()?;
+        let saved = (self.nesting, self.operators);
+        self.nesting = 0;
+        self.operators = 0;
+        let expr = self.expr()?;
+        (self.nesting, self.operators) = saved;
+        let end = (expr.span.end as usize).saturating_sub(self.offset);
+        Some(Attribute {
+            name: name.into(),
+            span: self.span(start, end),
+            expr,
+        })
     }
 
     /// A block label: a quoted string without interpolation.

@@ -68,6 +68,14 @@ pub(crate) struct PublicEgress;
 const PRIVATE_HELP: &str = "keep workloads private: reach cloud services through private endpoints (VPC endpoints, Private \
      Link, Private Service Connect) and other networks through an inspected proxy inside the jurisdiction";
 
+/// Arguments that request a public IP address for instances or subnets.
+pub(crate) fn is_public_ip_key(key: &str) -> bool {
+    matches!(
+        key,
+        "associate_public_ip_address" | "map_public_ip_on_launch"
+    )
+}
+
 impl Rule for PublicEgress {
     fn info(&self) -> &'static RuleInfo {
         &INFO
@@ -205,9 +213,7 @@ impl Rule for PublicEgress {
                 .iter()
                 .filter(|(name, _)| public_ip && !super::support::is_tag_map(name))
             {
-                if !super::support::any_key(name, t, &|k| {
-                    matches!(k, "associate_public_ip_address" | "map_public_ip_on_launch")
-                }) {
+                if !super::support::any_key(name, t, &is_public_ip_key) {
                     continue;
                 }
                 let mut hits = Vec::new();
@@ -216,11 +222,7 @@ impl Rule for PublicEgress {
                     &mut super::support::attr_path(name),
                     &mut |path, v| {
                         let key = super::support::last_key(path);
-                        if matches!(
-                            key,
-                            "associate_public_ip_address" | "map_public_ip_on_launch"
-                        ) && v.as_bool() == Some(true)
-                        {
+                        if is_public_ip_key(key) && v.as_bool() == Some(true) {
                             hits.push((key.to_string(), v));
                         }
                     },

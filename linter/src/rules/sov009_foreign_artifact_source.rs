@@ -146,9 +146,7 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
         if super::support::is_tag_map(name) {
             continue;
         }
-        if !super::support::any_key(name, t, &|k| {
-            IMAGE_KEYS.contains(&k) || JSON_ATTRS.contains(&k)
-        }) {
+        if !super::support::any_key(name, t, &is_image_key) {
             continue;
         }
         walk_values(t, &mut super::support::attr_path(name), &mut |path, v| {

@@ -272,10 +272,7 @@ pub(crate) fn features_of(r: &ResourceInstance) -> u8 {
         if super::sov002_endpoint_outside_jurisdiction::is_endpoint_key(key) {
             f |= features::ENDPOINT_KEY;
         }
-        if matches!(
-            key,
-            "associate_public_ip_address" | "map_public_ip_on_launch"
-        ) {
+        if super::sov005_public_egress::is_public_ip_key(key) {
             f |= features::PUBLIC_IP_KEY;
         }
         if super::sov009_foreign_artifact_source::is_image_key(key) {
