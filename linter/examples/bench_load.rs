@@ -15,6 +15,7 @@ use sovereign_lint::load::discover;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    sovereign_lint::allocator::configure();
     // Like the CLI: evaluation runs in place on large-stack pool threads.
     sovereign_lint::eval::install_thread_pool();
     let paths: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();

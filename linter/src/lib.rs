@@ -7,6 +7,7 @@
 //! - [`model`]: the evaluated-instance model both produce;
 //! - [`rules`]: SOV001–SOV011, one file each, reading only the model;
 //! - [`report`]: human, SARIF, JSON, JUnit, GitHub and compact output.
+pub mod allocator;
 pub mod baseline;
 pub mod cli;
 pub mod config;

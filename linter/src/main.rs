@@ -16,6 +16,7 @@ use sovereign_lint::suppress::Date;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    sovereign_lint::allocator::configure();
     install_panic_hook();
     sovereign_lint::eval::install_thread_pool();
     let cli = match Cli::try_parse() {
