@@ -742,3 +742,44 @@ fn instance_features_are_computed_for_every_instance() {
         .collect();
     assert_eq!(model.instance_features, expected);
 }
+
+/// Nested blocks become lists after the attributes, in the order their kinds first appear; a
+/// block named like an attribute takes the attribute's place; a `dynamic` block over an empty
+/// collection still yields its (empty) list.
+#[test]
+fn nested_blocks_become_lists_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        r#"resource "aws_security_group" "sg" {
+  name    = "sg"
+  ingress = "attribute"
+  egress { cidr_blocks = ["10.0.0.0/8"] }
+  ingress { from_port = 1 }
+  egress { cidr_blocks = ["10.1.0.0/16"] }
+  dynamic "tag" {
+    for_each = []
+    content { key = tag.value }
+  }
+  ingress { from_port = 2 }
+}
+"#,
+    )
+    .unwrap();
+    let model = evaluate_root(&root(dir.path()), &EvalOptions::default());
+    let sg = resource(&model, "aws_security_group.sg");
+    let keys: Vec<&str> = sg.attributes.keys().map(|k| k.as_str()).collect();
+    assert_eq!(keys, ["name", "ingress", "egress", "tag"]);
+    let ports: Vec<f64> = sg
+        .attr("ingress")
+        .unwrap()
+        .items()
+        .iter()
+        .filter_map(|b| b.get("from_port").and_then(Tracked::as_number))
+        .collect();
+    assert_eq!(ports, [1.0, 2.0]);
+    assert_eq!(sg.attr("ingress").unwrap().location.as_ref().unwrap().line, 5);
+    assert_eq!(sg.attr("egress").unwrap().items().len(), 2);
+    assert_eq!(sg.attr("egress").unwrap().location.as_ref().unwrap().line, 4);
+    assert_eq!(sg.attr("tag").unwrap().items().len(), 0);
+}

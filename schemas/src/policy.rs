@@ -540,6 +540,21 @@ impl Scope<'_> {
         })
     }
 
+    /// [`Scope::check_arn`]'s verdict when it is "outside"; `None` otherwise. An ARN inside (the
+    /// common case, checked for every ARN-valued attribute) costs no explanation text.
+    pub fn arn_outside(&self, text: &str) -> Option<Verdict> {
+        let arn = parse_arn(text)?;
+        if !arn.region.is_empty()
+            && self.region_inside(Cloud::Aws, arn.region)
+            && catalog()
+                .aws_partition_of(arn.region)
+                .is_none_or(|p| p.id == arn.partition)
+        {
+            return None;
+        }
+        self.check_arn(text).filter(|v| !v.inside)
+    }
+
     /// Is the region of an ARN inside? `None` when the ARN names no region (global resources) or
     /// the text is not an ARN.
     pub fn check_arn(&self, text: &str) -> Option<Verdict> {
@@ -630,6 +645,39 @@ mod tests {
                     scope.region_inside(cloud, name),
                     scope.check_region(Some(cloud), name).inside,
                     "{cloud} {name:?} under {:?}",
+                    policy.allowed_regions
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn arn_outside_agrees_with_check_arn() {
+        let policies = [
+            scope_of(""),
+            scope_of("jurisdiction = \"de\""),
+            scope_of("jurisdiction = \"us-gov\""),
+            scope_of("allowed_regions = [\"eu-central-1\"]"),
+        ];
+        let arns = [
+            "arn:aws:kms:eu-central-1:123456789012:key/abc",
+            "arn:aws:kms:eu-west-1:123456789012:key/abc",
+            "arn:aws:kms:us-east-1:123456789012:key/abc",
+            "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/abc",
+            "arn:aws:kms:us-gov-west-1:123456789012:key/abc",
+            "arn:aws-eusc:kms:eusc-de-east-1:123456789012:key/abc",
+            "arn:aws:s3:::bucket",
+            "arn:aws-cn:s3:::bucket",
+            "not an arn",
+        ];
+        for policy in &policies {
+            let scope = policy.scope();
+            for arn in arns {
+                assert_eq!(
+                    scope.arn_outside(arn),
+                    scope.check_arn(arn).filter(|v| !v.inside),
+                    "{arn} under {:?} {:?}",
+                    policy.jurisdiction,
                     policy.allowed_regions
                 );
             }

@@ -259,6 +259,17 @@ pub(crate) fn index_key(key: &Tracked) -> String {
 /// Appends `[0]`, `["key"]` or `[*]` to an address.
 fn push_index_key(out: &mut String, key: &Tracked) {
     use std::fmt::Write as _;
+    // Keys that `{:?}` prints as they are (nearly all: `"eu"`, `"s0"`) are copied directly.
+    if let Value::String(s) = &key.value
+        && s.bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    {
+        out.reserve(s.len() + 4);
+        out.push_str("[\"");
+        out.push_str(s);
+        out.push_str("\"]");
+        return;
+    }
     let _ = match &key.value {
         Value::Number(n) => write!(out, "[{}]", format_number(*n)),
         Value::String(s) => write!(out, "[{s:?}]"),
@@ -759,10 +770,10 @@ fn resolve_root(scope: &Scope<'_>, name: &str, ops: &[TraversalOp], expr: &Expr)
             let (Some(t), Some(n)) = (attr(0), attr(1)) else {
                 return unknown("`data` needs a type and name");
             };
-            resource_reference(scope, &format!("data.{t}.{n}"), &ops[2..])
+            resource_reference(scope, &concat(&["data.", t, ".", n]), &ops[2..])
         }
         _ => match attr(0) {
-            Some(n) => resource_reference(scope, &format!("{name}.{n}"), &ops[1..]),
+            Some(n) => resource_reference(scope, &concat(&[name, ".", n]), &ops[1..]),
             None => unknown(format!("unknown name `{name}`")),
         },
     }
@@ -864,36 +875,41 @@ pub(crate) const KNOWN_AFTER_APPLY: &str = " (known after apply)";
 /// configuration, otherwise an unknown whose reason names the attribute.
 fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp]) -> Tracked {
     let inst = scope.inst;
-    let mut full = String::with_capacity(inst.address.len() + local_address.len() + 48);
+    // The instance address, room left for an index key and the attribute's reason.
+    let mut address = String::with_capacity(inst.address.len() + local_address.len() + 64);
     if !inst.address.is_empty() {
-        full.push_str(&inst.address);
-        full.push('.');
+        address.push_str(&inst.address);
+        address.push('.');
     }
-    full.push_str(local_address);
+    address.push_str(local_address);
     let Some(&block_ref) = inst.def.resources.get(local_address) else {
-        return unknown(format!("{full} is not declared{KNOWN_AFTER_APPLY}"));
+        address.push_str(" is not declared");
+        address.push_str(KNOWN_AFTER_APPLY);
+        return unknown(address);
     };
     let (file, block) = inst.def.block(block_ref);
     let has_count = block.body.attribute("count").is_some();
     let has_for_each = block.body.attribute("for_each").is_some();
     let mut rest = ops;
-    let mut address = full.clone();
     let mut instance_key: Option<Tracked> = None;
     if (has_count || has_for_each)
         && let Some(TraversalOp::Index(e)) = rest.first()
     {
         let key = eval(scope, e);
         if matches!(key.value, Value::Unknown(_)) {
-            return unknown(format!("{full}[…]{KNOWN_AFTER_APPLY}"));
+            address.push_str("[…]");
+            address.push_str(KNOWN_AFTER_APPLY);
+            return unknown(address);
         }
         push_index_key(&mut address, &key);
         instance_key = Some(key);
         rest = &rest[1..];
     }
     let Some(TraversalOp::GetAttr(attr_name)) = rest.first() else {
-        return unknown(format!("{address}{KNOWN_AFTER_APPLY}"));
+        address.push_str(KNOWN_AFTER_APPLY);
+        return unknown(address);
     };
-    let reason = format!("{address}.{attr_name}{KNOWN_AFTER_APPLY}");
+    let reason = concat(&[&address, ".", attr_name, KNOWN_AFTER_APPLY]);
     if (has_count || has_for_each) && instance_key.is_none() {
         return unknown(reason);
     }
@@ -1080,4 +1096,28 @@ fn child_instance(
         .borrow_mut()
         .insert(address.to_string(), child.clone());
     Some(child)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_keys_print_like_terraform_addresses() {
+        for key in [
+            "s0",
+            "eu west",
+            "a\"b",
+            "back\\slash",
+            "tab\there",
+            "é",
+            "",
+            "line\n",
+        ] {
+            let t = string(key);
+            assert_eq!(index_key(&t), format!("[{key:?}]"), "{key:?}");
+        }
+        assert_eq!(index_key(&number(3.0)), "[3]");
+        assert_eq!(index_key(&unknown("x")), "[*]");
+    }
 }

@@ -721,7 +721,7 @@ impl Evaluator<'_> {
             };
             let location = file.location(header_span(file, block.span));
             let base = Scope::new(inst, file);
-            let block_address = format!("{prefix}{local_address}");
+            let block_address = value::concat(&[&prefix, local_address]);
             let expansions = self.expand(&base, &block.body, &block_address);
             let provider_key = provider_key(&block.body, resource_type);
             let provider = self.provider_for(&mut providers, &provider_key, &def, location.clone());
@@ -735,7 +735,7 @@ impl Evaluator<'_> {
                 };
                 let attributes = eval_body(&scope, &block.body, true);
                 self.model.resources.push(ResourceInstance {
-                    address: block_address.clone() + &instance.suffix,
+                    address: value::concat(&[&block_address, &instance.suffix]),
                     module_address: module_address.clone(),
                     mode,
                     resource_type: resource_type.clone(),
@@ -1188,7 +1188,9 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
             expr::eval_attribute(scope, &attr.expr),
         );
     }
-    let mut blocks: IndexMap<String, (Location, Vec<Tracked>)> = IndexMap::default();
+    // Blocks go straight into `out` as lists (no staging map): `attributes` is where they start.
+    let attributes = out.len();
+    let mut replaced: Vec<usize> = Vec::new();
     for block in &body.blocks {
         if top_level && is_meta_block(&block.kind) {
             continue;
@@ -1213,9 +1215,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
             let Some(content) = block.body.blocks_of("content").next() else {
                 continue;
             };
-            let entry = blocks
-                .entry(label.to_string())
-                .or_insert_with(|| (location.clone(), Vec::new()));
+            let mut entries = Vec::new();
             let for_each = block
                 .body
                 .attribute("for_each")
@@ -1234,7 +1234,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
                         let inner = scope.bind(&iterator, &iter_value);
                         let content_location =
                             inner.location(header_span(scope.file, content.span));
-                        entry.1.push(Tracked::new(
+                        entries.push(Tracked::new(
                             Value::Map(eval_body(&inner, &content.body, false)),
                             Some(content_location),
                         ));
@@ -1247,11 +1247,14 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
                         "dynamic \"{label}\" for_each is unknown ({reason})"
                     ));
                     let inner = scope.bind(&iterator, &iter_value);
-                    entry.1.push(Tracked::new(
+                    entries.push(Tracked::new(
                         Value::Map(eval_body(&inner, &content.body, false)),
                         Some(location.clone()),
                     ));
                 }
+            }
+            if let Some(items) = block_list(&mut out, attributes, &mut replaced, label, &location) {
+                items.append(&mut entries);
             }
             continue;
         }
@@ -1259,19 +1262,46 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
             Value::Map(eval_body(scope, &block.body, false)),
             Some(location.clone()),
         );
-        blocks
-            .entry(block.kind.to_string())
-            .or_insert_with(|| (location, Vec::new()))
-            .1
-            .push(value);
-    }
-    for (kind, (location, items)) in blocks {
-        out.insert(
-            kind.into(),
-            Tracked::new(Value::List(items), Some(location)),
-        );
+        if let Some(items) = block_list(&mut out, attributes, &mut replaced, &block.kind, &location)
+        {
+            items.push(value);
+        }
     }
     out
+}
+
+/// The list that blocks of `kind` are collected in, in `out` (whose first `attributes` entries are
+/// the body's attributes): created at the first such block, in block order after the attributes;
+/// an attribute of the same name is replaced by the list in its place (`replaced` remembers it).
+fn block_list<'o>(
+    out: &'o mut AttrMap,
+    attributes: usize,
+    replaced: &mut Vec<usize>,
+    kind: &str,
+    location: &Location,
+) -> Option<&'o mut Vec<Tracked>> {
+    let new_list = || Tracked::new(Value::List(Vec::new()), Some(location.clone()));
+    let index = match out.get_index_of(kind) {
+        Some(i) if i >= attributes || replaced.contains(&i) => i,
+        Some(i) => {
+            replaced.push(i);
+            if let Some((_, v)) = out.get_index_mut(i) {
+                *v = new_list();
+            }
+            i
+        }
+        None => out.insert_full(Key::from(kind), new_list()).0,
+    };
+    match out.get_index_mut(index) {
+        Some((
+            _,
+            Tracked {
+                value: Value::List(items),
+                ..
+            },
+        )) => Some(items),
+        _ => None,
+    }
 }
 
 /// The header of a block (up to its `{` or the end of its first line): a block's whole span is

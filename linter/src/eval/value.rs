@@ -128,3 +128,13 @@ pub(crate) fn sorted_entries(m: &AttrMap) -> Vec<(&crate::model::Key, &Tracked)>
     entries.sort_by(|a, b| a.0.cmp(b.0));
     entries
 }
+
+/// The parts joined, allocated once at the exact size (`format!` grows its buffer as it goes:
+/// measurable for the addresses and reasons built per instance).
+pub(crate) fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}

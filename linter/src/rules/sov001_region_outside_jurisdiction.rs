@@ -251,9 +251,7 @@ fn check_arns(
         {
             return;
         }
-        if let Some(v) = cx.scope.check_arn(s)
-            && !v.inside
-        {
+        if let Some(v) = cx.scope.arn_outside(s) {
             out.push(finding(
                 INFO.id,
                 subject,

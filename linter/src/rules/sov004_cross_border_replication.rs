@@ -361,10 +361,7 @@ fn arn_target(
     let subject = Subject::resource(r);
     match &t.value {
         Value::String(s) => {
-            let Some(v) = cx.scope.check_arn(s) else {
-                return;
-            };
-            if !v.inside {
+            if let Some(v) = cx.scope.arn_outside(s) {
                 out.push(finding(
                     INFO.id,
                     subject,

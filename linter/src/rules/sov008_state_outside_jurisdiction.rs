@@ -202,8 +202,7 @@ impl Emitter<'_, '_> {
         }
         if let Some(t) = self.b.attributes.get("kms_key_id")
             && let Some(s) = t.as_str()
-            && let Some(v) = self.cx.scope.check_arn(s)
-            && !v.inside
+            && let Some(v) = self.cx.scope.arn_outside(s)
         {
             self.report(
                 Some(t),
