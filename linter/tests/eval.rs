@@ -778,8 +778,14 @@ fn nested_blocks_become_lists_in_order() {
         .filter_map(|b| b.get("from_port").and_then(Tracked::as_number))
         .collect();
     assert_eq!(ports, [1.0, 2.0]);
-    assert_eq!(sg.attr("ingress").unwrap().location.as_ref().unwrap().line, 5);
+    assert_eq!(
+        sg.attr("ingress").unwrap().location.as_ref().unwrap().line,
+        5
+    );
     assert_eq!(sg.attr("egress").unwrap().items().len(), 2);
-    assert_eq!(sg.attr("egress").unwrap().location.as_ref().unwrap().line, 4);
+    assert_eq!(
+        sg.attr("egress").unwrap().location.as_ref().unwrap().line,
+        4
+    );
     assert_eq!(sg.attr("tag").unwrap().items().len(), 0);
 }

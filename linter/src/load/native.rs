@@ -349,16 +349,28 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Left-associative binary operators by precedence level (0 = `||` … 5 = `*`).
-    fn binary(&mut self, level: usize) -> Option<Expr> {
-        if level > 5 {
-            return self.unary();
-        }
-        let mut lhs = self.binary(level + 1)?;
+    /// The binary operator here, if any: the operator, its length and its precedence level.
+    fn any_binary_op(&self) -> Option<(BinaryOp, usize, usize)> {
+        let level = match self.peek()? {
+            b'|' => 0,
+            b'&' => 1,
+            b'=' | b'!' => 2,
+            b'<' | b'>' => 3,
+            b'+' | b'-' => 4,
+            b'*' | b'/' | b'%' => 5,
+            _ => return None,
+        };
+        self.binary_op(level).map(|(op, len)| (op, len, level))
+    }
+
+    /// Left-associative binary operators of precedence `min_level` and above (0 = `||` …
+    /// 5 = `*`), by precedence climbing: one look for an operator after each operand.
+    fn binary(&mut self, min_level: usize) -> Option<Expr> {
+        let mut lhs = self.unary()?;
         loop {
             let save = self.pos;
             self.ws()?;
-            let Some((op, len)) = self.binary_op(level) else {
+            let Some((op, len, level)) = self.any_binary_op().filter(|op| op.2 >= min_level) else {
                 self.pos = save;
                 return Some(lhs);
             };
@@ -1451,6 +1463,8 @@ mod tests {
             "a = var.x ? \"y\" : \"z\"\n",
             "a = (1 + 2) * 3 - 4 / 5 % 6\n",
             "a = 1 < 2 && 3 >= 4 || 5 != 6 == true\n",
+            "a = 1 - 2 - 3 * 4 + 5 % 2 * 7\nb = !x || y && z == w || v < 1 + 2\n",
+            "a = 1 <= 2 == 3 > 4 != 5 >= 6 && 7 - -8 < 9\n",
             "a = [for x in var.l : upper(x) if x != \"\"]\n",
             "a = {for k, v in var.m : k => v...}\n",
             "a = var.list[*].id\nb = var.list.*.id\nc = var.list.0.id\n",

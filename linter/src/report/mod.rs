@@ -59,6 +59,67 @@ pub struct Stats {
     pub below_min_severity: usize,
 }
 
+/// Sorts findings by file, line, column, rule, address and message, keeping the order they came
+/// in among equals (the same module finding reached from several stacks differs only in its call
+/// chain, and every run must print those in the same order).
+///
+/// The order is decided on small integer keys (file rank, line, column, rule) and an index, and
+/// the findings are then moved into place once: comparing their strings in a sort of a large
+/// report is most of its cost.
+pub fn sort_findings_stable(findings: &mut [Finding]) {
+    if findings.len() < 2 {
+        return;
+    }
+    let files = ranks(findings.iter().map(|f| &*f.location.file).collect());
+    let rules = ranks(findings.iter().map(|f| f.rule).collect());
+    let mut keys: Vec<(u128, usize)> = findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let file = files.get(&*f.location.file).copied().unwrap_or(u32::MAX);
+            let rule = rules.get(f.rule).copied().unwrap_or(u32::MAX);
+            let key = (u128::from(file) << 96)
+                | (u128::from(f.location.line) << 64)
+                | (u128::from(f.location.column) << 32)
+                | u128::from(rule);
+            (key, i)
+        })
+        .collect();
+    keys.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| {
+                let (x, y) = (&findings[a.1], &findings[b.1]);
+                (&x.address, &x.message).cmp(&(&y.address, &y.message))
+            })
+            .then(a.1.cmp(&b.1))
+    });
+    // `order[i]`: the finding that goes to position `i`; follow each cycle of the permutation.
+    let mut order: Vec<usize> = keys.into_iter().map(|(_, i)| i).collect();
+    for start in 0..order.len() {
+        let mut at = start;
+        loop {
+            let from = order[at];
+            order[at] = at;
+            if from == start || from == at {
+                break;
+            }
+            findings.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+/// Each distinct text's rank in sorted order.
+fn ranks(mut texts: Vec<&str>) -> foldhash::HashMap<&str, u32> {
+    texts.sort_unstable();
+    texts.dedup();
+    texts
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (t, u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect()
+}
+
 /// Everything reporters render.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
@@ -81,25 +142,7 @@ pub struct Report {
 impl Report {
     /// Sorts findings, errors and notes into a stable order.
     pub fn sort(&mut self) {
-        // A total order (message last), so an in-place unstable sort is deterministic.
-        self.findings.par_sort_unstable_by(|a, b| {
-            (
-                &a.location.file,
-                a.location.line,
-                a.location.column,
-                a.rule,
-                &a.address,
-                &a.message,
-            )
-                .cmp(&(
-                    &b.location.file,
-                    b.location.line,
-                    b.location.column,
-                    b.rule,
-                    &b.address,
-                    &b.message,
-                ))
-        });
+        sort_findings_stable(&mut self.findings);
         self.errors.sort_by(|a, b| {
             let key = |e: &InputError| {
                 (
@@ -245,7 +288,9 @@ pub fn render(format: Format, report: &Report, human: &HumanOptions) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::join_display;
+    use super::{join_display, sort_findings_stable};
+    use crate::finding::{Finding, Related};
+    use crate::model::Location;
 
     #[test]
     fn display_paths_join_lexically() {
@@ -258,5 +303,61 @@ mod tests {
         assert_eq!(join_display("./", "a/b.tf"), "a/b.tf");
         assert_eq!(join_display("infra/", "/tmp/x.tfvars"), "/tmp/x.tfvars");
         assert_eq!(join_display("../x/", "../y.tf"), "../y.tf");
+    }
+
+    /// The keyed sort gives exactly a stable sort by (file, line, column, rule, address,
+    /// message): equal findings (the same module finding from two stacks) keep their order.
+    #[test]
+    fn findings_sort_like_a_stable_sort_by_their_fields() {
+        let files = ["b.tf", "a.tf", "modules/m/main.tf", "a.tf.json"];
+        let rules = ["SOV006", "SOV001", "SOV010"];
+        let mut seed: u64 = 7;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let findings: Vec<Finding> = (0..500)
+            .map(|i| {
+                let mut f = crate::rules::sov011_finding(
+                    Location::new(
+                        files[next(4) as usize],
+                        next(3) as u32 + 1,
+                        next(2) as u32 + 1,
+                    ),
+                    format!("message {}", next(2)),
+                );
+                f.rule = rules[next(3) as usize];
+                f.address = format!("module.m[{}]", next(2));
+                f.related = vec![Related {
+                    location: Location::new(format!("stacks/{i}/main.tf"), 1, 1),
+                    message: "call".into(),
+                }];
+                f
+            })
+            .collect();
+        let mut expected = findings.clone();
+        expected.sort_by(|a, b| {
+            (
+                &a.location.file,
+                a.location.line,
+                a.location.column,
+                a.rule,
+                &a.address,
+                &a.message,
+            )
+                .cmp(&(
+                    &b.location.file,
+                    b.location.line,
+                    b.location.column,
+                    b.rule,
+                    &b.address,
+                    &b.message,
+                ))
+        });
+        let mut sorted = findings;
+        sort_findings_stable(&mut sorted);
+        assert_eq!(sorted, expected);
     }
 }

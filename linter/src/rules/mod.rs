@@ -271,26 +271,9 @@ thread_local! {
 /// Findings the reused buffer may hold at most.
 const SCRATCH_MAX: usize = 1 << 16;
 
-/// Sorts findings by file, line, column, rule, then message.
+/// Sorts findings by file, line, column, rule, address, then message (stable).
 pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (
-            &a.location.file,
-            a.location.line,
-            a.location.column,
-            a.rule,
-            &a.address,
-            &a.message,
-        )
-            .cmp(&(
-                &b.location.file,
-                b.location.line,
-                b.location.column,
-                b.rule,
-                &b.address,
-                &b.message,
-            ))
-    });
+    crate::report::sort_findings_stable(findings);
 }
 
 /// A SOV011 finding for the suppression pass (which lives with the CLI): severity is the rule's
