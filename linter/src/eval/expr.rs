@@ -318,7 +318,7 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
         ExprKind::Null => located(scope, expr, Value::Null),
         ExprKind::Bool(b) => located(scope, expr, Value::Bool(*b)),
         ExprKind::Number(n) => located(scope, expr, Value::Number(*n)),
-        ExprKind::String(s) => located(scope, expr, Value::String(Key::from(&**s))),
+        ExprKind::String(s) => located(scope, expr, Value::String(s.clone())),
         ExprKind::Template(parts) => eval_template(scope, parts),
         ExprKind::Array(items) => located(
             scope,
@@ -328,23 +328,23 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
         ExprKind::Object(entries) => {
             let mut out = AttrMap::with_capacity_and_hasher(entries.len(), Default::default());
             for (key, value) in entries {
-                let key = match key {
-                    ObjectKey::Ident(k) => k.to_string(),
+                let key: Key = match key {
+                    ObjectKey::Ident(k) => k.clone(),
                     ObjectKey::Expr(e) => {
                         // `(var.x)` keys; a bare traversal like `aws.west` in `providers` is kept as text.
                         let k = eval(scope, e);
                         match as_string(&k) {
-                            Some(s) => s,
+                            Some(s) => s.into(),
                             None => match &e.kind {
                                 ExprKind::Variable(_) | ExprKind::Traversal(..) => {
-                                    scope.file.snippet(e.span).to_string()
+                                    scope.file.snippet(e.span).into()
                                 }
                                 _ => return propagate_unknown(&k),
                             },
                         }
                     }
                 };
-                out.insert(key.into(), eval(scope, value));
+                out.insert(key, eval(scope, value));
             }
             located(scope, expr, Value::Map(out))
         }

@@ -710,7 +710,7 @@ impl Evaluator<'_> {
         let prefix = inst.prefix();
         for (local_address, r) in &def.resources {
             let (file, block) = def.block(*r);
-            let mode = if block.kind.as_ref() == "data" {
+            let mode = if block.kind.as_str() == "data" {
                 ResourceMode::Data
             } else {
                 ResourceMode::Managed
@@ -1183,10 +1183,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
         if top_level && is_meta_argument(&attr.name) {
             continue;
         }
-        out.insert(
-            Key::from(&*attr.name),
-            expr::eval_attribute(scope, &attr.expr),
-        );
+        out.insert(attr.name.clone(), expr::eval_attribute(scope, &attr.expr));
     }
     // Blocks go straight into `out` as lists (no staging map): `attributes` is where they start.
     let attributes = out.len();
@@ -1290,7 +1287,7 @@ fn block_list<'o>(
             }
             i
         }
-        None => out.insert_full(Key::from(kind), new_list()).0,
+        None => out.insert_full(kind.into(), new_list()).0,
     };
     match out.get_index_mut(index) {
         Some((

@@ -23,6 +23,9 @@ fn clamp_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// An identifier, attribute or block name: short ones (nearly all) are stored inline.
+pub type Ident = compact_str::CompactString;
+
 /// A body: attributes and blocks in source order.
 #[derive(Debug, Clone, Default)]
 pub struct Body {
@@ -43,7 +46,7 @@ impl Body {
 /// `name = expr`
 #[derive(Debug, Clone)]
 pub struct Attribute {
-    pub name: Box<str>,
+    pub name: Ident,
     /// The whole attribute (`name = expr`).
     pub span: Span,
     pub expr: Expr,
@@ -52,8 +55,8 @@ pub struct Attribute {
 /// `kind "label" … { body }`
 #[derive(Debug, Clone)]
 pub struct Block {
-    pub kind: Box<str>,
-    pub labels: Vec<Box<str>>,
+    pub kind: Ident,
+    pub labels: Vec<Ident>,
     /// The block header start to the end of the block.
     pub span: Span,
     pub body: Body,
@@ -71,14 +74,14 @@ pub enum ExprKind {
     Bool(bool),
     Number(f64),
     /// A string without interpolation.
-    String(Box<str>),
+    String(Ident),
     Template(Vec<TemplatePart>),
     Array(Vec<Expr>),
     Object(Vec<(ObjectKey, Expr)>),
-    Variable(Box<str>),
+    Variable(Ident),
     Traversal(Box<Expr>, Vec<TraversalOp>),
     FuncCall {
-        name: Box<str>,
+        name: Ident,
         args: Vec<Expr>,
         expand_final: bool,
     },
@@ -91,13 +94,13 @@ pub enum ExprKind {
 #[derive(Debug, Clone)]
 pub enum ObjectKey {
     /// A bare identifier key: a literal string.
-    Ident(Box<str>),
+    Ident(Ident),
     Expr(Expr),
 }
 
 #[derive(Debug, Clone)]
 pub enum TraversalOp {
-    GetAttr(Box<str>),
+    GetAttr(Ident),
     Index(Expr),
     AttrSplat,
     FullSplat,
@@ -128,8 +131,8 @@ pub enum BinaryOp {
 
 #[derive(Debug, Clone)]
 pub struct ForExpr {
-    pub key_var: Option<Box<str>>,
-    pub value_var: Box<str>,
+    pub key_var: Option<Ident>,
+    pub value_var: Ident,
     pub collection: Expr,
     pub key_expr: Option<Expr>,
     pub value_expr: Expr,
@@ -147,8 +150,8 @@ pub enum TemplatePart {
         otherwise: Vec<TemplatePart>,
     },
     For {
-        key_var: Option<Box<str>>,
-        value_var: Box<str>,
+        key_var: Option<Ident>,
+        value_var: Ident,
         collection: Expr,
         body: Vec<TemplatePart>,
     },

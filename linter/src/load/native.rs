@@ -755,7 +755,7 @@ impl<'a> Parser<'a> {
         }
         let key = self.expr()?;
         Some(match key.kind {
-            ExprKind::String(s) => ObjectKey::Ident(s),
+            ExprKind::String(s) => ObjectKey::Ident(Ident::from(&*s)),
             _ => ObjectKey::Expr(key),
         })
     }
