@@ -28,7 +28,10 @@ impl Cloud {
 
     /// The cloud of a resource type such as `aws_s3_bucket` or `google_storage_bucket`.
     pub fn from_resource_type(resource_type: &str) -> Option<Cloud> {
-        let prefix = resource_type.split('_').next().unwrap_or(resource_type);
+        let prefix = resource_type
+            .bytes()
+            .position(|b| b == b'_')
+            .map_or(resource_type, |end| &resource_type[..end]);
         if resource_type.starts_with("google_") {
             return Some(Cloud::Google);
         }

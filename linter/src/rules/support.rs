@@ -214,7 +214,8 @@ pub(crate) fn string_or_unresolved<'t>(
 /// Follows a dotted path through maps and block lists (the first block of each list):
 /// `server_side_encryption.kms_key_arn`.
 pub(crate) fn get_path<'t>(root: &'t AttrMap, path: &str) -> Option<&'t Tracked> {
-    let mut parts = path.split('.');
+    // Paths are short: a plain byte split beats the general string searcher.
+    let mut parts = path.split(|c: char| c == '.');
     let mut current = crate::model::lookup(root, parts.next()?)?;
     for part in parts {
         let map_holder = match &current.value {
@@ -267,7 +268,27 @@ pub(crate) mod features {
 
 /// The [`features`] of one resource instance, in one pass over its values.
 pub(crate) fn features_of(r: &ResourceInstance) -> u8 {
+    /// The same few attribute names come back in every instance: their features are
+    /// remembered per thread.
     fn key_features(key: &str) -> u8 {
+        thread_local! {
+            static MEMO: std::cell::RefCell<foldhash::HashMap<crate::model::Key, u8>> =
+                std::cell::RefCell::default();
+        }
+        MEMO.with(|memo| {
+            let mut memo = memo.borrow_mut();
+            if let Some(&f) = memo.get(key) {
+                return f;
+            }
+            let f = compute_key_features(key);
+            if memo.len() >= 4096 {
+                memo.clear();
+            }
+            memo.insert(key.into(), f);
+            f
+        })
+    }
+    fn compute_key_features(key: &str) -> u8 {
         let mut f = 0;
         if super::sov002_endpoint_outside_jurisdiction::is_endpoint_key(key) {
             f |= features::ENDPOINT_KEY;
