@@ -240,15 +240,30 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// After an opening quote: where the closing quote is, when nothing before it needs
+    /// decoding (`\\`, `${`, `%{`) and the string does not run past its line.
+    fn plain_string_end(&self) -> Option<usize> {
+        let rest = self.s.get(self.pos..)?;
+        let at = rest
+            .iter()
+            .position(|b| matches!(b, b'"' | b'\\' | b'\n' | b'$' | b'%'))?;
+        (rest[at] == b'"').then_some(self.pos + at)
+    }
+
     /// A block label: a quoted string without interpolation.
-    fn label_string(&mut self) -> Option<String> {
+    fn label_string(&mut self) -> Option<Ident> {
         self.pos += 1;
+        if let Some(end) = self.plain_string_end() {
+            let label = Ident::from(&self.text[self.pos..end]);
+            self.pos = end + 1;
+            return Some(label);
+        }
         let mut out = String::new();
         loop {
             match self.peek()? {
                 b'"' => {
                     self.pos += 1;
-                    return Some(out);
+                    return Some(out.into());
                 }
                 b'\\' => out.push(self.escape()?),
                 b'\n' => return None,
@@ -830,6 +845,15 @@ impl<'a> Parser<'a> {
     fn quoted_template(&mut self) -> Option<Expr> {
         let start = self.pos;
         self.pos += 1;
+        // Most strings are plain: no escape, interpolation or directive before the closing quote.
+        if let Some(end) = self.plain_string_end() {
+            let kind = ExprKind::String(Ident::from(&self.text[self.pos..end]));
+            self.pos = end + 1;
+            return Some(Expr {
+                kind,
+                span: self.span(start, self.pos),
+            });
+        }
         let parts = self.template(Terminator::Quote)?;
         if self.peek() != Some(b'"') {
             return None;
@@ -966,9 +990,15 @@ impl<'a> Parser<'a> {
                     self.pos += 3;
                 }
                 _ => {
-                    let ch = self.text[self.pos..].chars().next()?;
-                    literal.push(ch);
-                    self.pos += ch.len_utf8();
+                    // A run of plain text up to the next byte that may start something else
+                    // (all ASCII, so never inside a multi-byte character).
+                    let from = self.pos;
+                    let run = self.s[from + 1..]
+                        .iter()
+                        .position(|b| matches!(b, b'"' | b'\n' | b'\\' | b'$' | b'%'))
+                        .map_or(self.s.len(), |p| from + 1 + p);
+                    literal.push_str(self.text.get(from..run)?);
+                    self.pos = run;
                 }
             }
         }
@@ -1465,6 +1495,9 @@ mod tests {
             "a = 1 < 2 && 3 >= 4 || 5 != 6 == true\n",
             "a = 1 - 2 - 3 * 4 + 5 % 2 * 7\nb = !x || y && z == w || v < 1 + 2\n",
             "a = 1 <= 2 == 3 > 4 != 5 >= 6 && 7 - -8 < 9\n",
+            "a = \"cost $5 or 10% \\u00e9t\\u00e9 caf\u{e9} end\"\nb = \"x-${var.y}-$-%-${\"in\"}\"\n",
+            "resource \"t\" \"caf\u{e9}-\\\"q\\\"\" {\n  a = \"\u{e9}${var.x}\u{e9}$\"\n}\n",
+            "a = <<EOT\nsay \"hi\" \\ $5 %d caf\u{e9} ${var.x}\nEOT\n",
             "a = [for x in var.l : upper(x) if x != \"\"]\n",
             "a = {for k, v in var.m : k => v...}\n",
             "a = var.list[*].id\nb = var.list.*.id\nc = var.list.0.id\n",
