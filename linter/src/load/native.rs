@@ -161,7 +161,7 @@ impl<'a> Parser<'a> {
                 let mut labels = Vec::new();
                 loop {
                     match self.peek() {
-                        Some(b'"') => labels.push(self.label_string()?.into()),
+                        Some(b'"') => labels.push(self.label_string()?),
                         Some(b) if is_id_start(b) => labels.push(self.ident()?.0.into()),
                         Some(b'{') => break,
                         _ => return None,

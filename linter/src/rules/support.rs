@@ -215,7 +215,7 @@ pub(crate) fn string_or_unresolved<'t>(
 /// `server_side_encryption.kms_key_arn`.
 pub(crate) fn get_path<'t>(root: &'t AttrMap, path: &str) -> Option<&'t Tracked> {
     // Paths are short: a plain byte split beats the general string searcher.
-    let mut parts = path.split(|c: char| c == '.');
+    let mut parts = path.split(['.']);
     let mut current = crate::model::lookup(root, parts.next()?)?;
     for part in parts {
         let map_holder = match &current.value {
