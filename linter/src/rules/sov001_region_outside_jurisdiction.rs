@@ -152,6 +152,13 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             let Some(t) = resource.attr(attr).filter(|t| !t.is_null()) else {
                 continue;
             };
+            // Regions inside (nearly all) need no further look.
+            if t.items().iter().all(|item| {
+                item.as_str()
+                    .is_some_and(|name| check_region_or_zone(cx, cloud, name).inside)
+            }) {
+                continue;
+            }
             // `location = azurerm_resource_group.main.location`, `availability_zone =
             // aws_subnet.a.availability_zone`: the referenced resource is checked itself.
             if super::support::referenced_resources(cx, resource, t)
