@@ -36,6 +36,10 @@ pub struct RunOptions {
     pub fail_on: Severity,
     /// "Today" for suppression expiry.
     pub today: Date,
+    /// Keep every scanned file's text for source snippets under findings (the human format);
+    /// without it only the files that input errors point into are kept, and the rest are freed as
+    /// soon as their root is checked.
+    pub finding_snippets: bool,
 }
 
 impl Default for RunOptions {
@@ -52,6 +56,7 @@ impl Default for RunOptions {
             min_severity: Severity::Warn,
             fail_on: Severity::Error,
             today: Date::today(),
+            finding_snippets: true,
         }
     }
 }
@@ -94,9 +99,25 @@ impl Linted {
             model.providers = Vec::new();
             model.backends = Vec::new();
             model.module_calls = Vec::new();
+            if !opts.finding_snippets {
+                // The names stay (the report counts scanned files); texts only where an input
+                // error points.
+                let empty: Arc<str> = Arc::from("");
+                let errors = &model.errors;
+                for (file, text) in model.sources.files.iter_mut() {
+                    if !errors.iter().any(|e| error_in(e, file)) {
+                        *text = empty.clone();
+                    }
+                }
+            }
         }
         self
     }
+}
+
+/// Whether an input error points into `file`.
+fn error_in(e: &InputError, file: &str) -> bool {
+    e.file.as_deref() == Some(file) || e.location.as_ref().is_some_and(|l| &*l.file == file)
 }
 
 /// Loads every model to lint: the configuration roots under each path, or the plan. Errors that
@@ -365,10 +386,9 @@ pub fn lint(opts: &RunOptions, linted: Vec<Linted>, path_errors: Vec<InputError>
         let rebase = Rebase {
             prefix: &rebase_prefix,
         };
-        for file in model.sources.files.keys() {
+        for (file, text) in &model.sources.files {
             scanned_files.insert((model.root.clone(), file.clone()));
-            let text = model.sources.files[file].clone();
-            report.sources.insert(rebase.file(file), text);
+            report.sources.insert(rebase.file(file), text.clone());
         }
         match &policy {
             Ok(p) => {

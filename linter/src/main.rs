@@ -85,6 +85,7 @@ fn main() -> ExitCode {
         min_severity: cli.min_severity.severity(),
         fail_on: cli.fail_on.severity(),
         today: Date::today(),
+        finding_snippets: outputs.iter().any(|spec| spec.format == Format::Human),
     };
     let report = engine::run(&opts);
     let mut code = report.exit_code();

@@ -278,16 +278,26 @@ fn broken_file_exits_2_while_other_findings_still_print() {
     assert!(stdout(&o).contains("SOV001"), "{}", stdout(&o));
     let o = run(&["broken", "--format", "sarif"]);
     let sarif: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let run = &sarif["runs"][0];
-    assert_eq!(run["invocations"][0]["executionSuccessful"], false);
-    let notes = run["invocations"][0]["toolExecutionNotifications"]
+    let sarif_run = &sarif["runs"][0];
+    assert_eq!(sarif_run["invocations"][0]["executionSuccessful"], false);
+    let notes = sarif_run["invocations"][0]["toolExecutionNotifications"]
         .as_array()
         .unwrap();
     assert_eq!(
         notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "bad/main.tf"
     );
-    assert_eq!(run["results"].as_array().unwrap().len(), 1);
+    assert_eq!(sarif_run["results"].as_array().unwrap().len(), 1);
+    // Without the human format, scanned files' texts are let go early; the input error still
+    // shows its source line and every scanned file is counted.
+    let o = run(&["broken", "--format", "json"]);
+    assert!(
+        stderr(&o).contains(r#"resource "aws_s3_bucket" "x" {"#),
+        "{}",
+        stderr(&o)
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(json["summary"]["files_scanned"], 2);
 }
 
 #[test]
