@@ -136,6 +136,15 @@ impl<'a> RuleContext<'a> {
         }
     }
 
+    /// The position of an instance of this model in [`Model::resources`] (`None` for any other).
+    pub fn index_of(&self, r: &ResourceInstance) -> Option<usize> {
+        let size = std::mem::size_of::<ResourceInstance>();
+        let start = self.model.resources.as_ptr() as usize;
+        let offset = (std::ptr::from_ref(r) as usize).checked_sub(start)?;
+        let index = offset / size;
+        (offset % size == 0 && index < self.model.resources.len()).then_some(index)
+    }
+
     /// The resource instance with this full address (the first, should a plan repeat one).
     pub fn resource(&self, address: &str) -> Option<&'a ResourceInstance> {
         let index = self
@@ -356,6 +365,21 @@ pub fn rules_index_markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instances_are_found_by_position() {
+        let model = test_support::ModelBuilder::new()
+            .resource("aws_s3_bucket", "a", serde_json::json!({}))
+            .resource("aws_s3_bucket", "b", serde_json::json!({}))
+            .build();
+        let policy = Policy::default();
+        let cx = RuleContext::new(&model, &policy);
+        for (i, r) in model.resources.iter().enumerate() {
+            assert_eq!(cx.index_of(r), Some(i));
+        }
+        let elsewhere = model.resources[1].clone();
+        assert_eq!(cx.index_of(&elsewhere), None);
+    }
 
     #[test]
     fn registry_is_in_id_order_and_matches_policy_ids() {

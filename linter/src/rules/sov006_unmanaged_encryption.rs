@@ -243,17 +243,19 @@ impl Rule for UnmanagedEncryption {
 
     fn check(&self, cx: &RuleContext<'_>, out: &mut Vec<Finding>) {
         let links = Links::build(cx);
-        for r in cx
+        for (index, r) in cx
             .model
             .resources
             .iter()
-            .filter(|r| r.mode == ResourceMode::Managed)
+            .enumerate()
+            .filter(|(_, r)| r.mode == ResourceMode::Managed)
         {
             match r.resource_type.as_str() {
-                "aws_s3_bucket" => s3_bucket(&links, out, r),
+                "aws_s3_bucket" => s3_bucket(&links, out, index, r),
                 "azurerm_storage_account" => linked_key(
                     &links,
                     out,
+                    index,
                     r,
                     "customer_managed_key.key_vault_key_id",
                     "azurerm_storage_account_customer_managed_key",
@@ -261,6 +263,7 @@ impl Rule for UnmanagedEncryption {
                 "azurerm_mssql_server" => linked_key(
                     &links,
                     out,
+                    index,
                     r,
                     "transparent_data_encryption_key_vault_key_id",
                     "azurerm_mssql_server_transparent_data_encryption",
@@ -415,9 +418,10 @@ const LINK_TYPES: &[(&str, &str, &str, &str)] = &[
 
 /// Which link resources refer to which target (by address), computed once per run so that
 /// thousands of buckets do not each scan thousands of configurations.
+/// Link resources (`aws_s3_bucket_server_side_encryption_configuration`, …) by the position of
+/// the instance they configure.
 struct Links<'m> {
-    /// (target address, link resource), sorted by address; links of one target in model order.
-    by_target: Vec<(&'m str, &'m ResourceInstance)>,
+    by_target: Vec<(usize, &'m ResourceInstance)>,
 }
 
 impl<'m> Links<'m> {
@@ -432,7 +436,6 @@ impl<'m> Links<'m> {
                 Some((r, *target_type, r.attr(link_attr)?))
             })
             .collect();
-        // Targets named by a literal (`bucket = "my-bucket"`) rather than a reference.
         let mut by_name: HashMap<(&str, &str, &str), &'m ResourceInstance> = HashMap::new();
         if links.iter().any(|(_, _, link)| link.as_str().is_some()) {
             for r in &cx.model.resources {
@@ -445,7 +448,7 @@ impl<'m> Links<'m> {
                 }
             }
         }
-        let mut by_target: Vec<(&'m str, &'m ResourceInstance)> = Vec::with_capacity(links.len());
+        let mut by_target: Vec<(usize, &'m ResourceInstance)> = Vec::with_capacity(links.len());
         for (r, target_type, link) in links {
             let mut targets: Vec<&'m ResourceInstance> = Vec::new();
             if let Some(name) = link.as_str()
@@ -458,27 +461,29 @@ impl<'m> Links<'m> {
                     targets.push(t);
                 }
             }
-            by_target.extend(targets.into_iter().map(|t| (t.address.as_str(), r)));
+            by_target.extend(
+                targets
+                    .into_iter()
+                    .filter_map(|t| Some((cx.index_of(t)?, r))),
+            );
         }
-        // Stable: a target's links stay in model order.
-        by_target.sort_by(|a, b| a.0.cmp(b.0));
+        by_target.sort_by_key(|(target, _)| *target);
         Links { by_target }
     }
 
-    /// The resources of `link_type` that configure `target`.
-    fn of(&self, target: &ResourceInstance, link_type: &str) -> Vec<&'m ResourceInstance> {
-        let address = target.address.as_str();
-        let start = self.by_target.partition_point(|(a, _)| *a < address);
+    /// The links of type `link_type` to the instance at `target` (see [`RuleContext::index_of`]).
+    fn of(&self, target: usize, link_type: &str) -> Vec<&'m ResourceInstance> {
+        let start = self.by_target.partition_point(|(t, _)| *t < target);
         self.by_target[start..]
             .iter()
-            .take_while(|(a, _)| *a == address)
+            .take_while(|(t, _)| *t == target)
             .map(|(_, r)| *r)
             .filter(|r| r.resource_type == link_type)
             .collect()
     }
 }
 
-fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, index: usize, r: &ResourceInstance) {
     let help = "add an aws_s3_bucket_server_side_encryption_configuration for this bucket with \
                 `sse_algorithm = \"aws:kms\"` and `kms_master_key_id` set to a customer-managed key";
     // Legacy inline block, then the separate configuration resources.
@@ -489,7 +494,7 @@ fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
     ) {
         defaults.push((d, r));
     }
-    let configs = links.of(r, "aws_s3_bucket_server_side_encryption_configuration");
+    let configs = links.of(index, "aws_s3_bucket_server_side_encryption_configuration");
     for c in &configs {
         if let Some(d) = get_path(
             &c.attributes,
@@ -552,6 +557,7 @@ fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
 fn linked_key(
     links: &Links<'_>,
     out: &mut Vec<Finding>,
+    index: usize,
     r: &ResourceInstance,
     inline_path: &str,
     link_type: &str,
@@ -560,7 +566,7 @@ fn linked_key(
         return;
     }
     if links
-        .of(r, link_type)
+        .of(index, link_type)
         .iter()
         .any(|l| is_set(l.attr("key_vault_key_id")) || is_set(l.attr("managed_hsm_key_id")))
     {

@@ -214,17 +214,28 @@ pub(crate) fn string_or_unresolved<'t>(
 /// Follows a dotted path through maps and block lists (the first block of each list):
 /// `server_side_encryption.kms_key_arn`.
 pub(crate) fn get_path<'t>(root: &'t AttrMap, path: &str) -> Option<&'t Tracked> {
-    // Paths are short: a plain byte split beats the general string searcher.
-    let mut parts = path.split(['.']);
-    let mut current = crate::model::lookup(root, parts.next()?)?;
-    for part in parts {
+    // Paths are short ASCII: a plain byte scan for each `.` (no string searcher), and the walk
+    // stops at the first missing segment without looking at the rest.
+    let (first, mut rest) = split_dot(path);
+    let mut current = crate::model::lookup(root, first)?;
+    while let Some(tail) = rest {
+        let (part, next) = split_dot(tail);
         let map_holder = match &current.value {
             Value::List(items) => items.first()?,
             _ => current,
         };
         current = map_holder.get(part)?;
+        rest = next;
     }
     Some(current)
+}
+
+/// `a.b.c` → (`a`, Some(`b.c`)); `a` → (`a`, None).
+fn split_dot(path: &str) -> (&str, Option<&str>) {
+    match path.bytes().position(|b| b == b'.') {
+        Some(i) => (&path[..i], Some(&path[i + 1..])),
+        None => (path, None),
+    }
 }
 
 /// One step of an attribute path: a map key or block/list index, borrowed from the value.
@@ -689,7 +700,7 @@ pub(crate) fn is_data_bearing(resource: &ResourceInstance) -> bool {
 mod tests {
     use serde_json::json;
 
-    use super::{features, features_of, module_call_addresses};
+    use super::{features, features_of, get_path, module_call_addresses};
     use crate::rules::test_support::{ModelBuilder, lint};
 
     #[test]
@@ -732,6 +743,26 @@ mod tests {
                 features::IMAGE_KEY
             ]
         );
+    }
+
+    #[test]
+    fn attribute_paths_walk_maps_and_first_blocks() {
+        let model = ModelBuilder::new()
+            .resource(
+                "aws_s3_bucket",
+                "b",
+                json!({"rule": [{"apply": [{"sse": "aws:kms"}]}, {"apply": []}], "a.b": 1, "top": "x"}),
+            )
+            .build();
+        let attrs = &model.resources[0].attributes;
+        let at = |path: &str| get_path(attrs, path).map(|t| t.render());
+        assert_eq!(at("top").as_deref(), Some("\"x\""));
+        assert_eq!(at("rule.apply.sse").as_deref(), Some("\"aws:kms\""));
+        assert_eq!(at("rule.apply.missing"), None);
+        assert_eq!(at("missing.apply"), None);
+        assert_eq!(at("top.more"), None);
+        assert_eq!(at("a.b"), None, "a dot always separates segments");
+        assert_eq!(at(""), None);
     }
 
     #[test]
