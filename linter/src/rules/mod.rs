@@ -243,9 +243,19 @@ pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
             rule.check(&cx, &mut findings);
         }
     }
+    // One severity per rule id (findings come in runs of the same rule).
+    let mut last: Option<(&str, Severity)> = None;
     findings.retain_mut(|f| {
-        f.severity = effective_severity(policy, f.rule);
-        f.severity != Severity::Off
+        let severity = match last {
+            Some((rule, severity)) if rule == f.rule => severity,
+            _ => {
+                let severity = effective_severity(policy, f.rule);
+                last = Some((f.rule, severity));
+                severity
+            }
+        };
+        f.severity = severity;
+        severity != Severity::Off
     });
     sort_findings(&mut findings);
     let keep: Vec<bool> = {
@@ -255,7 +265,12 @@ pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
             .map(|f| {
                 // SOV010 is keyed by the unknown value's place: several rules may need the same value.
                 let message = if f.rule == "SOV010" { "" } else { &f.message };
-                seen.insert((f.rule, &f.location, f.address.as_str(), message))
+                seen.insert(DedupKey {
+                    rule: f.rule,
+                    location: &f.location,
+                    address: &f.address,
+                    message,
+                })
             })
             .collect()
     };
@@ -271,6 +286,28 @@ pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
         });
     }
     result
+}
+
+/// What makes two findings the same. Hashed on its short parts only (rule, position, lengths):
+/// hashing every message and address in full was a measurable part of checking a large model;
+/// equality still compares everything.
+#[derive(PartialEq, Eq)]
+struct DedupKey<'f> {
+    rule: &'f str,
+    location: &'f Location,
+    address: &'f str,
+    message: &'f str,
+}
+
+impl std::hash::Hash for DedupKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.rule.hash(state);
+        self.location.line.hash(state);
+        self.location.column.hash(state);
+        self.location.file.len().hash(state);
+        self.address.len().hash(state);
+        self.message.len().hash(state);
+    }
 }
 
 thread_local! {
