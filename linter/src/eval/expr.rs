@@ -15,6 +15,9 @@ use crate::load::SourceFile;
 use crate::load::ast::*;
 use crate::model::{Key, Provenance, ProvenanceStep, Tracked, Value};
 
+/// Declarations of a module by name, in file order (a fast hash: looked up on every reference).
+pub type NameIndex = IndexMap<String, BlockRef, foldhash::fast::RandomState>;
+
 /// Where a block is: index of the file in the module and of the block in the file's body.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BlockRef {
@@ -26,12 +29,12 @@ pub(crate) struct BlockRef {
 pub(crate) struct ModuleDef {
     pub dir: std::path::PathBuf,
     pub files: Vec<crate::load::ParsedFile>,
-    pub variables: IndexMap<String, BlockRef>,
+    pub variables: NameIndex,
     /// name → (block, attribute index)
     pub locals: HashMap<String, (BlockRef, usize)>,
-    pub outputs: IndexMap<String, BlockRef>,
+    pub outputs: NameIndex,
     /// `aws_s3_bucket.data` / `data.aws_region.current` → block
-    pub resources: IndexMap<String, BlockRef>,
+    pub resources: NameIndex,
     pub providers: Vec<BlockRef>,
     pub modules: Vec<BlockRef>,
     pub terraform: Vec<BlockRef>,
