@@ -1250,7 +1250,14 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
                     ));
                 }
             }
-            if let Some(items) = block_list(&mut out, attributes, &mut replaced, label, &location) {
+            if let Some(items) = block_list(
+                &mut out,
+                attributes,
+                &mut replaced,
+                label,
+                &location,
+                || entries.len(),
+            ) {
                 items.append(&mut entries);
             }
             continue;
@@ -1259,8 +1266,15 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
             Value::Map(eval_body(scope, &block.body, false)),
             Some(location.clone()),
         );
-        if let Some(items) = block_list(&mut out, attributes, &mut replaced, &block.kind, &location)
-        {
+        let expected = || body.blocks.iter().filter(|b| b.kind == block.kind).count();
+        if let Some(items) = block_list(
+            &mut out,
+            attributes,
+            &mut replaced,
+            &block.kind,
+            &location,
+            expected,
+        ) {
             items.push(value);
         }
     }
@@ -1276,8 +1290,15 @@ fn block_list<'o>(
     replaced: &mut Vec<usize>,
     kind: &str,
     location: &Location,
+    expected: impl Fn() -> usize,
 ) -> Option<&'o mut Vec<Tracked>> {
-    let new_list = || Tracked::new(Value::List(Vec::new()), Some(location.clone()));
+    // Sized for the blocks to come (most kinds appear once: a growing vector would hold four).
+    let new_list = || {
+        Tracked::new(
+            Value::List(Vec::with_capacity(expected())),
+            Some(location.clone()),
+        )
+    };
     let index = match out.get_index_of(kind) {
         Some(i) if i >= attributes || replaced.contains(&i) => i,
         Some(i) => {

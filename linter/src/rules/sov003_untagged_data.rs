@@ -83,7 +83,7 @@ impl Rule for UntaggedData {
 struct Tags<'m> {
     /// The maps that give the tags, later ones overriding earlier ones (provider defaults, then
     /// the resource's own): read in place rather than merged into a new map per resource.
-    maps: Vec<&'m AttrMap>,
+    maps: Maps<'m>,
     /// The argument users edit (`tags`, `labels`), for the location of a missing tag.
     attr: &'static str,
     word: &'static str,
@@ -99,13 +99,32 @@ impl<'m> Tags<'m> {
     }
 }
 
+/// The (at most two) maps tags come from, without a vector per resource.
+#[derive(Default)]
+struct Maps<'m>([Option<&'m AttrMap>; 2]);
+
+impl<'m> Maps<'m> {
+    fn push(&mut self, map: &'m AttrMap) {
+        match self.0.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(map),
+            // Only the provider's defaults and the resource's own map are ever pushed.
+            None => debug_assert!(false, "more than two tag maps"),
+        }
+    }
+
+    fn iter(&self) -> impl DoubleEndedIterator<Item = &'m AttrMap> + '_ {
+        self.0.iter().flatten().copied()
+    }
+}
+
 fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {
     let subject = Subject::resource(resource);
     let Some(tags) = merged_tags(cx, out, resource) else {
         return;
     };
     let cloud = cloud_of(resource);
-    let tag_location = match resource.resource_type.as_str() {
+    // Where a missing tag is reported (worked out only when one is).
+    let tag_location = || match resource.resource_type.as_str() {
         "google_sql_database_instance" => get_path(&resource.attributes, "settings.user_labels")
             .and_then(|t| t.location.clone())
             .unwrap_or_else(|| resource.location.clone()),
@@ -141,7 +160,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
         out.push(finding(
             INFO.id,
             subject,
-            tag_location.clone(),
+            tag_location(),
             format!(
                 "data-bearing {} lacks required {} `{key}`",
                 subject.address, tags.word
@@ -158,7 +177,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             Value::String(s) if !allowed.iter().any(|a| a == s) => out.push(finding(
                 INFO.id,
                 subject,
-                loc(value, &tag_location),
+                loc(value, &tag_location()),
                 format!(
                     "{} `{key}` of {} is \"{s}\", which the policy does not allow",
                     tags.word, subject.address
@@ -181,8 +200,8 @@ fn merged_tags<'m>(
 ) -> Option<Tags<'m>> {
     let subject = Subject::resource(resource);
     let provider = cx.model.provider_of(resource);
-    let mut entries: Vec<&'m AttrMap> = Vec::new();
-    let mut add = |what: &str, t: Option<&'m Tracked>, entries: &mut Vec<&'m AttrMap>| -> bool {
+    let mut entries = Maps::default();
+    let mut add = |what: &str, t: Option<&'m Tracked>, entries: &mut Maps<'m>| -> bool {
         let Some(t) = t else { return true };
         match &t.value {
             Value::Map(m) => {

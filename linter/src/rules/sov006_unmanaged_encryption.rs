@@ -472,14 +472,17 @@ impl<'m> Links<'m> {
     }
 
     /// The links of type `link_type` to the instance at `target` (see [`RuleContext::index_of`]).
-    fn of(&self, target: usize, link_type: &str) -> Vec<&'m ResourceInstance> {
+    fn of<'l>(
+        &'l self,
+        target: usize,
+        link_type: &'l str,
+    ) -> impl Iterator<Item = &'m ResourceInstance> + 'l {
         let start = self.by_target.partition_point(|(t, _)| *t < target);
         self.by_target[start..]
             .iter()
-            .take_while(|(t, _)| *t == target)
+            .take_while(move |(t, _)| *t == target)
             .map(|(_, r)| *r)
-            .filter(|r| r.resource_type == link_type)
-            .collect()
+            .filter(move |r| r.resource_type == link_type)
     }
 }
 
@@ -487,24 +490,29 @@ fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, index: usize, r: &Resour
     let help = "add an aws_s3_bucket_server_side_encryption_configuration for this bucket with \
                 `sse_algorithm = \"aws:kms\"` and `kms_master_key_id` set to a customer-managed key";
     // Legacy inline block, then the separate configuration resources.
-    let mut defaults: Vec<(&Tracked, &ResourceInstance)> = Vec::new();
-    if let Some(d) = get_path(
+    let inline = get_path(
         &r.attributes,
         "server_side_encryption_configuration.rule.apply_server_side_encryption_by_default",
-    ) {
-        defaults.push((d, r));
-    }
-    let configs = links.of(index, "aws_s3_bucket_server_side_encryption_configuration");
-    for c in &configs {
-        if let Some(d) = get_path(
-            &c.attributes,
-            "rule.apply_server_side_encryption_by_default",
-        ) {
-            defaults.push((d, c));
-        }
-    }
-    if defaults.is_empty() {
-        let why = if configs.is_empty() {
+    )
+    .map(|d| (d, r));
+    let configs = std::cell::Cell::new(0usize);
+    let mut defaults = inline
+        .into_iter()
+        .chain(
+            links
+                .of(index, "aws_s3_bucket_server_side_encryption_configuration")
+                .filter_map(|c| {
+                    configs.set(configs.get() + 1);
+                    get_path(
+                        &c.attributes,
+                        "rule.apply_server_side_encryption_by_default",
+                    )
+                    .map(|d| (d, c))
+                }),
+        )
+        .peekable();
+    if defaults.peek().is_none() {
+        let why = if configs.get() == 0 {
             "has no server-side encryption configuration: S3 encrypts it with S3-managed keys (SSE-S3)".to_string()
         } else {
             "has an encryption configuration without `apply_server_side_encryption_by_default`"
@@ -567,7 +575,6 @@ fn linked_key(
     }
     if links
         .of(index, link_type)
-        .iter()
         .any(|l| is_set(l.attr("key_vault_key_id")) || is_set(l.attr("managed_hsm_key_id")))
     {
         return;
