@@ -8,6 +8,7 @@
 //! - [`rules`]: SOV001–SOV011, one file each, reading only the model;
 //! - [`report`]: human, SARIF, JSON, JUnit, GitHub and compact output.
 pub mod allocator;
+pub mod attr_map;
 pub mod baseline;
 pub mod cli;
 pub mod config;

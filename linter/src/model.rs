@@ -10,24 +10,16 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use indexmap::IndexMap;
 use serde::Serialize;
 
-/// Attribute maps (resource arguments, map and object values), in insertion order, with a fast
-/// hash: rules look attributes up by name hundreds of thousands of times.
-pub type AttrMap = IndexMap<Key, Tracked, foldhash::fast::RandomState>;
+pub use crate::attr_map::AttrMap;
 
 /// A map key: short keys (nearly all attribute names) are stored inline, without an allocation.
 pub type Key = compact_str::CompactString;
 
-/// The entry `key` of an attribute map. Small maps (most blocks) are searched in order: comparing
-/// a few short keys is cheaper than hashing.
+/// The entry `key` of an attribute map.
 pub fn lookup<'m>(map: &'m AttrMap, key: &str) -> Option<&'m Tracked> {
-    if map.len() <= 8 {
-        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
-    } else {
-        map.get(key)
-    }
+    map.get(key)
 }
 
 /// A short shared text: a resource type, name or module address that every instance of a block

@@ -329,7 +329,7 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
             Value::List(items.iter().map(|e| eval(scope, e)).collect()),
         ),
         ExprKind::Object(entries) => {
-            let mut out = AttrMap::with_capacity_and_hasher(entries.len(), Default::default());
+            let mut out = AttrMap::with_capacity(entries.len());
             for (key, value) in entries {
                 let key: Key = match key {
                     ObjectKey::Ident(k) => k.clone(),
@@ -585,7 +585,7 @@ fn eval_for(scope: &Scope<'_>, f: &ForExpr) -> Tracked {
         Err(u) => return propagate_unknown(&u),
     };
     let mut list = Vec::new();
-    let mut object: AttrMap = IndexMap::default();
+    let mut object = AttrMap::new();
     for (key, value) in &pairs {
         let with_value = scope.bind(&f.value_var, value);
         let with_key;
@@ -613,10 +613,18 @@ fn eval_for(scope: &Scope<'_>, f: &ForExpr) -> Tracked {
                     return propagate_unknown(&k);
                 };
                 if f.grouping {
-                    let entry = object
-                        .entry(k.into())
-                        .or_insert_with(|| list_value(Vec::new()));
-                    if let Value::List(items) = &mut entry.value {
+                    let index = match object.get_index_of(&k) {
+                        Some(i) => i,
+                        None => object.insert_full(k.into(), list_value(Vec::new())).0,
+                    };
+                    if let Some((
+                        _,
+                        Tracked {
+                            value: Value::List(items),
+                            ..
+                        },
+                    )) = object.get_index_mut(index)
+                    {
                         items.push(v);
                     }
                 } else {

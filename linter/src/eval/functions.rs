@@ -2,7 +2,6 @@
 //! conversion, encoding and network functions. Unsupported functions give an unknown value
 //! whose reason names them (never an error: the rules then report SOV010 where it matters).
 use crate::model::AttrMap;
-use indexmap::IndexMap;
 
 use super::expr::{Scope, eval};
 use super::value::*;
@@ -166,7 +165,7 @@ fn map_arg(args: &[Tracked], i: usize) -> Result<AttrMap> {
     let t = arg(args, i)?;
     match &t.value {
         Value::Map(m) => Ok(m.clone()),
-        Value::Null => Ok(IndexMap::default()),
+        Value::Null => Ok(AttrMap::new()),
         _ => Err(invalid(format!(
             "argument {} must be a map, got {}",
             i + 1,

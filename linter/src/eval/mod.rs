@@ -40,7 +40,6 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use indexmap::IndexMap;
 use rayon::prelude::*;
 
 use crate::load::ast::{Body, ExprKind, Span};
@@ -911,7 +910,7 @@ impl Evaluator<'_> {
             provider_type: provider_type(def, &local_name),
             alias,
             module_address: String::new(),
-            attributes: IndexMap::default(),
+            attributes: AttrMap::new(),
             location,
             call_chain: Vec::new(),
             implicit: true,
@@ -1175,10 +1174,7 @@ fn is_meta_block(kind: &str) -> bool {
 
 /// Evaluates a block body: attributes, and nested blocks as lists of maps (dynamic blocks expanded).
 fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
-    let mut out = AttrMap::with_capacity_and_hasher(
-        body.attributes.len() + body.blocks.len(),
-        Default::default(),
-    );
+    let mut out = AttrMap::with_capacity(body.attributes.len() + body.blocks.len());
     for attr in &body.attributes {
         if top_level && is_meta_argument(&attr.name) {
             continue;
@@ -1224,7 +1220,7 @@ fn eval_body(scope: &Scope<'_>, body: &Body, top_level: bool) -> AttrMap {
             match pairs {
                 Ok(pairs) => {
                     for (key, value) in pairs {
-                        let mut object = IndexMap::default();
+                        let mut object = AttrMap::with_capacity(2);
                         object.insert(Key::const_new("key"), key);
                         object.insert(Key::const_new("value"), value);
                         let iter_value = Tracked::new(Value::Map(object), None);

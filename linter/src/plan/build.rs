@@ -104,7 +104,7 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
     if let Some(configuration) = &doc.configuration {
         for (key, provider) in &configuration.provider_config {
             let module_path = provider.module_address.clone();
-            let mut attributes = IndexMap::default();
+            let mut attributes = AttrMap::new();
             for (name, expression) in &provider.expressions {
                 attributes.insert(name.into(), resolver.resolve(expression, &module_path));
             }
@@ -341,7 +341,7 @@ fn implicit_provider(
         provider_type,
         alias: None,
         module_address: String::new(),
-        attributes: IndexMap::default(),
+        attributes: AttrMap::new(),
         location: at.clone(),
         call_chain: Vec::new(),
         implicit: true,

@@ -345,8 +345,7 @@ impl<'de> Visitor<'de> for TrackedVisitor {
         Ok(tracked(Value::List(items)))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Tracked, A::Error> {
-        let mut entries =
-            AttrMap::with_capacity_and_hasher(map.size_hint().unwrap_or(0), Default::default());
+        let mut entries = AttrMap::with_capacity(map.size_hint().unwrap_or(0));
         while let Some((key, JsonTracked(value))) = map.next_entry::<Key, JsonTracked>()? {
             entries.insert(key, value);
         }

@@ -55,7 +55,7 @@ impl ModelBuilder {
     fn attributes(&mut self, attrs: &Json) -> AttrMap {
         match attrs {
             Json::Object(m) => m.iter().map(|(k, v)| (k.into(), self.tracked(v))).collect(),
-            _ => indexmap::IndexMap::default(),
+            _ => crate::model::AttrMap::new(),
         }
     }
 
