@@ -138,10 +138,31 @@ impl Rule for RegionOutsideJurisdiction {
     }
 }
 
+/// Position of a region-naming argument in [`REGION_ATTRS`].
+fn region_attr(name: &str) -> Option<usize> {
+    Some(match name {
+        "region" => 0,
+        "location" => 1,
+        "zone" => 2,
+        "availability_zone" => 3,
+        "availability_zones" => 4,
+        "preferred_availability_zones" => 5,
+        "node_locations" => 6,
+        _ => return None,
+    })
+}
+
 fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {
     let subject = Subject::resource(resource);
     if let Some(cloud) = cloud_of(resource) {
-        for (attr, what, unknown_decides) in REGION_ATTRS {
+        // One pass over the arguments finds those that name regions (checked in table order).
+        let mut present: [Option<&Tracked>; REGION_ATTRS.len()] = [None; REGION_ATTRS.len()];
+        for (name, t) in &resource.attributes {
+            if let Some(slot) = region_attr(name).and_then(|i| present.get_mut(i)) {
+                *slot = Some(t);
+            }
+        }
+        for ((attr, what, unknown_decides), t) in REGION_ATTRS.iter().zip(present) {
             // `location` is a region only for Azure and Google; AWS uses it for other things
             // (Direct Connect locations). Azure zones are "1", "2", "3": only `location` counts.
             if (*attr == "location" && cloud == Cloud::Aws)
@@ -149,7 +170,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             {
                 continue;
             }
-            let Some(t) = resource.attr(attr).filter(|t| !t.is_null()) else {
+            let Some(t) = t.filter(|t| !t.is_null()) else {
                 continue;
             };
             // Regions inside (nearly all) need no further look.
@@ -276,6 +297,14 @@ fn check_arns(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn region_attributes_are_found_by_name() {
+        for (i, (name, ..)) in super::REGION_ATTRS.iter().enumerate() {
+            assert_eq!(super::region_attr(name), Some(i), "{name}");
+        }
+        assert_eq!(super::region_attr("bucket"), None);
+    }
+
     use serde_json::json;
 
     use crate::rules::test_support::{ModelBuilder, lint};
