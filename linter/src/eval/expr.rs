@@ -35,6 +35,8 @@ pub(crate) struct ModuleDef {
     pub outputs: NameIndex,
     /// `aws_s3_bucket.data` / `data.aws_region.current` → block
     pub resources: NameIndex,
+    /// The type and name of each entry of `resources`, in its order, shared by every instance.
+    pub resource_names: Vec<(crate::model::Name, crate::model::Name)>,
     pub providers: Vec<BlockRef>,
     pub modules: Vec<BlockRef>,
     pub terraform: Vec<BlockRef>,
@@ -51,6 +53,7 @@ impl ModuleDef {
             locals: HashMap::new(),
             outputs: IndexMap::default(),
             resources: IndexMap::default(),
+            resource_names: Vec::new(),
             providers: Vec::new(),
             modules: Vec::new(),
             terraform: Vec::new(),
@@ -115,6 +118,15 @@ impl ModuleDef {
                 }
             }
         }
+        def.resource_names = def
+            .resources
+            .values()
+            .map(|r| {
+                let (_, block) = def.block(*r);
+                let label = |i: usize| block.labels.get(i).map_or("", |l| l.as_str());
+                (label(0).into(), label(1).into())
+            })
+            .collect();
         def
     }
 

@@ -707,25 +707,29 @@ impl Evaluator<'_> {
         let module_address = Name::from(inst.address.as_str());
         let shared_chain: Arc<[Location]> = Arc::from(call_chain);
         let prefix = inst.prefix();
-        for (local_address, r) in &def.resources {
+        for (i, (local_address, r)) in def.resources.iter().enumerate() {
             let (file, block) = def.block(*r);
             let mode = if block.kind.as_str() == "data" {
                 ResourceMode::Data
             } else {
                 ResourceMode::Managed
             };
-            let (Some(resource_type), Some(name)) = (block.labels.first(), block.labels.get(1))
+            let (Some(resource_type), Some((type_name, name))) =
+                (block.labels.first(), def.resource_names.get(i))
             else {
                 continue;
             };
+            if block.labels.len() < 2 {
+                continue;
+            }
             let location = file.location(header_span(file, block.span));
             let base = Scope::new(inst, file);
             let block_address = value::concat(&[&prefix, local_address]);
             let expansions = self.expand(&base, &block.body, &block_address);
             let provider_key = provider_key(&block.body, resource_type);
             let provider = self.provider_for(&mut providers, &provider_key, &def, location.clone());
-            let resource_type = Name::from(&**resource_type);
-            let name = Name::from(&**name);
+            let resource_type = type_name.clone();
+            let name = name.clone();
             for instance in expansions {
                 let scope = Scope {
                     count_index: instance.count_index.as_ref(),
@@ -1351,11 +1355,11 @@ fn is_local_source(source: &str) -> bool {
 }
 
 /// `provider = aws.west` (or `"aws.west"` in JSON), else the resource type's prefix.
-fn provider_key(body: &Body, resource_type: &str) -> String {
+fn provider_key<'b>(body: &Body, resource_type: &'b str) -> std::borrow::Cow<'b, str> {
     if let Some(attr) = body.attribute("provider") {
         match &attr.expr.kind {
-            ExprKind::String(s) => return s.to_string(),
-            ExprKind::Variable(v) => return v.to_string(),
+            ExprKind::String(s) => return s.to_string().into(),
+            ExprKind::Variable(v) => return v.to_string().into(),
             ExprKind::Traversal(root, ops) => {
                 if let ExprKind::Variable(v) = &root.kind {
                     let mut key = v.to_string();
@@ -1365,7 +1369,7 @@ fn provider_key(body: &Body, resource_type: &str) -> String {
                             key.push_str(a);
                         }
                     }
-                    return key;
+                    return key.into();
                 }
             }
             _ => {}
@@ -1375,7 +1379,7 @@ fn provider_key(body: &Body, resource_type: &str) -> String {
         .split('_')
         .next()
         .unwrap_or(resource_type)
-        .to_string()
+        .into()
 }
 
 /// `registry.terraform.io/hashicorp/aws` for a provider local name.
