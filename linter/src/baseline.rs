@@ -189,7 +189,7 @@ mod tests {
             value: Some("\"us-east-1\"".into()),
             provenance: Default::default(),
             help: "".into(),
-            related: vec![],
+            related: Vec::new().into(),
         }
     }
 

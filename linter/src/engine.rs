@@ -263,8 +263,16 @@ impl Rebase<'_> {
     }
     fn finding(&self, f: &mut Finding) {
         self.location(&mut f.location);
-        for r in &mut f.related {
-            self.location(&mut r.location);
+        if !f.related.is_empty() {
+            f.related = f
+                .related
+                .iter()
+                .map(|r| {
+                    let mut r = r.clone();
+                    self.location(&mut r.location);
+                    r
+                })
+                .collect();
         }
         if self.prefix.is_empty() {
             return;

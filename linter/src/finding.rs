@@ -35,5 +35,5 @@ pub struct Finding {
     /// How to fix it (most rules' help texts are fixed: not copied per finding).
     pub help: Cow<'static, str>,
     /// The module calls from the root to the instance (SARIF related locations), and other places.
-    pub related: Vec<Related>,
+    pub related: std::sync::Arc<[Related]>,
 }

@@ -524,7 +524,7 @@ mod tests {
             value: None,
             provenance: Default::default(),
             help: "".into(),
-            related: vec![],
+            related: Vec::new().into(),
         }
     }
 

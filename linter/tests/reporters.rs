@@ -61,7 +61,8 @@ fn fixed_report() -> Report {
                 related: vec![Related {
                     location: Location::new("main.tf", 5, 1),
                     message: "in module.store, called here".into(),
-                }],
+                }]
+                .into(),
             },
             Finding {
                 rule: "SOV001",
@@ -78,7 +79,7 @@ fn fixed_report() -> Report {
                 }]
                 .into(),
                 help: "set region to one of eu-central-1, eu-west-1, eu-west-3, eu-south-1, eu-south-2, eu-north-1, eusc-de-east-1".into(),
-                related: vec![],
+                related: Vec::new().into(),
             },
         ],
         errors: vec![InputError {

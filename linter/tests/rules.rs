@@ -61,7 +61,7 @@ fn render(f: &Finding) -> String {
     for step in &f.provenance {
         line.push_str(&format!("\n    via: {step}"));
     }
-    for related in &f.related {
+    for related in f.related.iter() {
         line.push_str(&format!("\n    {}: {}", related.message, related.location));
     }
     line.push_str(&format!("\n    help: {}", f.help));

@@ -82,15 +82,32 @@ fn render_findings(report: &Report, findings: &[Finding]) -> String {
 
 /// The text on one line, runs of whitespace as one space.
 fn one_line(text: &str) -> Cow<'_, str> {
-    let plain = !text.contains(|c: char| c.is_whitespace() && c != ' ')
-        && !text.contains("  ")
-        && !text.starts_with(' ')
-        && !text.ends_with(' ');
-    if plain {
+    if is_one_line(text) {
         Cow::Borrowed(text)
     } else {
         Cow::Owned(text.split_whitespace().collect::<Vec<_>>().join(" "))
     }
+}
+
+/// Whether `text` is already one line with single spaces: one pass over its bytes (messages are
+/// ASCII but for quoted values; any other text takes the general check).
+fn is_one_line(text: &str) -> bool {
+    if !text.is_ascii() {
+        return !text.contains(|c: char| c.is_whitespace() && c != ' ')
+            && !text.contains("  ")
+            && !text.starts_with(' ')
+            && !text.ends_with(' ');
+    }
+    let mut after_space = true;
+    for &b in text.as_bytes() {
+        match b {
+            b' ' if after_space => return false,
+            b' ' => after_space = true,
+            b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => return false,
+            _ => after_space = false,
+        }
+    }
+    !after_space || text.is_empty()
 }
 
 #[cfg(test)]
@@ -103,5 +120,13 @@ mod tests {
         assert_eq!(one_line("two\nlines"), "two lines");
         assert_eq!(one_line("  padded   and\ttabbed "), "padded and tabbed");
         assert_eq!(one_line(""), "");
+        assert_eq!(one_line(" "), "");
+        assert_eq!(one_line("a "), "a");
+        assert_eq!(one_line("a  b"), "a b");
+        assert_eq!(one_line("caf\u{e9}\u{a0}x"), "caf\u{e9} x");
+        assert!(matches!(
+            one_line("a b \"c\""),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

@@ -208,7 +208,7 @@ pub fn render(report: &Report, options: &HumanOptions) -> String {
         if source.is_none() && !label_lines.is_empty() {
             trailer.push(format!("value: {}", label_lines.join(" ")));
         }
-        for r in &f.related {
+        for r in f.related.iter() {
             trailer.push(format!(
                 "{} ({}:{})",
                 r.message,

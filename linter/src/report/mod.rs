@@ -333,7 +333,8 @@ mod tests {
                 f.related = vec![Related {
                     location: Location::new(format!("stacks/{i}/main.tf"), 1, 1),
                     message: "call".into(),
-                }];
+                }]
+                .into();
                 f
             })
             .collect();

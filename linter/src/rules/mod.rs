@@ -337,7 +337,7 @@ pub fn sov011_finding(location: Location, message: String) -> Finding {
         help: "write `# sovereign:ignore SOVxxx reason=\"why\" [expires=YYYY-MM-DD]` naming a known, suppressible \
                rule with a reason and a future expiry, or remove the comment"
             .into(),
-        related: Vec::new(),
+        related: Vec::new().into(),
     }
 }
 

@@ -569,10 +569,12 @@ fn check_bucket_region(
             ),
         );
         if let RegionOf::Provider(p, _) = region {
-            f.related.push(crate::finding::Related {
+            let mut related = f.related.to_vec();
+            related.push(crate::finding::Related {
                 location: p.location.clone(),
                 message: format!("{} takes its region from {}", bucket.address, p.address).into(),
             });
+            f.related = related.into();
         }
         out.push(f);
     }

@@ -1,6 +1,8 @@
 //! What several rules share: building findings, the one implementation of "an unknown value decides
 //! residency" (SOV010), following references between resources, the region a resource uses, and the
 //! list of data-bearing resource types.
+use std::sync::Arc;
+
 use crate::model::AttrMap;
 use std::borrow::Cow;
 
@@ -65,11 +67,13 @@ pub(crate) fn loc(t: &Tracked, fallback: &Location) -> Location {
 }
 
 /// The call chain and module address a related-locations list was built for, and the list.
-type RelatedMemo = (Vec<Location>, String, Vec<Related>);
+type RelatedMemo = (Vec<Location>, String, Arc<[Related]>);
 
-fn related(call_chain: &[Location], module_address: &str) -> Vec<Related> {
+/// The call chain as SARIF related locations: one shared list per module instance (every finding
+/// in it refers to the same list).
+fn related(call_chain: &[Location], module_address: &str) -> Arc<[Related]> {
     if call_chain.is_empty() {
-        return Vec::new();
+        return Arc::from([]);
     }
     // Findings come resource by resource: the last module instance's list is usually the answer.
     thread_local! {
@@ -86,7 +90,7 @@ fn related(call_chain: &[Location], module_address: &str) -> Vec<Related> {
     if let Some(related) = cached {
         return related;
     }
-    let related = build_related(call_chain, module_address);
+    let related: Arc<[Related]> = build_related(call_chain, module_address).into();
     LAST.with(|last| {
         *last.borrow_mut() = Some((
             call_chain.to_vec(),
