@@ -15,34 +15,38 @@ fn location_json(report: &Report, loc: &Location) -> Value {
 }
 
 pub fn render(report: &Report) -> String {
-    let findings: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            json!({
-                "rule": f.rule,
-                "rule_name": report.rule_name(f.rule),
-                "severity": f.severity.as_str(),
-                "file": report.display_path(&f.location.file),
-                "line": f.location.line,
-                "column": f.location.column,
-                "address": f.address,
-                "message": f.message,
-                "value": f.value,
-                "provenance": f.provenance.iter().map(|p| json!({
-                    "description": p.description,
-                    "location": p.location.as_ref().map(|l| location_json(report, l)),
-                })).collect::<Vec<_>>(),
-                "help": f.help,
-                "related": f.related.iter().map(|r| {
-                    let mut v = location_json(report, &r.location);
-                    v["message"] = json!(r.message);
-                    v
-                }).collect::<Vec<_>>(),
-                "fingerprint": fingerprint(f),
-            })
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the document, the findings one at a time (see [`super::StreamedObject`]).
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let findings = report.findings.iter().map(|f| {
+        json!({
+            "rule": f.rule,
+            "rule_name": report.rule_name(f.rule),
+            "severity": f.severity.as_str(),
+            "file": report.display_path(&f.location.file),
+            "line": f.location.line,
+            "column": f.location.column,
+            "address": f.address,
+            "message": f.message,
+            "value": f.value,
+            "provenance": f.provenance.iter().map(|p| json!({
+                "description": p.description,
+                "location": p.location.as_ref().map(|l| location_json(report, l)),
+            })).collect::<Vec<_>>(),
+            "help": f.help,
+            "related": f.related.iter().map(|r| {
+                let mut v = location_json(report, &r.location);
+                v["message"] = json!(r.message);
+                v
+            }).collect::<Vec<_>>(),
+            "fingerprint": fingerprint(f),
         })
-        .collect();
+    });
     let errors: Vec<Value> = report
         .errors
         .iter()
@@ -88,15 +92,20 @@ pub fn render(report: &Report) -> String {
         "jurisdictions": report.jurisdictions,
         "exit_code": report.exit_code(),
     });
-    let doc = json!({
+    let head = json!({
         "version": 1,
         "tool": {"name": "sovereign-lint", "version": env!("CARGO_PKG_VERSION")},
-        "findings": findings,
         "errors": errors,
         "notes": notes,
         "summary": summary,
     });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_string());
-    text.push('\n');
-    text
+    let Value::Object(head) = head else {
+        return Ok(());
+    };
+    let doc = super::StreamedObject {
+        head: &head,
+        key: "findings",
+        items: std::cell::RefCell::new(Some(findings)),
+    };
+    super::write_pretty_json(&doc, out)
 }

@@ -270,8 +270,67 @@ pub fn write(
 ) -> std::io::Result<()> {
     match format {
         Format::Compact => compact::write(report, out),
+        Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, out),
         _ => out.write_all(render(format, report, human).as_bytes()),
     }
+}
+
+/// A JSON object (`head`, keys in order) with one more entry, `key`, whose value is a list
+/// serialized one item at a time: a report of a hundred thousand findings is written without first
+/// building the document of all of them. Keys come out in the same (sorted) order, and the text is
+/// the same, as serializing the whole document as one `serde_json::Value`.
+pub(crate) struct StreamedObject<'a, I> {
+    pub head: &'a serde_json::Map<String, serde_json::Value>,
+    pub key: &'static str,
+    pub items: std::cell::RefCell<Option<I>>,
+}
+
+impl<I> serde::Serialize for StreamedObject<'_, I>
+where
+    I: Iterator,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Items<'i, I>(&'i std::cell::RefCell<Option<I>>);
+        impl<I> serde::Serialize for Items<'_, I>
+        where
+            I: Iterator,
+            I::Item: serde::Serialize,
+        {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let items = self.0.borrow_mut().take();
+                serializer.collect_seq(items.into_iter().flatten())
+            }
+        }
+        let mut map = serializer.serialize_map(Some(self.head.len() + 1))?;
+        let mut pending = true;
+        for (k, v) in self.head {
+            if pending && k.as_str() > self.key {
+                map.serialize_entry(self.key, &Items(&self.items))?;
+                pending = false;
+            }
+            map.serialize_entry(k, v)?;
+        }
+        if pending {
+            map.serialize_entry(self.key, &Items(&self.items))?;
+        }
+        map.end()
+    }
+}
+
+/// Writes `value` as pretty JSON (two-space indents) and a final newline.
+pub(crate) fn write_pretty_json(
+    value: &impl serde::Serialize,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    value
+        .serialize(&mut serializer)
+        .map_err(std::io::Error::other)?;
+    out.write_all(b"\n")
 }
 
 /// Renders a report in a format.

@@ -50,6 +50,14 @@ fn physical_location(loc: &Location) -> Value {
 }
 
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the log, its results one at a time (see [`super::StreamedObject`]).
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let rules: Vec<Value> = report
         .rules
         .iter()
@@ -66,48 +74,44 @@ pub fn render(report: &Report) -> String {
         })
         .collect();
 
-    let results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let mut text = f.message.clone();
-            if let Some(value) = &f.value {
-                text.push_str(&format!(" (value: {value})"));
-            }
-            for step in &f.provenance {
-                text.push_str(&format!("\nresolved: {step}"));
-            }
-            if !f.help.is_empty() {
-                text.push_str(&format!("\nhelp: {}", f.help));
-            }
-            let mut result = json!({
-                "ruleId": f.rule,
-                "level": level(f.severity),
-                "message": { "text": text },
-                "locations": [physical_location(&f.location)],
-                "partialFingerprints": { "sovereignLint/v1": fingerprint(f) },
-                "properties": { "address": f.address },
-            });
-            if let Some(index) = report.rules.iter().position(|r| r.id == f.rule) {
-                result["ruleIndex"] = json!(index);
-            }
-            let related: Vec<Value> = f
-                .related
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let mut loc = physical_location(&r.location);
-                    loc["id"] = json!(i + 1);
-                    loc["message"] = json!({ "text": r.message });
-                    loc
-                })
-                .collect();
-            if !related.is_empty() {
-                result["relatedLocations"] = json!(related);
-            }
-            result
-        })
-        .collect();
+    let results = report.findings.iter().map(|f| {
+        let mut text = f.message.clone();
+        if let Some(value) = &f.value {
+            text.push_str(&format!(" (value: {value})"));
+        }
+        for step in &f.provenance {
+            text.push_str(&format!("\nresolved: {step}"));
+        }
+        if !f.help.is_empty() {
+            text.push_str(&format!("\nhelp: {}", f.help));
+        }
+        let mut result = json!({
+            "ruleId": f.rule,
+            "level": level(f.severity),
+            "message": { "text": text },
+            "locations": [physical_location(&f.location)],
+            "partialFingerprints": { "sovereignLint/v1": fingerprint(f) },
+            "properties": { "address": f.address },
+        });
+        if let Some(index) = report.rules.iter().position(|r| r.id == f.rule) {
+            result["ruleIndex"] = json!(index);
+        }
+        let related: Vec<Value> = f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut loc = physical_location(&r.location);
+                loc["id"] = json!(i + 1);
+                loc["message"] = json!({ "text": r.message });
+                loc
+            })
+            .collect();
+        if !related.is_empty() {
+            result["relatedLocations"] = json!(related);
+        }
+        result
+    });
 
     let notifications: Vec<Value> = report
         .errors
@@ -161,14 +165,19 @@ pub fn render(report: &Report) -> String {
         );
     }
     run.insert("columnKind".into(), json!("unicodeCodePoints"));
-    run.insert("results".into(), json!(results));
+    let run = super::StreamedObject {
+        head: &run,
+        key: "results",
+        items: std::cell::RefCell::new(Some(results)),
+    };
 
-    let doc = json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [Value::Object(run)],
-    });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_string());
-    text.push('\n');
-    text
+    let mut head = Map::new();
+    head.insert("$schema".into(), json!(SCHEMA));
+    head.insert("version".into(), json!("2.1.0"));
+    let doc = super::StreamedObject {
+        head: &head,
+        key: "runs",
+        items: std::cell::RefCell::new(Some(std::iter::once(run))),
+    };
+    super::write_pretty_json(&doc, out)
 }
