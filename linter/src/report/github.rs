@@ -16,7 +16,14 @@ fn escape_property(text: &str) -> String {
 }
 
 pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes one command per input error and finding, as they are made.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for e in &report.errors {
         let mut props = Vec::new();
         let file = e
@@ -39,11 +46,12 @@ pub fn render(report: &Report) -> String {
         if let Some(help) = &e.help {
             message.push_str(&format!("\nhelp: {help}"));
         }
-        out.push_str(&format!(
-            "::error {}::{}\n",
+        writeln!(
+            out,
+            "::error {}::{}",
             props.join(","),
             escape_data(&message)
-        ));
+        )?;
     }
     for f in &report.findings {
         let command = match f.severity {
@@ -58,14 +66,15 @@ pub fn render(report: &Report) -> String {
         if !f.help.is_empty() {
             message.push_str(&format!("\nhelp: {}", f.help));
         }
-        out.push_str(&format!(
-            "::{command} file={},line={},col={},title={}::{}\n",
+        writeln!(
+            out,
+            "::{command} file={},line={},col={},title={}::{}",
             escape_property(&report.display_path(&f.location.file)),
             f.location.line,
             f.location.column,
             escape_property(title.trim()),
             escape_data(&message)
-        ));
+        )?;
     }
-    out
+    Ok(())
 }

@@ -9,12 +9,29 @@ fn attr(text: &str) -> String {
 }
 
 pub fn render(report: &Report) -> String {
-    let mut suites = String::new();
-    let mut tests = 0;
-    let mut failures = 0;
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the document as it goes: the totals of the root element are counted first.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let counts = report.counts_by_rule();
+    let failures: usize = counts.values().sum();
+    let tests = (report.errors.len() + failures).max(1);
+    write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sovereign-lint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\">\n",
+        report.errors.len()
+    )?;
 
     if !report.errors.is_empty() {
-        let mut cases = String::new();
+        writeln!(
+            out,
+            "  <testsuite name=\"input\" tests=\"{n}\" failures=\"0\" errors=\"{n}\">",
+            n = report.errors.len()
+        )?;
         for e in &report.errors {
             let file = e
                 .location
@@ -31,25 +48,26 @@ pub fn render(report: &Report) -> String {
             if let Some(help) = &e.help {
                 body.push_str(&format!("\nhelp: {help}"));
             }
-            cases.push_str(&format!(
+            write!(
+                out,
                 "    <testcase name=\"{}\" classname=\"{}\">\n      <error message=\"{}\" type=\"input\">{}</error>\n    </testcase>\n",
                 attr(&place),
                 attr(&file),
                 attr(&e.message),
                 attr(&body)
-            ));
+            )?;
         }
-        suites.push_str(&format!(
-            "  <testsuite name=\"input\" tests=\"{n}\" failures=\"0\" errors=\"{n}\">\n{cases}  </testsuite>\n",
-            n = report.errors.len()
-        ));
-        tests += report.errors.len();
+        out.write_all(b"  </testsuite>\n")?;
     }
 
-    for (rule, count) in report.counts_by_rule() {
+    for (rule, count) in &counts {
         let name = format!("{rule} {}", report.rule_name(rule));
-        let mut cases = String::new();
-        for f in report.findings.iter().filter(|f| f.rule == rule) {
+        writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{count}\" failures=\"{count}\" errors=\"0\">",
+            attr(name.trim())
+        )?;
+        for f in report.findings.iter().filter(|f| f.rule == *rule) {
             let file = report.display_path(&f.location.file);
             let place = format!("{file}:{}:{}", f.location.line, f.location.column);
             let mut body = format!("{place}: {}", f.message);
@@ -62,34 +80,26 @@ pub fn render(report: &Report) -> String {
             if !f.help.is_empty() {
                 body.push_str(&format!("\nhelp: {}", f.help));
             }
-            cases.push_str(&format!(
+            write!(
+                out,
                 "    <testcase name=\"{} ({place})\" classname=\"{}\">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
                 attr(&f.address),
                 attr(&file),
                 attr(&f.message),
                 f.severity.as_str(),
                 attr(&body)
-            ));
+            )?;
         }
-        suites.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{count}\" failures=\"{count}\" errors=\"0\">\n{cases}  </testsuite>\n",
-            attr(name.trim())
-        ));
-        tests += count;
-        failures += count;
+        out.write_all(b"  </testsuite>\n")?;
     }
 
-    if tests == 0 {
+    if report.errors.is_empty() && failures == 0 {
         let jurisdictions = report.jurisdictions.join(", ");
-        suites.push_str(&format!(
+        write!(
+            out,
             "  <testsuite name=\"sovereign-lint\" tests=\"1\" failures=\"0\" errors=\"0\">\n    <testcase name=\"{}\" classname=\"sovereign-lint\"/>\n  </testsuite>\n",
             attr(&format!("no findings (jurisdiction {jurisdictions})"))
-        ));
-        tests = 1;
+        )?;
     }
-
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sovereign-lint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{}\">\n{suites}</testsuites>\n",
-        report.errors.len()
-    )
+    out.write_all(b"</testsuites>\n")
 }
