@@ -183,20 +183,43 @@ pub fn render_input_errors(report: &Report, options: &HumanOptions) -> String {
 /// Findings, notes and the summary line (input errors are counted in the summary; they are drawn
 /// by [`render_input_errors`]).
 pub fn render(report: &Report, options: &HumanOptions) -> String {
-    // Drawing a diagnostic is the costly part: findings are drawn in parallel batches, in order.
-    let drawn: Vec<String> = report
-        .findings
-        .par_chunks(256)
-        .map(|batch| {
-            let handler = handler(options);
-            let mut out = String::new();
-            for f in batch {
-                draw_finding(report, &handler, &mut out, f);
-            }
-            out
-        })
-        .collect();
-    let mut out = drawn.concat();
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write(report, options, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the findings as they are drawn (in parallel batches, in order), then notes and the
+/// summary line.
+pub fn write(
+    report: &Report,
+    options: &HumanOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    // Drawing a diagnostic is the costly part.
+    const BATCH: usize = 256;
+    for group in report.findings.chunks(BATCH * 16) {
+        let drawn: Vec<String> = group
+            .par_chunks(BATCH)
+            .map(|batch| {
+                let handler = handler(options);
+                let mut text = String::new();
+                for f in batch {
+                    draw_finding(report, &handler, &mut text, f);
+                }
+                text
+            })
+            .collect();
+        for text in drawn {
+            out.write_all(text.as_bytes())?;
+        }
+    }
+    out.write_all(notes_and_summary(report).as_bytes())
+}
+
+/// The notes, then the summary line.
+fn notes_and_summary(report: &Report) -> String {
+    let mut out = String::new();
 
     for n in &report.notes {
         match &n.location {

@@ -272,9 +272,9 @@ pub fn write(
         Format::Compact => compact::write(report, out),
         Format::Json => json::write(report, out),
         Format::Sarif => sarif::write(report, out),
+        Format::Human => human::write(report, human, out),
         Format::Junit => junit::write(report, out),
         Format::Github => github::write(report, out),
-        _ => out.write_all(render(format, report, human).as_bytes()),
     }
 }
 
