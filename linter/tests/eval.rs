@@ -789,3 +789,119 @@ fn nested_blocks_become_lists_in_order() {
     );
     assert_eq!(sg.attr("tag").unwrap().items().len(), 0);
 }
+
+/// Override files (`override.tf`, `*_override.tf`) merge into the blocks of the other files, in
+/// name order: arguments replace arguments, a nested block type replaces all blocks of that type,
+/// locals and variable defaults are replaced by name, a backend replaces the backend. Module-call
+/// overrides are not merged, and a note says so.
+#[test]
+fn override_files_merge_into_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "main.tf",
+        r#"terraform {
+  backend "s3" {
+    region = "eu-central-1"
+  }
+}
+variable "region" { default = "eu-central-1" }
+locals { suffix = "base" }
+provider "aws" { region = var.region }
+resource "aws_s3_bucket" "b" {
+  bucket = "b-${local.suffix}"
+  region = "eu-west-1"
+  tags   = { data-classification = "internal" }
+  lifecycle_rule { id = "a" }
+  lifecycle_rule { id = "b" }
+}
+resource "aws_s3_bucket_policy" "p" {
+  bucket = aws_s3_bucket.b.region
+}
+module "m" {
+  source = "./m"
+}
+"#,
+    );
+    write(
+        "override.tf",
+        r#"resource "aws_s3_bucket" "b" {
+  count  = 2
+  region = "us-east-1"
+  lifecycle_rule { id = "o" }
+}
+"#,
+    );
+    write(
+        "z_override.tf",
+        r#"terraform {
+  backend "s3" {
+    region = "us-west-2"
+  }
+}
+variable "region" { default = "eu-north-1" }
+locals { suffix = "over" }
+module "m" {
+  source = "./other"
+}
+"#,
+    );
+    std::fs::create_dir(dir.path().join("m")).unwrap();
+    write("m/main.tf", "");
+    let model = evaluate_root(&root(dir.path()), &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    let b = resource(&model, "aws_s3_bucket.b[1]");
+    assert_eq!(b.attr("region").unwrap().as_str(), Some("us-east-1"));
+    assert_eq!(
+        b.attr("region")
+            .unwrap()
+            .location
+            .as_ref()
+            .unwrap()
+            .file
+            .as_ref(),
+        "override.tf"
+    );
+    assert_eq!(b.attr("bucket").unwrap().as_str(), Some("b-over"));
+    assert_eq!(
+        b.attr("tags")
+            .unwrap()
+            .get("data-classification")
+            .unwrap()
+            .as_str(),
+        Some("internal")
+    );
+    let rules = b.attr("lifecycle_rule").unwrap().items();
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0].get("id").unwrap().as_str(), Some("o"));
+    assert!(
+        model
+            .resources
+            .iter()
+            .all(|r| r.address != "aws_s3_bucket.b")
+    );
+    // A reference reads the overridden argument.
+    let p = resource(&model, "aws_s3_bucket_policy.p");
+    assert_eq!(
+        p.attr("bucket").unwrap().unknown_reason().map(|_| ()),
+        Some(())
+    );
+    let provider = &model.providers[0];
+    assert_eq!(
+        provider.attr("region").unwrap().as_str(),
+        Some("eu-north-1")
+    );
+    assert_eq!(model.backends.len(), 1);
+    assert_eq!(
+        model.backends[0].attributes["region"].as_str(),
+        Some("us-west-2")
+    );
+    assert!(
+        model
+            .notes
+            .iter()
+            .any(|n| n.message.contains("override of module.m is not merged")),
+        "{:?}",
+        model.notes
+    );
+}

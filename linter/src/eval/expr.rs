@@ -42,6 +42,33 @@ pub(crate) struct ModuleDef {
     pub terraform: Vec<BlockRef>,
     /// provider local name → source address (`hashicorp/aws`)
     pub required_providers: HashMap<String, String>,
+    /// Blocks of override files (`override.tf`, `*_override.tf`, and their `.tf.json` forms), in
+    /// the order Terraform applies them, by the block they override: a resource or data source by
+    /// its address (`aws_s3_bucket.b`, `data.x.y`), `variable NAME`, `provider NAME` or
+    /// `provider NAME.ALIAS`.
+    pub overrides: HashMap<String, Vec<BlockRef>>,
+    /// `terraform` blocks of override files (a `backend` or `cloud` block there replaces the
+    /// configuration's).
+    pub terraform_overrides: Vec<BlockRef>,
+}
+
+/// Whether Terraform treats a file as an override file (merged into the others' blocks).
+pub(crate) fn is_override_file(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let stem = name
+        .strip_suffix(".tf.json")
+        .or_else(|| name.strip_suffix(".tf"));
+    stem.is_some_and(|stem| stem == "override" || stem.ends_with("_override"))
+}
+
+/// The override key of a provider block: `provider NAME`, or `provider NAME.ALIAS` when it has a
+/// literal `alias`.
+pub(crate) fn provider_override_key(block: &Block) -> Option<String> {
+    let name = block.labels.first()?;
+    match block.body.attribute("alias").map(|a| &a.expr.kind) {
+        Some(ExprKind::String(alias)) => Some(format!("provider {name}.{alias}")),
+        _ => Some(format!("provider {name}")),
+    }
 }
 
 impl ModuleDef {
@@ -58,14 +85,74 @@ impl ModuleDef {
             modules: Vec::new(),
             terraform: Vec::new(),
             required_providers: HashMap::new(),
+            overrides: HashMap::new(),
+            terraform_overrides: Vec::new(),
         };
-        for (file_idx, file) in def.files.iter().enumerate() {
+        // Terraform reads the other files first, then merges the override files' blocks into
+        // theirs, override files in name order.
+        let is_override: Vec<bool> = def
+            .files
+            .iter()
+            .map(|f| is_override_file(&f.source.rel))
+            .collect();
+        let order = (0..def.files.len())
+            .filter(|i| !is_override[*i])
+            .chain((0..def.files.len()).filter(|i| is_override[*i]));
+        for file_idx in order {
+            let file = &def.files[file_idx];
             for (block_idx, block) in file.body.blocks.iter().enumerate() {
                 let r = BlockRef {
                     file: file_idx,
                     block: block_idx,
                 };
                 let label = |i: usize| block.labels.get(i).map(|l| l.to_string());
+                if is_override[file_idx] {
+                    let key = match &*block.kind {
+                        "resource" => label(0).zip(label(1)).map(|(t, n)| format!("{t}.{n}")),
+                        "data" => label(0).zip(label(1)).map(|(t, n)| format!("data.{t}.{n}")),
+                        "variable" => label(0).map(|n| format!("variable {n}")),
+                        "provider" => provider_override_key(block),
+                        "module" => label(0).map(|n| format!("module {n}")),
+                        "output" => label(0).map(|n| format!("output {n}")),
+                        "locals" => {
+                            // Each local value overrides the one of the same name.
+                            for (attr_idx, attr) in block.body.attributes.iter().enumerate() {
+                                def.locals.insert(attr.name.to_string(), (r, attr_idx));
+                            }
+                            None
+                        }
+                        "terraform" => {
+                            def.terraform_overrides.push(r);
+                            None
+                        }
+                        _ => None,
+                    };
+                    if let Some(key) = key {
+                        // An override of a resource the other files do not declare declares it.
+                        let declared = match key.split_once(' ') {
+                            None => def.resources.contains_key(&key),
+                            Some(("variable", name)) => def.variables.contains_key(name),
+                            Some(("output", name)) => def.outputs.contains_key(name),
+                            Some(("module", name)) => def.modules.iter().any(|m| {
+                                def.files[m.file].body.blocks[m.block]
+                                    .labels
+                                    .first()
+                                    .is_some_and(|l| l.as_str() == name)
+                            }),
+                            Some(_) => def.providers.iter().any(|p| {
+                                provider_override_key(&def.files[p.file].body.blocks[p.block])
+                                    .as_deref()
+                                    == Some(key.as_str())
+                            }),
+                        };
+                        if declared {
+                            def.overrides.entry(key).or_default().push(r);
+                            continue;
+                        }
+                    } else if matches!(&*block.kind, "locals" | "terraform") {
+                        continue;
+                    }
+                }
                 match &*block.kind {
                     "variable" => {
                         if let Some(name) = label(0) {
@@ -128,6 +215,29 @@ impl ModuleDef {
             })
             .collect();
         def
+    }
+
+    /// The override blocks of `key` (see [`ModuleDef::overrides`]), in the order they apply.
+    pub fn overrides_of(&self, key: &str) -> &[BlockRef] {
+        self.overrides.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// The argument `name` of a block as the override files leave it: from the last override of
+    /// `key` that sets it, else the block's own.
+    pub fn attribute(
+        &self,
+        key: &str,
+        base: BlockRef,
+        name: &str,
+    ) -> Option<(&SourceFile, &Attribute)> {
+        self.overrides_of(key)
+            .iter()
+            .rev()
+            .chain(std::iter::once(&base))
+            .find_map(|r| {
+                let (file, block) = self.block(*r);
+                block.body.attribute(name).map(|a| (file, a))
+            })
     }
 
     pub fn block(&self, r: BlockRef) -> (&SourceFile, &Block) {
@@ -910,9 +1020,11 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
         address.push_str(KNOWN_AFTER_APPLY);
         return unknown(address);
     };
-    let (file, block) = inst.def.block(block_ref);
-    let has_count = block.body.attribute("count").is_some();
-    let has_for_each = block.body.attribute("for_each").is_some();
+    // Arguments as override files leave them.
+    let def = &inst.def;
+    let has_count = def.attribute(local_address, block_ref, "count").is_some();
+    let for_each = def.attribute(local_address, block_ref, "for_each");
+    let has_for_each = for_each.is_some();
     let mut rest = ops;
     let mut instance_key: Option<Tracked> = None;
     if (has_count || has_for_each)
@@ -936,7 +1048,7 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
     if (has_count || has_for_each) && instance_key.is_none() {
         return unknown(reason);
     }
-    let Some(attr) = block.body.attribute(attr_name) else {
+    let Some((file, attr)) = def.attribute(local_address, block_ref, attr_name) else {
         return unknown(reason);
     };
     if inst.shared.depth.get() > MAX_REFERENCE_DEPTH {
@@ -953,7 +1065,8 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
             };
             eval(&scope, &attr.expr)
         }
-        Some(key) => match for_each_value(&base, &block.body, key) {
+        Some(key) => match for_each.and_then(|(f, a)| for_each_value(&Scope::new(inst, f), a, key))
+        {
             Some(v) => {
                 let scope = Scope {
                     each: Some((key, &v)),
@@ -984,8 +1097,8 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
 }
 
 /// `each.value` of the instance `key` of a block with `for_each`.
-fn for_each_value(scope: &Scope<'_>, body: &Body, key: &Tracked) -> Option<Tracked> {
-    let for_each = eval(scope, &body.attribute("for_each")?.expr);
+fn for_each_value(scope: &Scope<'_>, for_each: &Attribute, key: &Tracked) -> Option<Tracked> {
+    let for_each = eval(scope, &for_each.expr);
     match &for_each.value {
         Value::Map(m) => as_string(key).and_then(|k| m.get(k.as_str()).cloned()),
         Value::List(_) => Some(key.clone()),
@@ -1098,7 +1211,7 @@ fn child_instance(
             ..base
         },
         Some(k) => {
-            each_value = for_each_value(&base, &block.body, k)?;
+            each_value = for_each_value(&base, block.body.attribute("for_each")?, k)?;
             Scope {
                 each: Some((k, &each_value)),
                 ..base
@@ -1124,6 +1237,27 @@ fn child_instance(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn override_files_are_named_like_terraforms() {
+        for name in [
+            "override.tf",
+            "override.tf.json",
+            "a_override.tf",
+            "m/x_override.tf.json",
+        ] {
+            assert!(is_override_file(name), "{name}");
+        }
+        for name in [
+            "main.tf",
+            "overrides.tf",
+            "override.tfvars",
+            "my-override.tf",
+            "override",
+        ] {
+            assert!(!is_override_file(name), "{name}");
+        }
+    }
 
     #[test]
     fn index_keys_print_like_terraform_addresses() {

@@ -650,7 +650,10 @@ impl Evaluator<'_> {
                 continue;
             };
             let scope = Scope::new(inst, file);
-            let attributes = eval_body(&scope, &block.body, true);
+            let mut attributes = eval_body(&scope, &block.body, true);
+            if let Some(key) = expr::provider_override_key(block) {
+                merge_overrides(&def, inst, &key, &scope, &mut attributes);
+            }
             let alias = attributes.get("alias").and_then(as_string);
             let key = match &alias {
                 Some(a) => format!("{local_name}.{a}"),
@@ -680,9 +683,48 @@ impl Evaluator<'_> {
             providers.insert(key, self.model.providers.len() - 1);
         }
 
+        // Module calls and outputs in override files are not merged: say so where they are.
+        let mut unmerged: Vec<(&String, &Vec<expr::BlockRef>)> = def
+            .overrides
+            .iter()
+            .filter(|(key, _)| key.starts_with("module ") || key.starts_with("output "))
+            .collect();
+        unmerged.sort_by(|a, b| a.0.cmp(b.0));
+        for (key, refs) in unmerged {
+            for r in refs {
+                let (file, block) = def.block(*r);
+                let what = key.replacen(' ', ".", 1);
+                self.model.notes.push(Note {
+                    location: Some(file.location(header_span(file, block.span))),
+                    message: format!(
+                        "{}this override of {what} is not merged into it: the arguments it sets are not checked",
+                        inst.prefix()
+                    ),
+                });
+            }
+        }
+
         // Backends (only the root module's count).
         if inst.address.is_empty() {
-            for r in &def.terraform {
+            // A `backend` or `cloud` block in an override file replaces the configuration's.
+            let overridden = def
+                .terraform_overrides
+                .iter()
+                .rev()
+                .find(|r| {
+                    def.block(**r)
+                        .1
+                        .body
+                        .blocks
+                        .iter()
+                        .any(|b| matches!(&*b.kind, "backend" | "cloud"))
+                })
+                .copied();
+            let terraform_blocks: Vec<expr::BlockRef> = match overridden {
+                Some(r) => vec![r],
+                None => def.terraform.clone(),
+            };
+            for r in &terraform_blocks {
                 let (file, block) = def.block(*r);
                 let scope = Scope::new(inst, file);
                 for inner in &block.body.blocks {
@@ -725,8 +767,24 @@ impl Evaluator<'_> {
             let location = file.location(header_span(file, block.span));
             let base = Scope::new(inst, file);
             let block_address = value::concat(&[&prefix, local_address]);
-            let expansions = self.expand(&base, &block.body, &block_address);
-            let provider_key = provider_key(&block.body, resource_type);
+            // `count`/`for_each` and `provider` as override files leave them.
+            let overrides = def.overrides_of(local_address);
+            let meta = |name: &str| {
+                overrides
+                    .iter()
+                    .rev()
+                    .map(|r| def.block(*r))
+                    .find(|(_, b)| b.body.attribute(name).is_some())
+            };
+            let (expand_file, expand_body) = meta("count")
+                .or_else(|| meta("for_each"))
+                .map_or((file, &block.body), |(f, b)| (f, &b.body));
+            let expansions =
+                self.expand(&Scope::new(inst, expand_file), expand_body, &block_address);
+            let provider_key = provider_key(
+                meta("provider").map_or(&block.body, |(_, b)| &b.body),
+                resource_type,
+            );
             let provider = self.provider_for(&mut providers, &provider_key, &def, location.clone());
             let resource_type = type_name.clone();
             let name = name.clone();
@@ -736,7 +794,8 @@ impl Evaluator<'_> {
                     each: instance.each.as_ref().map(|(k, v)| (k, v)),
                     ..base
                 };
-                let attributes = eval_body(&scope, &block.body, true);
+                let mut attributes = eval_body(&scope, &block.body, true);
+                merge_overrides(&def, inst, local_address, &scope, &mut attributes);
                 self.model.resources.push(ResourceInstance {
                     address: value::concat(&[&block_address, &instance.suffix]),
                     module_address: module_address.clone(),
@@ -1038,15 +1097,38 @@ impl Evaluator<'_> {
     }
 }
 
+/// Merges the override files' blocks for `key` into a block's evaluated arguments, as Terraform
+/// does: each argument replaces the block's own, and each nested block type replaces all the
+/// block's nested blocks of that type. `scope` is the block's (its `count`/`each` apply).
+fn merge_overrides(
+    def: &ModuleDef,
+    inst: &Instance,
+    key: &str,
+    scope: &Scope<'_>,
+    attributes: &mut AttrMap,
+) {
+    for r in def.overrides_of(key) {
+        let (file, block) = def.block(*r);
+        let scope = Scope {
+            inst,
+            file,
+            ..*scope
+        };
+        for (name, value) in eval_body(&scope, &block.body, true) {
+            attributes.insert(name, value);
+        }
+    }
+}
+
 /// Declared variables without a value get their default, or an unknown "has no value".
 fn fill_defaults(def: &ModuleDef, constant: &Instance, values: &mut HashMap<String, VarValue>) {
     for (name, r) in &def.variables {
         if values.contains_key(name) {
             continue;
         }
-        let (file, block) = def.block(*r);
-        let var = match block.body.attribute("default") {
-            Some(default) => {
+        let (block_file, block) = def.block(*r);
+        let var = match def.attribute(&format!("variable {name}"), *r, "default") {
+            Some((file, default)) => {
                 let scope = Scope::new(constant, file);
                 let mut value =
                     convert_to_type(eval(&scope, &default.expr), variable_type(def, name));
@@ -1059,7 +1141,7 @@ fn fill_defaults(def: &ModuleDef, constant: &Instance, values: &mut HashMap<Stri
             }
             None => VarValue {
                 value: unknown(format!("var.{name} has no value")),
-                origin: Some(file.location(header_span(file, block.span))),
+                origin: Some(block_file.location(header_span(block_file, block.span))),
                 origin_note: None,
             },
         };
@@ -1414,8 +1496,7 @@ fn variable_type(def: &ModuleDef, name: &str) -> TypeHint {
     let Some(r) = def.variables.get(name) else {
         return TypeHint::Any;
     };
-    let (_, block) = def.block(*r);
-    let Some(attr) = block.body.attribute("type") else {
+    let Some((_, attr)) = def.attribute(&format!("variable {name}"), *r, "type") else {
         return TypeHint::Any;
     };
     let text = match &attr.expr.kind {
