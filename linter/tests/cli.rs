@@ -538,3 +538,36 @@ fn a_shared_module_is_checked_with_each_stacks_inputs() {
         "{text}"
     );
 }
+
+/// `file()` reads the file (relative to the root module, `path.module` included), so what it holds
+/// is checked; a file that cannot be read fails closed, naming it.
+#[test]
+fn file_function_contents_are_checked() {
+    let dir = config(&[
+        (
+            "stack/main.tf",
+            "provider \"aws\" {\n  region = \"eu-central-1\"\n}\n\
+             module \"svc\" {\n  source = \"./svc\"\n}\n",
+        ),
+        (
+            "stack/svc/main.tf",
+            "resource \"aws_ecs_task_definition\" \"t\" {\n  family = \"t\"\n  container_definitions = file(\"${path.module}/containers.json\")\n}\n\
+             resource \"aws_ecs_task_definition\" \"m\" {\n  family = \"m\"\n  container_definitions = file(\"missing.json\")\n}\n",
+        ),
+        (
+            "stack/svc/containers.json",
+            r#"[{"name": "app", "image": "docker.io/library/nginx:latest"}]"#,
+        ),
+    ]);
+    let o = run_in(dir.path(), &["--format", "compact", "stack"]);
+    let out = stdout(&o);
+    assert_eq!(code(&o), 1, "{out}{}", stderr(&o));
+    assert!(
+        out.contains("SOV009 container image \"docker.io/library/nginx:latest\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("SOV010") && out.contains("file(\"missing.json\") cannot be read"),
+        "{out}"
+    );
+}

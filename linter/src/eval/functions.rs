@@ -77,6 +77,9 @@ pub(crate) fn call(
             provenance,
         };
     }
+    if name == "file" {
+        return read_file(scope, &args, call);
+    }
     let result = apply(name, &args);
     let mut result = match result {
         Ok(v) => v,
@@ -182,6 +185,48 @@ fn string_list(items: &[Tracked]) -> Result<Vec<String>> {
             as_string(t).ok_or_else(|| invalid(format!("expected strings, got {}", t.render())))
         })
         .collect()
+}
+
+/// Files `file()` reads at most (a policy or container definition, not a data set).
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// `file(PATH)`: the text of a file, the path relative to the root module directory (as
+/// Terraform resolves it; `path.module` makes module paths relative to it too). What cannot be
+/// read is unknown, with the reason.
+fn read_file(scope: &Scope<'_>, args: &[Tracked], call: &Expr) -> Tracked {
+    let [arg] = args else {
+        return unknown(format!(
+            "file() takes one argument at {}",
+            scope.location(call.span)
+        ));
+    };
+    let Some(path) = as_string(arg) else {
+        return propagate_unknown(arg);
+    };
+    let full = scope.inst.shared.root_dir.join(&path);
+    let text = std::fs::metadata(&full)
+        .map_err(|e| e.to_string())
+        .and_then(|m| {
+            if m.len() > MAX_FILE_BYTES {
+                Err(format!("larger than {MAX_FILE_BYTES} bytes"))
+            } else {
+                std::fs::read_to_string(&full).map_err(|e| e.to_string())
+            }
+        });
+    match text {
+        Ok(text) => {
+            let mut t = string(text);
+            t.provenance = Provenance::chain(
+                crate::model::ProvenanceStep {
+                    description: format!("file({path:?})").into(),
+                    location: Some(scope.location(call.span)),
+                },
+                &arg.provenance,
+            );
+            t
+        }
+        Err(e) => unknown(format!("file({path:?}) cannot be read: {e}")),
+    }
 }
 
 fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
@@ -531,7 +576,7 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             num_arg(args, 2)?,
         )?),
         "base64encode" => string(base64_encode(str_arg(args, 0)?.as_bytes())),
-        "file" | "templatefile" | "filebase64" | "fileexists" | "timestamp" | "uuid" | "bcrypt" => {
+        "templatefile" | "filebase64" | "fileexists" | "timestamp" | "uuid" | "bcrypt" => {
             return Err(Failure::Unknown(Box::new(unknown(format!(
                 "{name}() is not evaluated by sovereign-lint"
             )))));
