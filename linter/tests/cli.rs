@@ -539,8 +539,9 @@ fn a_shared_module_is_checked_with_each_stacks_inputs() {
     );
 }
 
-/// `file()` reads the file (relative to the root module, `path.module` included), so what it holds
-/// is checked; a file that cannot be read fails closed, naming it.
+/// `file()` reads the file (relative to the root module, `path.module` included) and
+/// `templatefile()` renders it, so what they hold is checked; a file that cannot be read fails
+/// closed, naming it.
 #[test]
 fn file_function_contents_are_checked() {
     let dir = config(&[
@@ -552,7 +553,12 @@ fn file_function_contents_are_checked() {
         (
             "stack/svc/main.tf",
             "resource \"aws_ecs_task_definition\" \"t\" {\n  family = \"t\"\n  container_definitions = file(\"${path.module}/containers.json\")\n}\n\
-             resource \"aws_ecs_task_definition\" \"m\" {\n  family = \"m\"\n  container_definitions = file(\"missing.json\")\n}\n",
+             resource \"aws_ecs_task_definition\" \"m\" {\n  family = \"m\"\n  container_definitions = file(\"missing.json\")\n}\n\
+             resource \"aws_ecs_task_definition\" \"tpl\" {\n  family = \"tpl\"\n  container_definitions = templatefile(\"${path.module}/tpl.json\", { registry = \"ghcr.io\", tag = 2 })\n}\n",
+        ),
+        (
+            "stack/svc/tpl.json",
+            r#"[{"name": "job", "image": "${registry}/acme/trainer:${tag}"}]"#,
         ),
         (
             "stack/svc/containers.json",
@@ -568,6 +574,11 @@ fn file_function_contents_are_checked() {
     );
     assert!(
         out.contains("SOV010") && out.contains("file(\"missing.json\") cannot be read"),
+        "{out}"
+    );
+    // templatefile() renders the file with its variables.
+    assert!(
+        out.contains("SOV009 container image \"ghcr.io/acme/trainer:2\""),
         "{out}"
     );
 }

@@ -596,7 +596,7 @@ fn loosely_equal(a: &Tracked, b: &Tracked) -> bool {
     ) && as_string(a) == as_string(b)
 }
 
-fn eval_template(scope: &Scope<'_>, parts: &[TemplatePart]) -> Tracked {
+pub(crate) fn eval_template(scope: &Scope<'_>, parts: &[TemplatePart]) -> Tracked {
     // A template that is exactly one interpolation yields the value itself, not its string form.
     if let [TemplatePart::Interpolation(e)] = parts {
         return eval(scope, e);

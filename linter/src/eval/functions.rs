@@ -80,6 +80,9 @@ pub(crate) fn call(
     if name == "file" {
         return read_file(scope, &args, call);
     }
+    if name == "templatefile" {
+        return template_file(scope, &args, call);
+    }
     let result = apply(name, &args);
     let mut result = match result {
         Ok(v) => v,
@@ -189,6 +192,54 @@ fn string_list(items: &[Tracked]) -> Result<Vec<String>> {
 
 /// Files `file()` reads at most (a policy or container definition, not a data set).
 const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// `templatefile(PATH, VARS)`: the file rendered as a template with `VARS` as its variables.
+fn template_file(scope: &Scope<'_>, args: &[Tracked], call: &Expr) -> Tracked {
+    let [path, vars] = args else {
+        return unknown(format!(
+            "templatefile() takes a path and a map of variables at {}",
+            scope.location(call.span)
+        ));
+    };
+    let text = read_file(scope, std::slice::from_ref(path), call);
+    let Some(body) = text.as_str() else {
+        return text;
+    };
+    let name = as_string(path).unwrap_or_default();
+    let Some(parts) = crate::load::parse_template(body) else {
+        return unknown(format!("templatefile({name:?}): not a valid template"));
+    };
+    let vars: Vec<(&str, &Tracked)> = match &vars.value {
+        Value::Map(m) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+        Value::Null => Vec::new(),
+        _ => return propagate_unknown(vars),
+    };
+    // The template's own file, so that what it holds is located in it.
+    let file = crate::load::SourceFile::new(name.as_str().into(), body.into());
+    let inner = Scope::new(scope.inst, &file);
+    let mut rendered = with_bindings(&inner, &vars, &|s| super::expr::eval_template(s, &parts));
+    rendered.location = None;
+    rendered.provenance = Provenance::chain(
+        crate::model::ProvenanceStep {
+            description: format!("templatefile({name:?})").into(),
+            location: Some(scope.location(call.span)),
+        },
+        &rendered.provenance,
+    );
+    rendered
+}
+
+/// Evaluates `f` in `scope` with `vars` bound as names.
+fn with_bindings(
+    scope: &Scope<'_>,
+    vars: &[(&str, &Tracked)],
+    f: &dyn Fn(&Scope<'_>) -> Tracked,
+) -> Tracked {
+    match vars.split_first() {
+        None => f(scope),
+        Some(((name, value), rest)) => with_bindings(&scope.bind(name, value), rest, f),
+    }
+}
 
 /// `file(PATH)`: the text of a file, the path relative to the root module directory (as
 /// Terraform resolves it; `path.module` makes module paths relative to it too). What cannot be
@@ -576,7 +627,7 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             num_arg(args, 2)?,
         )?),
         "base64encode" => string(base64_encode(str_arg(args, 0)?.as_bytes())),
-        "templatefile" | "filebase64" | "fileexists" | "timestamp" | "uuid" | "bcrypt" => {
+        "filebase64" | "fileexists" | "timestamp" | "uuid" | "bcrypt" => {
             return Err(Failure::Unknown(Box::new(unknown(format!(
                 "{name}() is not evaluated by sovereign-lint"
             )))));

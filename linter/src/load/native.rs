@@ -15,6 +15,21 @@ const MAX_DEPTH: usize = 48;
 const MAX_OPERATORS: usize = 100;
 
 /// Parses a body; `offset` is added to every span (for chunks of a file).
+/// A whole text as a template (what `templatefile()` reads): `None` when it is not one.
+pub(crate) fn parse_template(text: &str) -> Option<Vec<TemplatePart>> {
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        pos: 0,
+        offset: 0,
+        depth: 0,
+        nesting: 0,
+        operators: 0,
+    };
+    let parts = p.template(Terminator::End)?;
+    (p.pos == text.len()).then_some(parts)
+}
+
 pub(crate) fn parse_body(text: &str, offset: usize) -> Option<Body> {
     let mut p = Parser {
         s: text.as_bytes(),
