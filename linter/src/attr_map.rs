@@ -53,10 +53,7 @@ impl AttrMap {
     pub fn get_index_of(&self, key: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(key).copied(),
-            None => {
-                let key = key.as_bytes();
-                self.entries.iter().position(|(k, _)| same_key(k, key))
-            }
+            None => self.entries.iter().position(|(k, _)| k.as_str() == key),
         }
     }
 
@@ -153,18 +150,6 @@ impl AttrMap {
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Tracked> {
         self.entries.iter_mut().map(|(_, v)| v)
     }
-}
-
-/// `k == key`, rejecting on length and first byte before comparing the rest (keys of one map
-/// seldom share both).
-#[inline]
-fn same_key(k: &Key, key: &[u8]) -> bool {
-    let k = k.as_bytes();
-    k.len() == key.len()
-        && match (k.split_first(), key.split_first()) {
-            (Some((a, rest_a)), Some((b, rest_b))) => a == b && rest_a == rest_b,
-            _ => true,
-        }
 }
 
 /// Borrowing iterator over `(key, value)` in order.

@@ -222,22 +222,37 @@ impl ModuleDef {
         self.overrides.get(key).map_or(&[], Vec::as_slice)
     }
 
-    /// The argument `name` of a block as the override files leave it: from the last override of
-    /// `key` that sets it, else the block's own.
+    /// The block that decides the argument `name` of block `base` once the override files of
+    /// `key` apply: the last override that sets it, else `base` itself.
+    pub fn block_setting(&self, key: &str, base: BlockRef, name: &str) -> (&SourceFile, &Block) {
+        self.overrides_of(key)
+            .iter()
+            .rev()
+            .map(|r| self.block(*r))
+            .find(|(_, block)| block.body.attribute(name).is_some())
+            .unwrap_or_else(|| self.block(base))
+    }
+
+    /// The argument `name` of a block as the override files leave it (see
+    /// [`ModuleDef::block_setting`]), with the file it is written in.
     pub fn attribute(
         &self,
         key: &str,
         base: BlockRef,
         name: &str,
     ) -> Option<(&SourceFile, &Attribute)> {
-        self.overrides_of(key)
-            .iter()
-            .rev()
-            .chain(std::iter::once(&base))
-            .find_map(|r| {
-                let (file, block) = self.block(*r);
-                block.body.attribute(name).map(|a| (file, a))
-            })
+        let (file, block) = self.block_setting(key, base, name);
+        block.body.attribute(name).map(|a| (file, a))
+    }
+
+    /// The argument `name` (`default`, `type`) of variable `var` as the override files leave it.
+    pub fn variable_attribute(&self, var: &str, name: &str) -> Option<(&SourceFile, &Attribute)> {
+        let base = *self.variables.get(var)?;
+        if self.overrides.is_empty() {
+            let (file, block) = self.block(base);
+            return block.body.attribute(name).map(|a| (file, a));
+        }
+        self.attribute(&format!("variable {var}"), base, name)
     }
 
     pub fn block(&self, r: BlockRef) -> (&SourceFile, &Block) {

@@ -707,24 +707,19 @@ impl Evaluator<'_> {
         // Backends (only the root module's count).
         if inst.address.is_empty() {
             // A `backend` or `cloud` block in an override file replaces the configuration's.
-            let overridden = def
-                .terraform_overrides
-                .iter()
-                .rev()
-                .find(|r| {
-                    def.block(**r)
-                        .1
-                        .body
-                        .blocks
-                        .iter()
-                        .any(|b| matches!(&*b.kind, "backend" | "cloud"))
-                })
-                .copied();
-            let terraform_blocks: Vec<expr::BlockRef> = match overridden {
-                Some(r) => vec![r],
-                None => def.terraform.clone(),
+            let overridden = def.terraform_overrides.iter().rev().find(|r| {
+                def.block(**r)
+                    .1
+                    .body
+                    .blocks
+                    .iter()
+                    .any(|b| matches!(&*b.kind, "backend" | "cloud"))
+            });
+            let terraform_blocks = match overridden {
+                Some(r) => std::slice::from_ref(r),
+                None => def.terraform.as_slice(),
             };
-            for r in &terraform_blocks {
+            for r in terraform_blocks {
                 let (file, block) = def.block(*r);
                 let scope = Scope::new(inst, file);
                 for inner in &block.body.blocks {
@@ -756,37 +751,28 @@ impl Evaluator<'_> {
             } else {
                 ResourceMode::Managed
             };
-            let (Some(resource_type), Some((type_name, name))) =
-                (block.labels.first(), def.resource_names.get(i))
-            else {
+            let Some((resource_type, name)) = def.resource_names.get(i) else {
                 continue;
             };
-            if block.labels.len() < 2 {
-                continue;
-            }
             let location = file.location(header_span(file, block.span));
             let base = Scope::new(inst, file);
             let block_address = value::concat(&[&prefix, local_address]);
             // `count`/`for_each` and `provider` as override files leave them.
-            let overrides = def.overrides_of(local_address);
-            let meta = |name: &str| {
-                overrides
-                    .iter()
-                    .rev()
-                    .map(|r| def.block(*r))
-                    .find(|(_, b)| b.body.attribute(name).is_some())
+            let (count_file, count_block) = match def.block_setting(local_address, *r, "count") {
+                (f, b) if b.body.attribute("count").is_some() => (f, b),
+                _ => def.block_setting(local_address, *r, "for_each"),
             };
-            let (expand_file, expand_body) = meta("count")
-                .or_else(|| meta("for_each"))
-                .map_or((file, &block.body), |(f, b)| (f, &b.body));
-            let expansions =
-                self.expand(&Scope::new(inst, expand_file), expand_body, &block_address);
+            let expansions = self.expand(
+                &Scope::new(inst, count_file),
+                &count_block.body,
+                &block_address,
+            );
             let provider_key = provider_key(
-                meta("provider").map_or(&block.body, |(_, b)| &b.body),
+                &def.block_setting(local_address, *r, "provider").1.body,
                 resource_type,
             );
             let provider = self.provider_for(&mut providers, &provider_key, &def, location.clone());
-            let resource_type = type_name.clone();
+            let resource_type = resource_type.clone();
             let name = name.clone();
             for instance in expansions {
                 let scope = Scope {
@@ -1127,7 +1113,7 @@ fn fill_defaults(def: &ModuleDef, constant: &Instance, values: &mut HashMap<Stri
             continue;
         }
         let (block_file, block) = def.block(*r);
-        let var = match def.attribute(&format!("variable {name}"), *r, "default") {
+        let var = match def.variable_attribute(name, "default") {
             Some((file, default)) => {
                 let scope = Scope::new(constant, file);
                 let mut value =
@@ -1493,10 +1479,7 @@ enum TypeHint {
 }
 
 fn variable_type(def: &ModuleDef, name: &str) -> TypeHint {
-    let Some(r) = def.variables.get(name) else {
-        return TypeHint::Any;
-    };
-    let Some((_, attr)) = def.attribute(&format!("variable {name}"), *r, "type") else {
+    let Some((_, attr)) = def.variable_attribute(name, "type") else {
         return TypeHint::Any;
     };
     let text = match &attr.expr.kind {

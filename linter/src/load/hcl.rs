@@ -111,7 +111,7 @@ fn convert_expr(expr: &Expression, mode: SpanMode) -> Expr {
                             Expr {
                                 kind: ExprKind::String(s),
                                 ..
-                            } => ObjectKey::Ident(Ident::from(&*s)),
+                            } => ObjectKey::Ident(s),
                             other => ObjectKey::Expr(other),
                         },
                     };

@@ -20,10 +20,7 @@ mod hcl;
 pub mod json;
 mod native;
 
-/// A whole text as a template (what `templatefile()` reads): `None` when it is not one.
-pub(crate) fn parse_template(text: &str) -> Option<Vec<ast::TemplatePart>> {
-    native::parse_template(text)
-}
+pub(crate) use native::parse_template;
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};

@@ -785,7 +785,7 @@ impl<'a> Parser<'a> {
         }
         let key = self.expr()?;
         Some(match key.kind {
-            ExprKind::String(s) => ObjectKey::Ident(Ident::from(&*s)),
+            ExprKind::String(s) => ObjectKey::Ident(s),
             _ => ObjectKey::Expr(key),
         })
     }

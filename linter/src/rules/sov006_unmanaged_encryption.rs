@@ -495,24 +495,19 @@ fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, index: usize, r: &Resour
         "server_side_encryption_configuration.rule.apply_server_side_encryption_by_default",
     )
     .map(|d| (d, r));
-    let configs = std::cell::Cell::new(0usize);
+    const CONFIG: &str = "aws_s3_bucket_server_side_encryption_configuration";
     let mut defaults = inline
         .into_iter()
-        .chain(
-            links
-                .of(index, "aws_s3_bucket_server_side_encryption_configuration")
-                .filter_map(|c| {
-                    configs.set(configs.get() + 1);
-                    get_path(
-                        &c.attributes,
-                        "rule.apply_server_side_encryption_by_default",
-                    )
-                    .map(|d| (d, c))
-                }),
-        )
+        .chain(links.of(index, CONFIG).filter_map(|c| {
+            get_path(
+                &c.attributes,
+                "rule.apply_server_side_encryption_by_default",
+            )
+            .map(|d| (d, c))
+        }))
         .peekable();
     if defaults.peek().is_none() {
-        let why = if configs.get() == 0 {
+        let why = if links.of(index, CONFIG).next().is_none() {
             "has no server-side encryption configuration: S3 encrypts it with S3-managed keys (SSE-S3)".to_string()
         } else {
             "has an encryption configuration without `apply_server_side_encryption_by_default`"
