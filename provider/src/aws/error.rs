@@ -61,6 +61,50 @@ where
     Diagnostic::error(summary, detail)
 }
 
+/// AWS results as the resource layer wants them: a diagnostic naming the operation and the object, and
+/// absence as an answer rather than a failure.
+pub trait AwsResultExt<T> {
+    /// `Err` → "AWS {operation} failed for {what}" with AWS's code, message and a hint.
+    fn or_diag(self, operation: &str, what: &str) -> Result<T, Diagnostic>;
+    /// Error codes in `not_found` (or HTTP 404 without a code) → `Ok(None)`.
+    fn found(
+        self,
+        operation: &str,
+        what: &str,
+        not_found: &[&str],
+    ) -> Result<Option<T>, Diagnostic>;
+}
+
+impl<T, E> AwsResultExt<T> for Result<T, SdkError<E, HttpResponse>>
+where
+    E: ProvideErrorMetadata + Error + 'static,
+{
+    fn or_diag(self, operation: &str, what: &str) -> Result<T, Diagnostic> {
+        self.map_err(|e| aws_error_diagnostic(operation, what, &e))
+    }
+
+    fn found(
+        self,
+        operation: &str,
+        what: &str,
+        not_found: &[&str],
+    ) -> Result<Option<T>, Diagnostic> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(e) => {
+                let code = error_code(&e);
+                if code.is_some_and(|c| not_found.contains(&c))
+                    || (code.is_none() && http_status(&e) == Some(404))
+                {
+                    Ok(None)
+                } else {
+                    Err(aws_error_diagnostic(operation, what, &e))
+                }
+            }
+        }
+    }
+}
+
 fn hint_for(code: &str) -> &'static str {
     match code {
         "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {

@@ -12,7 +12,7 @@ use aws_smithy_types::retry::RetryConfig;
 use aws_types::SdkConfig;
 use aws_types::region::Region;
 
-pub use error::{aws_error_diagnostic, error_code};
+pub use error::{AwsResultExt, aws_error_diagnostic, error_code};
 
 /// Environment variable that overrides the number of attempts per AWS request (tests set it to 1).
 pub const MAX_ATTEMPTS_ENV: &str = "SOVEREIGN_AWS_MAX_ATTEMPTS";
@@ -46,15 +46,12 @@ pub struct ClientSettings {
 pub struct AwsClients {
     /// The shared SDK configuration (region, credentials, retries, HTTP client). Build another
     /// service's client from it and ALWAYS set its endpoint explicitly, so that AWS_ENDPOINT_URL*
-    /// variables and profile settings are discarded:
-    /// `let mut b = aws_sdk_ec2::config::Builder::from(&clients.sdk_config);
-    /// b.set_endpoint_url(clients.ec2_endpoint.clone());`
+    /// variables and profile settings are discarded (as [`build_clients`] does for each client below).
     pub sdk_config: SdkConfig,
     pub kms: aws_sdk_kms::Client,
     pub s3: aws_sdk_s3::Client,
     pub sts: aws_sdk_sts::Client,
-    /// The `endpoints.ec2` override, for the EC2 client of the network and GPU resources.
-    pub ec2_endpoint: Option<String>,
+    pub ec2: aws_sdk_ec2::Client,
 }
 
 /// Attempts per request: `SOVEREIGN_AWS_MAX_ATTEMPTS` when set to a positive number, else 5.
@@ -109,11 +106,13 @@ pub async fn build_clients(settings: &ClientSettings) -> AwsClients {
     s3.set_endpoint_url(settings.endpoints.s3.clone());
     let mut sts = aws_sdk_sts::config::Builder::from(&sdk_config);
     sts.set_endpoint_url(settings.endpoints.sts.clone());
+    let mut ec2 = aws_sdk_ec2::config::Builder::from(&sdk_config);
+    ec2.set_endpoint_url(settings.endpoints.ec2.clone());
     AwsClients {
+        ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
         kms: aws_sdk_kms::Client::from_conf(kms.build()),
         s3: aws_sdk_s3::Client::from_conf(s3.build()),
         sts: aws_sdk_sts::Client::from_conf(sts.build()),
-        ec2_endpoint: settings.endpoints.ec2.clone(),
         sdk_config,
     }
 }

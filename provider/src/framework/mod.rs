@@ -75,21 +75,27 @@
 
 pub mod diagnostics;
 pub mod empty;
+pub mod managed;
 pub mod msgpack;
+pub mod parts;
 pub mod plan;
 pub mod schema;
 pub mod service;
 pub mod timeouts;
 pub mod traits;
 pub mod value;
+pub mod wait;
 
 pub use async_trait::async_trait;
 pub use diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+pub use managed::{Managed, ManagedResource};
+pub use parts::{Applied, Keyed, KeyedPart, Part, PartResult, Parts, Presence};
 pub use plan::{merge_tags, plan_resource};
 pub use schema::{Attribute, Block, Mode, NestedBlock, Nesting, PlanModifier, Schema, Validator};
 pub use timeouts::{Operation, parse_go_duration, timeout_for, timeouts_block};
 pub use traits::{Context, DataSource, Interrupted, PlanChange, Provider, ProviderData, Resource};
 pub use value::{Number, Type, Value};
+pub use wait::Waiter;
 
 /// Runs `provider` as a Terraform plugin (handshake, mTLS, gRPC) until Terraform shuts it down.
 /// `main` is `fn main() -> ExitCode { sovereign_provider::framework::serve(MyProvider::new()) }`.

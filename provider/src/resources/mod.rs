@@ -2,7 +2,9 @@
 //! ARN checks against the provider's region and partition, JSON policy comparison.
 
 pub mod bucket;
+pub mod common;
 pub mod key;
+pub mod residency;
 
 use std::collections::BTreeMap;
 
