@@ -145,7 +145,13 @@ impl Provider for SovereignProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<SovereignData>>> {
-        vec![Arc::new(KeyResource), Arc::new(BucketResource)]
+        vec![
+            Arc::new(KeyResource),
+            Arc::new(BucketResource),
+            crate::resources::residency::sovereign(
+                crate::resources::network::NetworkResource::new(),
+            ),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<SovereignData>>> {

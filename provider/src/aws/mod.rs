@@ -2,6 +2,7 @@
 //! HTTP client) and per-service clients whose endpoints come only from the provider's `endpoints {}`
 //! block, so every host the provider talks to has passed the jurisdiction check.
 
+pub mod ec2;
 pub mod error;
 
 use std::time::Duration;

@@ -282,8 +282,9 @@ pub trait KeyedPart<D: ProviderData>: Send + Sync {
     const CONCURRENCY: usize = 1;
 
     fn name(&self) -> &'static str;
-    /// What `planned` asks for; `None` while it cannot be known (unknown arguments).
-    fn want(&self, planned: &Value) -> Option<BTreeMap<Self::Key, Self::Want>>;
+    /// What `planned` asks for; `None` while it cannot be known (unknown arguments). `made` holds the ids earlier
+    /// parts made: the state being built at apply time, `planned` itself at plan time.
+    fn want(&self, planned: &Value, made: &Value) -> Option<BTreeMap<Self::Key, Self::Want>>;
     /// What `state` recorded at the last read or apply (no AWS call).
     fn recorded(&self, state: &Value) -> BTreeMap<Self::Key, Self::Have>;
     /// What exists in AWS now.
@@ -313,8 +314,11 @@ pub trait KeyedPart<D: ProviderData>: Send + Sync {
         self.create(ctx, state, key, want).await
     }
     async fn delete(&self, ctx: &Context<D>, key: &Self::Key, have: &Self::Have) -> PartResult;
-    /// Writes the set into the state (ids in key order, maps by key…).
+    /// Writes the set's outputs into the state (ids, maps by key…), after every finished step.
     fn record(&self, state: &mut Value, have: &BTreeMap<Self::Key, Self::Have>);
+    /// At read only: writes what exists into the arguments that name the set (e.g. the zones), so drift shows as
+    /// a planned change and an import fills them.
+    fn observe(&self, _state: &mut Value, _have: &BTreeMap<Self::Key, Self::Have>) {}
     /// Plans the recorded outputs unknown (used when what is recorded differs from what is wanted).
     fn unknown_outputs(&self, planned: &mut Value);
 }
@@ -360,7 +364,7 @@ impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
             self.0.unknown_outputs(planned);
             return;
         };
-        let Some(want) = self.0.want(planned) else {
+        let Some(want) = self.0.want(planned, planned) else {
             self.0.unknown_outputs(planned);
             return;
         };
@@ -380,7 +384,8 @@ impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
         state: &mut Value,
     ) -> PartResult {
         let part = &self.0;
-        let Some(want) = part.want(planned) else {
+        // What earlier parts made (ids) is in `state` by now; `planned` may still hold them unknown.
+        let Some(want) = part.want(planned, state) else {
             return Err(Diagnostic::error(
                 format!("Cannot apply the {}", part.name()),
                 "Some of its arguments are still unknown at apply time. This is a bug in the provider.",
@@ -437,7 +442,7 @@ impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
 
     async fn prune(&self, ctx: &Context<D>, planned: &Value, state: &mut Value) -> PartResult {
         let part = &self.0;
-        let Some(want) = part.want(planned) else {
+        let Some(want) = part.want(planned, state) else {
             return Ok(());
         };
         let mut have = part.recorded(state);
@@ -447,6 +452,7 @@ impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
 
     async fn read(&self, ctx: &Context<D>, state: &mut Value) -> PartResult<Presence> {
         let have = self.0.list(ctx, state).await?;
+        self.0.observe(state, &have);
         self.0.record(state, &have);
         Ok(Presence::Present)
     }

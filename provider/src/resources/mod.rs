@@ -4,6 +4,7 @@
 pub mod bucket;
 pub mod common;
 pub mod key;
+pub mod network;
 pub mod residency;
 
 use std::collections::BTreeMap;

@@ -52,9 +52,8 @@ struct Sovereign<R>(Managed<R>);
 /// True when `zone` is an Availability Zone of `region` (`eu-central-1a`); Local and Wavelength Zones
 /// (`eu-central-1-ham-1a`), which may lie elsewhere, are not.
 pub fn zone_in_region(zone: &str, region: &str) -> bool {
-    zone.strip_prefix(region).is_some_and(|suffix| {
-        !suffix.is_empty() && suffix.len() <= 2 && suffix.bytes().all(|b| b.is_ascii_lowercase())
-    })
+    zone.strip_prefix(region)
+        .is_some_and(|suffix| suffix.len() == 1 && suffix.bytes().all(|b| b.is_ascii_lowercase()))
 }
 
 /// Applies `residency` to a plan.
