@@ -18,6 +18,27 @@ EC2 placement groups:
   - CreatePlacementGroup (cluster | spread | partition, tags), DescribePlacementGroups (by names, ids or all),
     DeletePlacementGroup. Duplicate / unknown names give InvalidPlacementGroup.Duplicate / .Unknown.
 
+EC2 network (VPCs, subnets, endpoints, default security group):
+  - eusc-de-east-1 (partition aws-eusc) gets zones eusc-de-east-1a / -1b (ids eusc1-az1 / -az2): moto builds zones
+    only for aws, aws-us-gov and aws-cn, so DescribeAvailabilityZones was empty there and CreateSubnet failed. AWS
+    publishes neither count nor ids; two zones is what users report.
+  - CreateSubnet with a zone (name or id) of another region fails InvalidParameterValue, as on AWS ("Value (…) for
+    parameter availabilityZone is invalid. Subnets can currently only be created in the following availability
+    zones: …"); moto accepted any zone of any region.
+  - DescribeVpcEndpointServices in aws-eusc names ecr.api, ecr.dkr, execute-api and securityhub
+    `eu.amazonaws.<region>.<svc>` like AWS (the others keep `com.amazonaws.<region>.<svc>`).
+  - CreateVpcEndpoint with a service name DescribeVpcEndpointServices does not list (in any region: a bogus name,
+    another region's name, the `com.` form of the four eusc names) fails InvalidServiceName ("The Vpc Endpoint
+    Service '…' does not exist"), as on AWS; moto accepted any name.
+  - CreateVpcEndpoint of type Interface with private DNS (PrivateDnsEnabled true, which AWS and moto default to)
+    fails InvalidParameter unless the VPC has both enableDnsSupport and enableDnsHostnames, as on AWS.
+  - A VPC's default security group gets AWS's self-referencing ingress rule (all protocols, source the group
+    itself) besides the egress 0.0.0.0/0 rule: DescribeSecurityGroups/-Rules list both, RevokeSecurityGroupIngress
+    removes it by rule id or by permission. DeleteSecurityGroup on a default group fails CannotDelete
+    ('the specified group: "sg-…" name: "default" cannot be deleted by a user'), as on AWS; DeleteVpc still
+    removes it.
+  The zone table and the endpoint-service list are static data (moto caches both per region), not state.
+
 S3 GetBucketVersioning:
   - moto 5.2.5 answers with the root element `GetBucketVersioningResponse` instead of S3's
     `VersioningConfiguration`; the AWS SDK for Rust rejects that (botocore is lenient). Answered like S3.
@@ -33,7 +54,10 @@ from typing import Any
 
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
-from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.exceptions import EC2ClientError, InvalidAvailabilityZoneError
+from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend, Zone
+from moto.ec2.models.security_groups import SecurityGroupBackend, SecurityGroupRule
+from moto.ec2.models.vpcs import VPCBackend
 from moto.ec2.responses import EC2Response
 from moto.kms.models import Key
 from moto.kms.responses import KmsResponse
@@ -276,6 +300,103 @@ def delete_placement_group(self: EC2Response) -> ActionResult:
     return ActionResult({})
 
 
+# --------------------------------------------------------------------------------------------------- EC2 network
+
+# AWS European Sovereign Cloud: moto builds zones only for the aws, aws-us-gov and aws-cn partitions.
+_EUSC_REGION = "eusc-de-east-1"
+_EUSC_ZONES = [(f"{_EUSC_REGION}a", "eusc1-az1"), (f"{_EUSC_REGION}b", "eusc1-az2")]
+# Endpoint services AWS names `eu.amazonaws.<region>.<svc>` in aws-eusc (the rest keep `com.amazonaws.`).
+_EUSC_EU_SERVICES = ("ecr.api", "ecr.dkr", "execute-api", "securityhub")
+
+_original_collect_endpoint_services = VPCBackend._collect_default_endpoint_services
+
+
+def collect_default_endpoint_services(account_id: str, region: str) -> list[dict[str, Any]]:
+    """moto's default endpoint services (cached per region: pure data), with AWS's `eu.` names in aws-eusc."""
+    services = _original_collect_endpoint_services(account_id, region)
+    if get_partition(region) == "aws-eusc":
+        renames = {f"com.amazonaws.{region}.{svc}": f"eu.amazonaws.{region}.{svc}" for svc in _EUSC_EU_SERVICES}
+        for service in services:
+            if service["ServiceName"] in renames:
+                service["ServiceName"] = renames[service["ServiceName"]]
+    return services
+
+
+_original_create_subnet = EC2Response.create_subnet
+
+
+def create_subnet(self: EC2Response) -> ActionResult:
+    """AWS refuses a zone (name or id) of another region; moto accepted any zone it knows."""
+    zones = self.ec2_backend.describe_availability_zones()
+    for param, attr in (("AvailabilityZone", "name"), ("AvailabilityZoneId", "zone_id")):
+        value = self._get_param(param)
+        if value and value not in [getattr(z, attr) for z in zones]:
+            if param == "AvailabilityZone":
+                raise InvalidAvailabilityZoneError(value, ", ".join(z.name for z in zones))
+            raise EC2ClientError(
+                "InvalidParameterValue",
+                f"Value ({value}) for parameter availabilityZoneId is invalid. Subnets can currently only be "
+                f"created in the following availability zone ids: {', '.join(z.zone_id for z in zones)}.",
+            )
+    return _original_create_subnet(self)
+
+
+_original_create_vpc_endpoint = EC2Response.create_vpc_endpoint
+
+
+def create_vpc_endpoint(self: EC2Response) -> ActionResult:
+    """AWS refuses service names DescribeVpcEndpointServices does not list (moto accepted any), and private DNS
+    (default true for Interface endpoints, as in AWS and moto) unless the VPC has DNS support and DNS hostnames."""
+    backend = self.ec2_backend
+    vpc = backend.get_vpc(self._get_param("VpcId"))
+    service_name = self._get_param("ServiceName")
+    # Raises InvalidServiceName ("The Vpc Endpoint Service '…' does not exist") like AWS.
+    backend.describe_vpc_endpoint_services([service_name], [], None, None, self.region)
+    interface = (self._get_param("VpcEndpointType") or "Gateway").lower() == "interface"
+    if interface and self._get_bool_param("PrivateDnsEnabled", if_none=True):
+        if not (vpc.enable_dns_support and vpc.enable_dns_hostnames):
+            raise EC2ClientError(
+                "InvalidParameter",
+                "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set "
+                f"to true for {vpc.id}",
+            )
+    return _original_create_vpc_endpoint(self)
+
+
+_original_create_security_group = SecurityGroupBackend.create_security_group
+
+
+def create_security_group(self: Any, *args: Any, **kwargs: Any) -> Any:
+    """A VPC's default group gets AWS's self-referencing ingress rule (all traffic from the group itself) besides
+    the egress 0.0.0.0/0 rule moto gives every group."""
+    group = _original_create_security_group(self, *args, **kwargs)
+    if group.is_default:
+        # The source group dict as moto's Authorize/Revoke build it, so a revoke by permission matches too.
+        source = {"GroupId": group.id, "OwnerId": self.account_id, "UserId": self.account_id}
+        group.ingress_rules.append(
+            SecurityGroupRule(self, "-1", group.id, None, None, None, source_group=source, is_egress=False)
+        )
+    return group
+
+
+_original_delete_security_group = EC2Response.delete_security_group
+
+
+def delete_security_group(self: EC2Response) -> ActionResult:
+    """AWS refuses to delete a VPC's default group (DeleteVpc removes it; moto's DeleteVpc bypasses this)."""
+    backend = self.ec2_backend
+    group_id, name = self._get_param("GroupId"), self._get_param("GroupName")
+    if group_id:
+        group = backend.get_security_group_from_id(group_id)
+    else:  # by name: EC2-Classic style, the default VPC's groups
+        group = backend.get_security_group_from_name(name, backend.default_vpc.id) if name else None
+    if group is not None and group.is_default:
+        raise EC2ClientError(
+            "CannotDelete", f'the specified group: "{group.id}" name: "{group.name}" cannot be deleted by a user'
+        )
+    return _original_delete_security_group(self)
+
+
 # --------------------------------------------------------------------------------------------------- install
 
 
@@ -306,3 +427,12 @@ def install() -> None:
     EC2Response.describe_placement_groups = describe_placement_groups
     EC2Response.delete_placement_group = delete_placement_group
     S3Response.get_bucket_versioning = get_bucket_versioning
+    # Static data (like moto's own zone table), set before any EC2 backend builds its default VPC and subnets.
+    RegionsAndZonesBackend.zones[_EUSC_REGION] = [
+        Zone(name=name, region_name=_EUSC_REGION, zone_id=zone_id) for name, zone_id in _EUSC_ZONES
+    ]
+    VPCBackend._collect_default_endpoint_services = staticmethod(collect_default_endpoint_services)
+    EC2Response.create_subnet = create_subnet
+    EC2Response.create_vpc_endpoint = create_vpc_endpoint
+    SecurityGroupBackend.create_security_group = create_security_group
+    EC2Response.delete_security_group = delete_security_group
