@@ -3,7 +3,7 @@
 moto lacks a few AWS behaviours the provider's resources depend on. `install()` registers them on moto's
 response classes before the server starts; every piece of state lives on moto's per-account, per-region backend
 objects, so `POST /moto-api/reset` clears it like everything else (BaseBackend.reset re-creates the backend's
-attributes).
+attributes); the one exception, the fault-injection middleware's faults, is cleared by that same reset call.
 
 KMS custom key stores (AWS CloudHSM key stores):
   - CreateCustomKeyStore (state DISCONNECTED, like AWS), DescribeCustomKeyStores (by id, by name, or all),
@@ -43,14 +43,26 @@ S3 GetBucketVersioning:
   - moto 5.2.5 answers with the root element `GetBucketVersioningResponse` instead of S3's
     `VersioningConfiguration`; the AWS SDK for Rust rejects that (botocore is lenient). Answered like S3.
 
+Fault injection (`FaultInjection`, served by server.py in front of moto): `POST /moto-api/sovereign/faults` with
+`{"action": "CreateVpc", "after": 1, "times": 1, "code": "InternalError", "message": "…", "status": 400}` lets one
+more successful CreateVpc through, then fails the next call with that error in the service's wire format (EC2 query
+XML, other query XML, JSON `__type`), then lets calls through again. `DELETE` there clears the faults, and so does
+`POST /moto-api/reset` (the middleware clears them before moto resets). Details in the class docstring.
+
 Not covered (known moto gaps the tests work around): RunInstances ignores EnclaveOptions and launch-template
 MetadataOptions; CreateFlowLogs to an S3 ARN with a key prefix fails.
 """
 
+import io
 import json
+import re
 import secrets
+import threading
 import time
-from typing import Any
+import uuid
+from typing import Any, Callable
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
@@ -395,6 +407,181 @@ def delete_security_group(self: EC2Response) -> ActionResult:
             "CannotDelete", f'the specified group: "{group.id}" name: "{group.name}" cannot be deleted by a user'
         )
     return _original_delete_security_group(self)
+
+
+# --------------------------------------------------------------------------------------------------- fault injection
+
+
+class FaultInjection:
+    """WSGI middleware in front of moto's application: makes chosen calls fail, for tests of error handling.
+
+    `POST /moto-api/sovereign/faults` with a JSON object registers a fault:
+      action   (required) the operation: the `Action` parameter of query-protocol calls (EC2, STS, …) or the part of
+               `X-Amz-Target` after the dot for JSON-protocol calls (KMS: `TrentService.CreateKey` -> `CreateKey`).
+      after    (default 0) successful calls of that action (HTTP status < 400, counted from registration) let through
+               before failing.
+      times    (default 1) calls that then fail; after them the fault is dropped and calls succeed again.
+      code     (default "InternalError"), message (default "injected failure"): the AWS error code and message.
+      status   (default 400) the HTTP status. 400 because the AWS SDKs retry 5xx unless told to make one attempt
+               (provider: SOVEREIGN_AWS_MAX_ATTEMPTS=1; the harness's clients make one), so a retried 5xx fault
+               would use up `times` inside one SDK call; pass 500 with one attempt to test 5xx handling.
+      service, region (optional): only calls signed for that service (`ec2`, `kms`) / region (SigV4 scope).
+    It answers `{"id": n, ...the fault}`. `GET` lists the faults, `DELETE` clears them, and `POST /moto-api/reset`
+    clears them too (before moto resets its backends). Faults match in registration order; a failing call does not
+    count towards `after`. The error is in the service's wire format: EC2 `<Response><Errors><Error>…`, other query
+    services `<ErrorResponse><Error>…`, JSON services `{"__type": code, "message": …}`. REST services (S3) have no
+    action name here and are never failed.
+    """
+
+    PATH = "/moto-api/sovereign/faults"
+    _SCOPE = re.compile(r"Credential=[^/]*/[^/]*/([^/]*)/([^/]*)/")
+
+    def __init__(self, app: Callable[..., Any]):
+        self.app = app
+        self.lock = threading.Lock()
+        self.faults: list[dict[str, Any]] = []
+        self.next_id = 1
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == self.PATH:
+            return self._admin(environ, method, start_response)
+        if path == "/moto-api/reset" and method == "POST":
+            with self.lock:
+                self.faults.clear()
+        if not self.faults or path.startswith("/moto-api"):
+            return self.app(environ, start_response)
+        call = self._call(environ)
+        with self.lock:
+            fault = next((f for f in self.faults if self._matches(f, call)), None)
+            if fault is not None and fault["_passed"] >= fault["after"]:
+                fault["_failed"] += 1
+                if fault["_failed"] >= fault["times"]:
+                    self.faults.remove(fault)
+                return self._error(call, fault, start_response)
+
+        def counting_start_response(status: str, headers: Any, *rest: Any) -> Any:
+            if fault is not None and int(status.split()[0]) < 400:
+                with self.lock:
+                    fault["_passed"] += 1
+            return start_response(status, headers, *rest)
+
+        return self.app(environ, counting_start_response)
+
+    def _admin(self, environ: dict[str, Any], method: str, start_response: Callable[..., Any]) -> list[bytes]:
+        status, answer = "200 OK", None
+        with self.lock:
+            if method == "POST":
+                try:
+                    fault = self._parse(self._body(environ))
+                except (ValueError, TypeError) as e:  # json.JSONDecodeError is a ValueError
+                    status, answer = "400 Bad Request", {"error": str(e)}
+                else:
+                    fault["id"], self.next_id = self.next_id, self.next_id + 1
+                    self.faults.append(fault)
+                    answer = self._public(fault)
+            elif method == "DELETE":
+                self.faults.clear()
+                answer = {"faults": []}
+            elif method == "GET":
+                answer = {"faults": [self._public(f) for f in self.faults]}
+            else:
+                status, answer = "405 Method Not Allowed", {"error": f"{method} not allowed"}
+        body = json.dumps(answer).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    @staticmethod
+    def _parse(raw: bytes) -> dict[str, Any]:
+        spec = json.loads(raw or b"{}")
+        if not isinstance(spec, dict) or not isinstance(spec.get("action"), str) or not spec["action"]:
+            raise ValueError('a fault is a JSON object with at least "action"')
+        fault = {
+            "action": spec["action"],
+            "after": int(spec.get("after", 0)),
+            "times": int(spec.get("times", 1)),
+            "code": str(spec.get("code", "InternalError")),
+            "message": str(spec.get("message", "injected failure")),
+            "status": int(spec.get("status", 400)),
+            "service": spec.get("service"),
+            "region": spec.get("region"),
+            "_passed": 0,
+            "_failed": 0,
+        }
+        if fault["after"] < 0 or fault["times"] < 1 or not 400 <= fault["status"] <= 599:
+            raise ValueError("need after >= 0, times >= 1 and 400 <= status <= 599")
+        return fault
+
+    @staticmethod
+    def _public(fault: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in fault.items() if not k.startswith("_")}
+
+    @staticmethod
+    def _body(environ: dict[str, Any]) -> bytes:
+        """Reads the request body and puts it back for moto."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length <= 0:  # no body, or chunked: left for moto untouched
+            return b""
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        return body
+
+    def _call(self, environ: dict[str, Any]) -> dict[str, Any]:
+        scope = self._SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        region, service = scope.groups() if scope else (None, None)
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            return {"action": target.rsplit(".", 1)[-1], "json": True, "service": service, "region": region}
+        params = parse_qs(environ.get("QUERY_STRING", ""))
+        if "Action" not in params and "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""):
+            params = parse_qs(self._body(environ).decode("utf-8", "replace"))
+        action = params.get("Action", [None])[0]
+        return {"action": action, "json": False, "service": service, "region": region}
+
+    @staticmethod
+    def _matches(fault: dict[str, Any], call: dict[str, Any]) -> bool:
+        return (
+            call["action"] == fault["action"]
+            and fault["service"] in (None, call["service"])
+            and fault["region"] in (None, call["region"])
+        )
+
+    @staticmethod
+    def _error(call: dict[str, Any], fault: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        request_id = str(uuid.uuid4())
+        code, message = escape(fault["code"]), escape(fault["message"])
+        if call["json"]:
+            content_type = "application/x-amz-json-1.1"
+            body = json.dumps({"__type": fault["code"], "message": fault["message"]})
+        elif call["service"] == "ec2":
+            content_type = "text/xml"
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+                f"<Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+                f"<RequestID>{request_id}</RequestID></Response>"
+            )
+        else:
+            content_type = "text/xml"
+            kind = "Receiver" if fault["status"] >= 500 else "Sender"
+            body = (
+                f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message>"
+                f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+            )
+        data = body.encode()
+        headers = [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(data))),
+            ("x-amzn-RequestId", request_id),
+        ]
+        if call["json"]:
+            headers.append(("x-amzn-ErrorType", fault["code"]))
+        start_response(f"{fault['status']} Injected", headers)
+        return [data]
+
+
+def wrap_app(app: Callable[..., Any]) -> FaultInjection:
+    """moto's WSGI application behind the fault-injection middleware (server.py serves the result)."""
+    return FaultInjection(app)
 
 
 # --------------------------------------------------------------------------------------------------- install
