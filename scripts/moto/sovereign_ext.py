@@ -50,7 +50,10 @@ XML, other query XML, JSON `__type`), then lets calls through again. `DELETE` th
 `POST /moto-api/reset` (the middleware clears them before moto resets). Details in the class docstring.
 
 Not covered (known moto gaps the tests work around): RunInstances ignores EnclaveOptions and launch-template
-MetadataOptions; CreateFlowLogs to an S3 ARN with a key prefix fails.
+MetadataOptions; CreateFlowLogs to an S3 ARN with a key prefix fails; in aws-eusc endpoint services keep moto's
+`…amazonaws.com` DNS names (AWS: `amazonaws.eu`) and EC2 ARNs say `arn:aws:`; CreateVpcEndpoint ignores
+ServiceRegion. The endpoint and subnet checks sit on the EC2 API handlers, so moto-internal callers (CloudFormation,
+OSIS) are not subject to them.
 """
 
 import io
