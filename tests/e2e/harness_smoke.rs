@@ -299,17 +299,24 @@ fn eusc_names_its_ecr_endpoints_eu_amazonaws_and_refuses_the_com_form() {
                 .private_dns_enabled(false)
                 .send(),
         )
+        .map(|out| {
+            out.vpc_endpoint()
+                .unwrap()
+                .service_name()
+                .unwrap()
+                .to_string()
+        })
+        .map_err(error_of)
     };
-    let (code, message) = error_of(endpoint("com.amazonaws.eusc-de-east-1.ecr.dkr").unwrap_err());
+    let (code, message) = endpoint("com.amazonaws.eusc-de-east-1.ecr.dkr").unwrap_err();
     assert_eq!(code, "InvalidServiceName");
     assert_eq!(
         message,
         "The Vpc Endpoint Service 'com.amazonaws.eusc-de-east-1.ecr.dkr' does not exist"
     );
-    let created = endpoint("eu.amazonaws.eusc-de-east-1.ecr.dkr").unwrap();
     assert_eq!(
-        created.vpc_endpoint().unwrap().service_name(),
-        Some("eu.amazonaws.eusc-de-east-1.ecr.dkr")
+        endpoint("eu.amazonaws.eusc-de-east-1.ecr.dkr").unwrap(),
+        "eu.amazonaws.eusc-de-east-1.ecr.dkr"
     );
     // Names DescribeVpcEndpointServices does not list are refused in every region.
     let ec2 = ec2_client(&moto.endpoint());
@@ -340,9 +347,11 @@ fn interface_endpoint_private_dns_needs_both_vpc_dns_attributes() {
                 .private_dns_enabled(true)
                 .send(),
         )
+        .map(|_| ())
+        .map_err(error_of)
     };
     // A new VPC has DNS support but not DNS hostnames.
-    let (code, message) = error_of(create().unwrap_err());
+    let (code, message) = create().unwrap_err();
     assert_eq!(code, "InvalidParameter");
     assert_eq!(
         message,
