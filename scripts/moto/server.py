@@ -31,7 +31,8 @@ def main() -> int:
     args = parser.parse_args()
 
     sovereign_ext.install()
-    app = DomainDispatcherApplication(create_backend_app)
+    # Fault injection (`POST /moto-api/sovereign/faults`, see sovereign_ext.FaultInjection) sits in front of moto.
+    app = sovereign_ext.wrap_app(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_address[1]
     # moto builds some URLs from MOTO_PORT.

@@ -3,7 +3,7 @@
 moto lacks a few AWS behaviours the provider's resources depend on. `install()` registers them on moto's
 response classes before the server starts; every piece of state lives on moto's per-account, per-region backend
 objects, so `POST /moto-api/reset` clears it like everything else (BaseBackend.reset re-creates the backend's
-attributes).
+attributes); the one exception, the fault-injection middleware's faults, is cleared by that same reset call.
 
 KMS custom key stores (AWS CloudHSM key stores):
   - CreateCustomKeyStore (state DISCONNECTED, like AWS), DescribeCustomKeyStores (by id, by name, or all),
@@ -18,22 +18,61 @@ EC2 placement groups:
   - CreatePlacementGroup (cluster | spread | partition, tags), DescribePlacementGroups (by names, ids or all),
     DeletePlacementGroup. Duplicate / unknown names give InvalidPlacementGroup.Duplicate / .Unknown.
 
+EC2 network (VPCs, subnets, endpoints, default security group):
+  - eusc-de-east-1 (partition aws-eusc) gets zones eusc-de-east-1a / -1b (ids eusc1-az1 / -az2): moto builds zones
+    only for aws, aws-us-gov and aws-cn, so DescribeAvailabilityZones was empty there and CreateSubnet failed. AWS
+    publishes neither count nor ids; two zones is what users report.
+  - CreateSubnet with a zone (name or id) of another region fails InvalidParameterValue, as on AWS ("Value (…) for
+    parameter availabilityZone is invalid. Subnets can currently only be created in the following availability
+    zones: …"); moto accepted any zone of any region.
+  - DescribeVpcEndpointServices in aws-eusc names ecr.api, ecr.dkr, execute-api and securityhub
+    `eu.amazonaws.<region>.<svc>` like AWS (the others keep `com.amazonaws.<region>.<svc>`).
+  - CreateVpcEndpoint with a service name DescribeVpcEndpointServices does not list (in any region: a bogus name,
+    another region's name, the `com.` form of the four eusc names) fails InvalidServiceName ("The Vpc Endpoint
+    Service '…' does not exist"), as on AWS; moto accepted any name.
+  - CreateVpcEndpoint of type Interface with private DNS (PrivateDnsEnabled true, which AWS and moto default to)
+    fails InvalidParameter unless the VPC has both enableDnsSupport and enableDnsHostnames, as on AWS.
+  - A VPC's default security group gets AWS's self-referencing ingress rule (all protocols, source the group
+    itself) besides the egress 0.0.0.0/0 rule: DescribeSecurityGroups/-Rules list both, RevokeSecurityGroupIngress
+    removes it by rule id or by permission. DeleteSecurityGroup on a default group fails CannotDelete
+    ('the specified group: "sg-…" name: "default" cannot be deleted by a user'), as on AWS; DeleteVpc still
+    removes it.
+  The zone table and the endpoint-service list are static data (moto caches both per region), not state.
+
 S3 GetBucketVersioning:
   - moto 5.2.5 answers with the root element `GetBucketVersioningResponse` instead of S3's
     `VersioningConfiguration`; the AWS SDK for Rust rejects that (botocore is lenient). Answered like S3.
 
+Fault injection (`FaultInjection`, served by server.py in front of moto): `POST /moto-api/sovereign/faults` with
+`{"action": "CreateVpc", "after": 1, "times": 1, "code": "InternalError", "message": "…", "status": 400}` lets one
+more successful CreateVpc through, then fails the next call with that error in the service's wire format (EC2 query
+XML, other query XML, JSON `__type`), then lets calls through again. `DELETE` there clears the faults, and so does
+`POST /moto-api/reset` (the middleware clears them before moto resets). Details in the class docstring.
+
 Not covered (known moto gaps the tests work around): RunInstances ignores EnclaveOptions and launch-template
-MetadataOptions; CreateFlowLogs to an S3 ARN with a key prefix fails.
+MetadataOptions; CreateFlowLogs to an S3 ARN with a key prefix fails; in aws-eusc endpoint services keep moto's
+`…amazonaws.com` DNS names (AWS: `amazonaws.eu`) and EC2 ARNs say `arn:aws:`; CreateVpcEndpoint ignores
+ServiceRegion. The endpoint and subnet checks sit on the EC2 API handlers, so moto-internal callers (CloudFormation,
+OSIS) are not subject to them.
 """
 
+import io
 import json
+import re
 import secrets
+import threading
 import time
-from typing import Any
+import uuid
+from typing import Any, Callable
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
 
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
-from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.exceptions import EC2ClientError, InvalidAvailabilityZoneError
+from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend, Zone
+from moto.ec2.models.security_groups import SecurityGroupBackend, SecurityGroupRule
+from moto.ec2.models.vpcs import VPCBackend
 from moto.ec2.responses import EC2Response
 from moto.kms.models import Key
 from moto.kms.responses import KmsResponse
@@ -276,6 +315,278 @@ def delete_placement_group(self: EC2Response) -> ActionResult:
     return ActionResult({})
 
 
+# --------------------------------------------------------------------------------------------------- EC2 network
+
+# AWS European Sovereign Cloud: moto builds zones only for the aws, aws-us-gov and aws-cn partitions.
+_EUSC_REGION = "eusc-de-east-1"
+_EUSC_ZONES = [(f"{_EUSC_REGION}a", "eusc1-az1"), (f"{_EUSC_REGION}b", "eusc1-az2")]
+# Endpoint services AWS names `eu.amazonaws.<region>.<svc>` in aws-eusc (the rest keep `com.amazonaws.`).
+_EUSC_EU_SERVICES = ("ecr.api", "ecr.dkr", "execute-api", "securityhub")
+
+_original_collect_endpoint_services = VPCBackend._collect_default_endpoint_services
+
+
+def collect_default_endpoint_services(account_id: str, region: str) -> list[dict[str, Any]]:
+    """moto's default endpoint services (cached per region: pure data), with AWS's `eu.` names in aws-eusc."""
+    services = _original_collect_endpoint_services(account_id, region)
+    if get_partition(region) == "aws-eusc":
+        renames = {f"com.amazonaws.{region}.{svc}": f"eu.amazonaws.{region}.{svc}" for svc in _EUSC_EU_SERVICES}
+        for service in services:
+            if service["ServiceName"] in renames:
+                service["ServiceName"] = renames[service["ServiceName"]]
+    return services
+
+
+_original_create_subnet = EC2Response.create_subnet
+
+
+def create_subnet(self: EC2Response) -> ActionResult:
+    """AWS refuses a zone (name or id) of another region; moto accepted any zone it knows."""
+    zones = self.ec2_backend.describe_availability_zones()
+    for param, attr in (("AvailabilityZone", "name"), ("AvailabilityZoneId", "zone_id")):
+        value = self._get_param(param)
+        if value and value not in [getattr(z, attr) for z in zones]:
+            if param == "AvailabilityZone":
+                raise InvalidAvailabilityZoneError(value, ", ".join(z.name for z in zones))
+            raise EC2ClientError(
+                "InvalidParameterValue",
+                f"Value ({value}) for parameter availabilityZoneId is invalid. Subnets can currently only be "
+                f"created in the following availability zone ids: {', '.join(z.zone_id for z in zones)}.",
+            )
+    return _original_create_subnet(self)
+
+
+_original_create_vpc_endpoint = EC2Response.create_vpc_endpoint
+
+
+def create_vpc_endpoint(self: EC2Response) -> ActionResult:
+    """AWS refuses service names DescribeVpcEndpointServices does not list (moto accepted any), and private DNS
+    (default true for Interface endpoints, as in AWS and moto) unless the VPC has DNS support and DNS hostnames."""
+    backend = self.ec2_backend
+    vpc = backend.get_vpc(self._get_param("VpcId"))
+    service_name = self._get_param("ServiceName")
+    # Raises InvalidServiceName ("The Vpc Endpoint Service '…' does not exist") like AWS.
+    backend.describe_vpc_endpoint_services([service_name], [], None, None, self.region)
+    interface = (self._get_param("VpcEndpointType") or "Gateway").lower() == "interface"
+    if interface and self._get_bool_param("PrivateDnsEnabled", if_none=True):
+        if not (vpc.enable_dns_support and vpc.enable_dns_hostnames):
+            raise EC2ClientError(
+                "InvalidParameter",
+                "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set "
+                f"to true for {vpc.id}",
+            )
+    return _original_create_vpc_endpoint(self)
+
+
+_original_create_security_group = SecurityGroupBackend.create_security_group
+
+
+def create_security_group(self: Any, *args: Any, **kwargs: Any) -> Any:
+    """A VPC's default group gets AWS's self-referencing ingress rule (all traffic from the group itself) besides
+    the egress 0.0.0.0/0 rule moto gives every group."""
+    group = _original_create_security_group(self, *args, **kwargs)
+    if group.is_default:
+        # The source group dict as moto's Authorize/Revoke build it, so a revoke by permission matches too.
+        source = {"GroupId": group.id, "OwnerId": self.account_id, "UserId": self.account_id}
+        group.ingress_rules.append(
+            SecurityGroupRule(self, "-1", group.id, None, None, None, source_group=source, is_egress=False)
+        )
+    return group
+
+
+_original_delete_security_group = EC2Response.delete_security_group
+
+
+def delete_security_group(self: EC2Response) -> ActionResult:
+    """AWS refuses to delete a VPC's default group (DeleteVpc removes it; moto's DeleteVpc bypasses this)."""
+    backend = self.ec2_backend
+    group_id, name = self._get_param("GroupId"), self._get_param("GroupName")
+    if group_id:
+        group = backend.get_security_group_from_id(group_id)
+    else:  # by name: EC2-Classic style, the default VPC's groups
+        group = backend.get_security_group_from_name(name, backend.default_vpc.id) if name else None
+    if group is not None and group.is_default:
+        raise EC2ClientError(
+            "CannotDelete", f'the specified group: "{group.id}" name: "{group.name}" cannot be deleted by a user'
+        )
+    return _original_delete_security_group(self)
+
+
+# --------------------------------------------------------------------------------------------------- fault injection
+
+
+class FaultInjection:
+    """WSGI middleware in front of moto's application: makes chosen calls fail, for tests of error handling.
+
+    `POST /moto-api/sovereign/faults` with a JSON object registers a fault:
+      action   (required) the operation: the `Action` parameter of query-protocol calls (EC2, STS, …) or the part of
+               `X-Amz-Target` after the dot for JSON-protocol calls (KMS: `TrentService.CreateKey` -> `CreateKey`).
+      after    (default 0) successful calls of that action (HTTP status < 400, counted from registration) let through
+               before failing.
+      times    (default 1) calls that then fail; after them the fault is dropped and calls succeed again.
+      code     (default "InternalError"), message (default "injected failure"): the AWS error code and message.
+      status   (default 400) the HTTP status. 400 because the AWS SDKs retry 5xx unless told to make one attempt
+               (provider: SOVEREIGN_AWS_MAX_ATTEMPTS=1; the harness's clients make one), so a retried 5xx fault
+               would use up `times` inside one SDK call; pass 500 with one attempt to test 5xx handling.
+      service, region (optional): only calls signed for that service (`ec2`, `kms`) / region (SigV4 scope).
+    It answers `{"id": n, ...the fault}`. `GET` lists the faults, `DELETE` clears them, and `POST /moto-api/reset`
+    clears them too (before moto resets its backends). Faults match in registration order; a failing call does not
+    count towards `after`. The error is in the service's wire format: EC2 `<Response><Errors><Error>…`, other query
+    services `<ErrorResponse><Error>…`, JSON services `{"__type": code, "message": …}`. REST services (S3) have no
+    action name here and are never failed.
+    """
+
+    PATH = "/moto-api/sovereign/faults"
+    _SCOPE = re.compile(r"Credential=[^/]*/[^/]*/([^/]*)/([^/]*)/")
+
+    def __init__(self, app: Callable[..., Any]):
+        self.app = app
+        self.lock = threading.Lock()
+        self.faults: list[dict[str, Any]] = []
+        self.next_id = 1
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path == self.PATH:
+            return self._admin(environ, method, start_response)
+        if path == "/moto-api/reset" and method == "POST":
+            with self.lock:
+                self.faults.clear()
+        if not self.faults or path.startswith("/moto-api"):
+            return self.app(environ, start_response)
+        call = self._call(environ)
+        with self.lock:
+            fault = next((f for f in self.faults if self._matches(f, call)), None)
+            if fault is not None and fault["_passed"] >= fault["after"]:
+                fault["_failed"] += 1
+                if fault["_failed"] >= fault["times"]:
+                    self.faults.remove(fault)
+                return self._error(call, fault, start_response)
+
+        def counting_start_response(status: str, headers: Any, *rest: Any) -> Any:
+            if fault is not None and int(status.split()[0]) < 400:
+                with self.lock:
+                    fault["_passed"] += 1
+            return start_response(status, headers, *rest)
+
+        return self.app(environ, counting_start_response)
+
+    def _admin(self, environ: dict[str, Any], method: str, start_response: Callable[..., Any]) -> list[bytes]:
+        status, answer = "200 OK", None
+        with self.lock:
+            if method == "POST":
+                try:
+                    fault = self._parse(self._body(environ))
+                except (ValueError, TypeError) as e:  # json.JSONDecodeError is a ValueError
+                    status, answer = "400 Bad Request", {"error": str(e)}
+                else:
+                    fault["id"], self.next_id = self.next_id, self.next_id + 1
+                    self.faults.append(fault)
+                    answer = self._public(fault)
+            elif method == "DELETE":
+                self.faults.clear()
+                answer = {"faults": []}
+            elif method == "GET":
+                answer = {"faults": [self._public(f) for f in self.faults]}
+            else:
+                status, answer = "405 Method Not Allowed", {"error": f"{method} not allowed"}
+        body = json.dumps(answer).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    @staticmethod
+    def _parse(raw: bytes) -> dict[str, Any]:
+        spec = json.loads(raw or b"{}")
+        if not isinstance(spec, dict) or not isinstance(spec.get("action"), str) or not spec["action"]:
+            raise ValueError('a fault is a JSON object with at least "action"')
+        fault = {
+            "action": spec["action"],
+            "after": int(spec.get("after", 0)),
+            "times": int(spec.get("times", 1)),
+            "code": str(spec.get("code", "InternalError")),
+            "message": str(spec.get("message", "injected failure")),
+            "status": int(spec.get("status", 400)),
+            "service": spec.get("service"),
+            "region": spec.get("region"),
+            "_passed": 0,
+            "_failed": 0,
+        }
+        if fault["after"] < 0 or fault["times"] < 1 or not 400 <= fault["status"] <= 599:
+            raise ValueError("need after >= 0, times >= 1 and 400 <= status <= 599")
+        return fault
+
+    @staticmethod
+    def _public(fault: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in fault.items() if not k.startswith("_")}
+
+    @staticmethod
+    def _body(environ: dict[str, Any]) -> bytes:
+        """Reads the request body and puts it back for moto."""
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if length <= 0:  # no body, or chunked: left for moto untouched
+            return b""
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        return body
+
+    def _call(self, environ: dict[str, Any]) -> dict[str, Any]:
+        scope = self._SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        region, service = scope.groups() if scope else (None, None)
+        target = environ.get("HTTP_X_AMZ_TARGET")
+        if target:
+            return {"action": target.rsplit(".", 1)[-1], "json": True, "service": service, "region": region}
+        params = parse_qs(environ.get("QUERY_STRING", ""))
+        if "Action" not in params and "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", ""):
+            params = parse_qs(self._body(environ).decode("utf-8", "replace"))
+        action = params.get("Action", [None])[0]
+        return {"action": action, "json": False, "service": service, "region": region}
+
+    @staticmethod
+    def _matches(fault: dict[str, Any], call: dict[str, Any]) -> bool:
+        return (
+            call["action"] == fault["action"]
+            and fault["service"] in (None, call["service"])
+            and fault["region"] in (None, call["region"])
+        )
+
+    @staticmethod
+    def _error(call: dict[str, Any], fault: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        request_id = str(uuid.uuid4())
+        code, message = escape(fault["code"]), escape(fault["message"])
+        if call["json"]:
+            content_type = "application/x-amz-json-1.1"
+            body = json.dumps({"__type": fault["code"], "message": fault["message"]})
+        elif call["service"] == "ec2":
+            content_type = "text/xml"
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+                f"<Code>{code}</Code><Message>{message}</Message></Error></Errors>"
+                f"<RequestID>{request_id}</RequestID></Response>"
+            )
+        else:
+            content_type = "text/xml"
+            kind = "Receiver" if fault["status"] >= 500 else "Sender"
+            body = (
+                f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message>"
+                f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+            )
+        data = body.encode()
+        headers = [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(data))),
+            ("x-amzn-RequestId", request_id),
+        ]
+        if call["json"]:
+            headers.append(("x-amzn-ErrorType", fault["code"]))
+        start_response(f"{fault['status']} Injected", headers)
+        return [data]
+
+
+def wrap_app(app: Callable[..., Any]) -> FaultInjection:
+    """moto's WSGI application behind the fault-injection middleware (server.py serves the result)."""
+    return FaultInjection(app)
+
+
 # --------------------------------------------------------------------------------------------------- install
 
 
@@ -306,3 +617,12 @@ def install() -> None:
     EC2Response.describe_placement_groups = describe_placement_groups
     EC2Response.delete_placement_group = delete_placement_group
     S3Response.get_bucket_versioning = get_bucket_versioning
+    # Static data (like moto's own zone table), set before any EC2 backend builds its default VPC and subnets.
+    RegionsAndZonesBackend.zones[_EUSC_REGION] = [
+        Zone(name=name, region_name=_EUSC_REGION, zone_id=zone_id) for name, zone_id in _EUSC_ZONES
+    ]
+    VPCBackend._collect_default_endpoint_services = staticmethod(collect_default_endpoint_services)
+    EC2Response.create_subnet = create_subnet
+    EC2Response.create_vpc_endpoint = create_vpc_endpoint
+    SecurityGroupBackend.create_security_group = create_security_group
+    EC2Response.delete_security_group = delete_security_group

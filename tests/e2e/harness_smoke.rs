@@ -1,12 +1,32 @@
 //! Proves the e2e harness itself works: moto starts and resets, the project's moto extension behaves like AWS for
-//! KMS custom key stores and EC2 placement groups, Terraform 1.15.5 (and a PATH Terraform 1.11–1.14 when present)
-//! runs configurations, and Terraform loads the provider through `dev_overrides`.
+//! KMS custom key stores, EC2 placement groups, eusc-de-east-1 zones and endpoint service names, endpoint and subnet
+//! refusals and the default security group, fault injection works, Terraform 1.15.5 (and a PATH Terraform
+//! 1.11–1.14 when present) runs configurations, and Terraform loads the provider through `dev_overrides`.
 
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::types::{Filter, VpcEndpointType};
 use sovereign_e2e::{
-    PROVIDER_SOURCE, Terraform, block_on, bundled_terraform, kms_client, moto, path_terraform,
-    repo_root, terraform_versions,
+    Fault, PROVIDER_SOURCE, Terraform, block_on, bundled_terraform, ec2_client, ec2_client_in,
+    kms_client, moto, path_terraform, repo_root, terraform_versions,
 };
 use std::process::Command;
+
+/// The AWS error code and message of a failed SDK call.
+fn error_of<E: ProvideErrorMetadata, R>(err: SdkError<E, R>) -> (String, String) {
+    (
+        err.code().unwrap_or_default().to_string(),
+        err.message().unwrap_or_default().to_string(),
+    )
+}
+
+fn filter(name: &str, value: &str) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+fn create_vpc(ec2: &aws_sdk_ec2::Client, cidr: &str) -> String {
+    let out = block_on(ec2.create_vpc().cidr_block(cidr).send()).unwrap();
+    out.vpc().unwrap().vpc_id().unwrap().to_string()
+}
 
 #[test]
 fn moto_starts_and_reset_drops_state() {
@@ -197,6 +217,271 @@ print("placement groups ok")
         String::from_utf8_lossy(&out.stdout).trim(),
         "placement groups ok"
     );
+}
+
+#[test]
+fn eusc_has_two_zones_and_subnets_refuse_other_regions_zones() {
+    let moto = moto();
+    let eusc = ec2_client_in(&moto.endpoint(), "eusc-de-east-1");
+    let zones = block_on(eusc.describe_availability_zones().send()).unwrap();
+    let zones: Vec<_> = zones
+        .availability_zones()
+        .iter()
+        .map(|z| (z.zone_name().unwrap(), z.zone_id().unwrap()))
+        .collect();
+    assert_eq!(
+        zones,
+        [
+            ("eusc-de-east-1a", "eusc1-az1"),
+            ("eusc-de-east-1b", "eusc1-az2")
+        ]
+    );
+
+    let vpc = create_vpc(&eusc, "10.0.0.0/16");
+    let subnet = block_on(
+        eusc.create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block("10.0.1.0/24")
+            .availability_zone("eusc-de-east-1b")
+            .send(),
+    )
+    .unwrap();
+    let subnet = subnet.subnet().unwrap();
+    assert_eq!(subnet.availability_zone(), Some("eusc-de-east-1b"));
+    assert_eq!(subnet.availability_zone_id(), Some("eusc1-az2"));
+
+    let err = block_on(
+        eusc.create_subnet()
+            .vpc_id(&vpc)
+            .cidr_block("10.0.2.0/24")
+            .availability_zone("eu-central-1a")
+            .send(),
+    )
+    .unwrap_err();
+    let (code, message) = error_of(err);
+    assert_eq!(code, "InvalidParameterValue", "{message}");
+    assert!(
+        message.contains("eusc-de-east-1a, eusc-de-east-1b"),
+        "{message}"
+    );
+}
+
+#[test]
+fn eusc_names_its_ecr_endpoints_eu_amazonaws_and_refuses_the_com_form() {
+    let moto = moto();
+    let eusc = ec2_client_in(&moto.endpoint(), "eusc-de-east-1");
+    let services = block_on(eusc.describe_vpc_endpoint_services().send()).unwrap();
+    let names = services.service_names();
+    for svc in ["ecr.api", "ecr.dkr", "execute-api", "securityhub"] {
+        assert!(
+            names.contains(&format!("eu.amazonaws.eusc-de-east-1.{svc}")),
+            "{svc}: {names:?}"
+        );
+        assert!(
+            !names.contains(&format!("com.amazonaws.eusc-de-east-1.{svc}")),
+            "{svc}"
+        );
+    }
+    for svc in ["kms", "sts", "logs", "s3"] {
+        assert!(
+            names.contains(&format!("com.amazonaws.eusc-de-east-1.{svc}")),
+            "{svc}"
+        );
+    }
+
+    let vpc = create_vpc(&eusc, "10.0.0.0/16");
+    let endpoint = |name: &str| {
+        block_on(
+            eusc.create_vpc_endpoint()
+                .vpc_id(&vpc)
+                .service_name(name)
+                .vpc_endpoint_type(VpcEndpointType::Interface)
+                .private_dns_enabled(false)
+                .send(),
+        )
+        .map(|out| {
+            out.vpc_endpoint()
+                .unwrap()
+                .service_name()
+                .unwrap()
+                .to_string()
+        })
+        .map_err(error_of)
+    };
+    let (code, message) = endpoint("com.amazonaws.eusc-de-east-1.ecr.dkr").unwrap_err();
+    assert_eq!(code, "InvalidServiceName");
+    assert_eq!(
+        message,
+        "The Vpc Endpoint Service 'com.amazonaws.eusc-de-east-1.ecr.dkr' does not exist"
+    );
+    assert_eq!(
+        endpoint("eu.amazonaws.eusc-de-east-1.ecr.dkr").unwrap(),
+        "eu.amazonaws.eusc-de-east-1.ecr.dkr"
+    );
+    // Names DescribeVpcEndpointServices does not list are refused in every region.
+    let ec2 = ec2_client(&moto.endpoint());
+    let other = create_vpc(&ec2, "10.1.0.0/16");
+    let err = block_on(
+        ec2.create_vpc_endpoint()
+            .vpc_id(&other)
+            .service_name("com.amazonaws.us-east-1.kms")
+            .vpc_endpoint_type(VpcEndpointType::Interface)
+            .private_dns_enabled(false)
+            .send(),
+    )
+    .unwrap_err();
+    assert_eq!(error_of(err).0, "InvalidServiceName");
+}
+
+#[test]
+fn interface_endpoint_private_dns_needs_both_vpc_dns_attributes() {
+    let moto = moto();
+    let ec2 = ec2_client(&moto.endpoint());
+    let vpc = create_vpc(&ec2, "10.0.0.0/16");
+    let create = || {
+        block_on(
+            ec2.create_vpc_endpoint()
+                .vpc_id(&vpc)
+                .service_name("com.amazonaws.eu-central-1.kms")
+                .vpc_endpoint_type(VpcEndpointType::Interface)
+                .private_dns_enabled(true)
+                .send(),
+        )
+        .map(|_| ())
+        .map_err(error_of)
+    };
+    // A new VPC has DNS support but not DNS hostnames.
+    let (code, message) = create().unwrap_err();
+    assert_eq!(code, "InvalidParameter");
+    assert_eq!(
+        message,
+        format!(
+            "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC attributes set to true for {vpc}"
+        )
+    );
+    block_on(
+        ec2.modify_vpc_attribute()
+            .vpc_id(&vpc)
+            .enable_dns_hostnames(
+                aws_sdk_ec2::types::AttributeBooleanValue::builder()
+                    .value(true)
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+    create().unwrap();
+}
+
+#[test]
+fn default_security_group_has_aws_rules_and_cannot_be_deleted() {
+    let moto = moto();
+    let ec2 = ec2_client(&moto.endpoint());
+    let vpc = create_vpc(&ec2, "10.0.0.0/16");
+    let groups = block_on(
+        ec2.describe_security_groups()
+            .filters(filter("vpc-id", &vpc))
+            .filters(filter("group-name", "default"))
+            .send(),
+    )
+    .unwrap();
+    let [group] = groups.security_groups() else {
+        panic!("one default group: {groups:?}");
+    };
+    let group_id = group.group_id().unwrap().to_string();
+
+    let rules = |ec2: &aws_sdk_ec2::Client| {
+        block_on(
+            ec2.describe_security_group_rules()
+                .filters(filter("group-id", &group_id))
+                .send(),
+        )
+        .unwrap()
+        .security_group_rules()
+        .to_vec()
+    };
+    let all = rules(&ec2);
+    assert_eq!(all.len(), 2, "{all:?}");
+    let egress = all.iter().find(|r| r.is_egress() == Some(true)).unwrap();
+    assert_eq!(egress.cidr_ipv4(), Some("0.0.0.0/0"));
+    assert_eq!(egress.ip_protocol(), Some("-1"));
+    let ingress = all.iter().find(|r| r.is_egress() == Some(false)).unwrap();
+    assert_eq!(ingress.ip_protocol(), Some("-1"));
+    assert_eq!(
+        ingress.referenced_group_info().and_then(|g| g.group_id()),
+        Some(group_id.as_str())
+    );
+
+    block_on(
+        ec2.revoke_security_group_ingress()
+            .group_id(&group_id)
+            .security_group_rule_ids(ingress.security_group_rule_id().unwrap())
+            .send(),
+    )
+    .unwrap();
+    let left = rules(&ec2);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].is_egress(), Some(true));
+
+    let err = block_on(ec2.delete_security_group().group_id(&group_id).send()).unwrap_err();
+    assert_eq!(
+        error_of(err),
+        (
+            "CannotDelete".to_string(),
+            format!(
+                "the specified group: \"{group_id}\" name: \"default\" cannot be deleted by a user"
+            )
+        )
+    );
+    // DeleteVpc still takes its default group with it.
+    block_on(ec2.delete_vpc().vpc_id(&vpc).send()).unwrap();
+}
+
+#[test]
+fn injected_fault_fails_the_second_call_then_calls_succeed() {
+    let moto = moto();
+    let ec2 = ec2_client(&moto.endpoint());
+    moto.inject_fault("CreateVpc", 1, "InternalError");
+    create_vpc(&ec2, "10.0.0.0/16");
+    let err = block_on(ec2.create_vpc().cidr_block("10.1.0.0/16").send()).unwrap_err();
+    assert_eq!(
+        error_of(err),
+        ("InternalError".to_string(), "injected failure".to_string())
+    );
+    create_vpc(&ec2, "10.1.0.0/16");
+    // Other actions were never affected.
+    block_on(ec2.describe_vpcs().send()).unwrap();
+
+    // A fuller fault: KMS (JSON protocol), HTTP 500, twice, only for kms.
+    let kms = kms_client(&moto.endpoint());
+    moto.inject(
+        &Fault::new("CreateKey", "KMSInternalException")
+            .times(2)
+            .status(500)
+            .message("kms is down")
+            .service("kms"),
+    );
+    for _ in 0..2 {
+        let err = block_on(kms.create_key().send()).unwrap_err();
+        assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(500));
+        let err = err.into_service_error();
+        assert_eq!(err.meta().code(), Some("KMSInternalException"));
+        assert_eq!(err.meta().message(), Some("kms is down"));
+    }
+    block_on(kms.create_key().send()).unwrap();
+}
+
+#[test]
+fn reset_and_clear_faults_drop_injected_faults() {
+    let moto = moto();
+    let ec2 = ec2_client(&moto.endpoint());
+    moto.inject_fault("DescribeVpcs", 0, "Unavailable");
+    moto.reset();
+    block_on(ec2.describe_vpcs().send()).unwrap();
+
+    moto.inject(&Fault::new("DescribeVpcs", "Unavailable").times(5));
+    moto.clear_faults();
+    block_on(ec2.describe_vpcs().send()).unwrap();
 }
 
 #[test]

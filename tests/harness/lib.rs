@@ -10,7 +10,9 @@
 //!   clean environment; methods for init/plan/apply/import/destroy/show that panic with the full output on failure.
 //! - [`provider_binary`]: builds `terraform-provider-sovereign` once per test binary with the running cargo and the
 //!   same target directory and profile, and returns the executable path.
-//! - [`kms_client`]/[`s3_client`]: AWS SDK clients aimed at a moto endpoint, for verifying through the AWS API.
+//! - [`kms_client`]/[`s3_client`]/[`ec2_client`]: AWS SDK clients aimed at a moto endpoint, for verifying through
+//!   the AWS API.
+//! - [`Moto::inject_fault`]/[`Moto::inject`] ([`Fault`]) and [`Moto::clear_faults`]: make chosen AWS calls fail.
 //!
 //! This is test code: failures panic with a message meant for the person reading the test output.
 
@@ -154,17 +156,139 @@ impl Moto {
         fs::read_to_string(&self.stderr_log).unwrap_or_default()
     }
 
+    /// Makes calls of `action` fail with `code` (HTTP 400, message "injected failure") once, after `after` more
+    /// successful calls of it: e.g. `inject_fault("CreateVpc", 1, "InternalError")` lets the next CreateVpc
+    /// through and fails the one after. See [`Fault`] for the rest; [`Moto::reset`] and [`Moto::clear_faults`]
+    /// drop every fault.
+    pub fn inject_fault(&self, action: &str, after: u32, code: &str) {
+        self.inject(&Fault::new(action, code).after(after));
+    }
+
+    /// Registers `fault` (`POST /moto-api/sovereign/faults`, see `scripts/moto/sovereign_ext.py`).
+    pub fn inject(&self, fault: &Fault) {
+        self.admin("POST", Fault::PATH, &fault.to_json().to_string());
+    }
+
+    /// Drops every registered fault (`DELETE /moto-api/sovereign/faults`).
+    pub fn clear_faults(&self) {
+        self.admin("DELETE", Fault::PATH, "");
+    }
+
+    fn admin(&self, method: &str, path: &str, body: &str) {
+        let response = self.request(method, path, body).unwrap_or_else(|e| {
+            panic!(
+                "moto {method} {path} failed: {e}; moto's stderr:\n{}",
+                self.stderr()
+            )
+        });
+        assert!(
+            response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.0 200"),
+            "moto {method} {path} answered:\n{response}"
+        );
+    }
+
     fn post(&self, path: &str) -> std::io::Result<String> {
+        self.request("POST", path, "")
+    }
+
+    fn request(&self, method: &str, path: &str, body: &str) -> std::io::Result<String> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+        let content_type = if body.is_empty() {
+            ""
+        } else {
+            "Content-Type: application/json\r\n"
+        };
         write!(
             stream,
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.port
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{content_type}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.port,
+            body.len()
         )?;
         let mut response = String::new();
         stream.read_to_string(&mut response)?;
         Ok(response)
+    }
+}
+
+/// A failure for moto to inject ([`Moto::inject`]): after `after` successful calls of `action` (counted from
+/// registration), the next `times` calls fail with `code`/`message` and HTTP `status` in the service's wire format
+/// (EC2 query XML, KMS JSON `__type`); then calls succeed again.
+///
+/// `action` is the operation name: `CreateVpc`, `CreateVpcEndpoint`, `CreateKey`, … `service` (`ec2`, `kms`) and
+/// `region` narrow it to calls signed for them. The default status is **400**: the AWS SDKs retry 5xx, so a 500
+/// only reaches the code under test when it makes one attempt (the provider with `SOVEREIGN_AWS_MAX_ATTEMPTS=1`;
+/// the harness's clients always do).
+#[derive(Clone, Debug)]
+pub struct Fault {
+    pub action: String,
+    pub after: u32,
+    pub times: u32,
+    pub code: String,
+    pub message: String,
+    pub status: u16,
+    pub service: Option<String>,
+    pub region: Option<String>,
+}
+
+impl Fault {
+    const PATH: &'static str = "/moto-api/sovereign/faults";
+
+    /// Fails the next call of `action` with `code` (after 0, times 1, status 400, message "injected failure").
+    pub fn new(action: &str, code: &str) -> Fault {
+        Fault {
+            action: action.to_string(),
+            after: 0,
+            times: 1,
+            code: code.to_string(),
+            message: "injected failure".to_string(),
+            status: 400,
+            service: None,
+            region: None,
+        }
+    }
+
+    pub fn after(mut self, after: u32) -> Fault {
+        self.after = after;
+        self
+    }
+
+    pub fn times(mut self, times: u32) -> Fault {
+        self.times = times;
+        self
+    }
+
+    pub fn message(mut self, message: &str) -> Fault {
+        self.message = message.to_string();
+        self
+    }
+
+    pub fn status(mut self, status: u16) -> Fault {
+        self.status = status;
+        self
+    }
+
+    pub fn service(mut self, service: &str) -> Fault {
+        self.service = Some(service.to_string());
+        self
+    }
+
+    pub fn region(mut self, region: &str) -> Fault {
+        self.region = Some(region.to_string());
+        self
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "action": self.action,
+            "after": self.after,
+            "times": self.times,
+            "code": self.code,
+            "message": self.message,
+            "status": self.status,
+            "service": self.service,
+            "region": self.region,
+        })
     }
 }
 
@@ -768,6 +892,24 @@ pub fn kms_client_in(endpoint: &str, region: &str) -> aws_sdk_kms::Client {
         .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))
         .build();
     aws_sdk_kms::Client::from_conf(config)
+}
+
+/// An EC2 client for `endpoint` in eu-central-1, one attempt per call.
+pub fn ec2_client(endpoint: &str) -> aws_sdk_ec2::Client {
+    ec2_client_in(endpoint, REGION)
+}
+
+/// An EC2 client for `endpoint` in another region (e.g. `eusc-de-east-1`), one attempt per call.
+pub fn ec2_client_in(endpoint: &str, region: &str) -> aws_sdk_ec2::Client {
+    let config = aws_sdk_ec2::Config::builder()
+        .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+        .region(aws_types::region::Region::new(region.to_string()))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials())
+        .http_client(shared_http_client())
+        .retry_config(aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(1))
+        .build();
+    aws_sdk_ec2::Client::from_conf(config)
 }
 
 /// An S3 client for `endpoint` in eu-central-1 with path-style addressing, one attempt per call.
