@@ -45,7 +45,7 @@ S3 GetBucketVersioning:
 
 Fault injection (`FaultInjection`, served by server.py in front of moto): `POST /moto-api/sovereign/faults` with
 `{"action": "CreateVpc", "after": 1, "times": 1, "code": "InternalError", "message": "…", "status": 400}` lets one
-more successful CreateVpc through, then fails the next call with that error in the service's wire format (EC2 query
+more CreateVpc through, then fails the next call with that error in the service's wire format (EC2 query
 XML, other query XML, JSON `__type`), then lets calls through again. `DELETE` there clears the faults, and so does
 `POST /moto-api/reset` (the middleware clears them before moto resets). Details in the class docstring.
 
@@ -421,8 +421,8 @@ class FaultInjection:
     `POST /moto-api/sovereign/faults` with a JSON object registers a fault:
       action   (required) the operation: the `Action` parameter of query-protocol calls (EC2, STS, …) or the part of
                `X-Amz-Target` after the dot for JSON-protocol calls (KMS: `TrentService.CreateKey` -> `CreateKey`).
-      after    (default 0) successful calls of that action (HTTP status < 400, counted from registration) let through
-               before failing.
+      after    (default 0) calls of that action let through (counted as they arrive, from registration) before
+               failing; calls let through count even if moto then fails them.
       times    (default 1) calls that then fail; after them the fault is dropped and calls succeed again.
       code     (default "InternalError"), message (default "injected failure"): the AWS error code and message.
       status   (default 400) the HTTP status. 400 because the AWS SDKs retry 5xx unless told to make one attempt
@@ -430,8 +430,8 @@ class FaultInjection:
                would use up `times` inside one SDK call; pass 500 with one attempt to test 5xx handling.
       service, region (optional): only calls signed for that service (`ec2`, `kms`) / region (SigV4 scope).
     It answers `{"id": n, ...the fault}`. `GET` lists the faults, `DELETE` clears them, and `POST /moto-api/reset`
-    clears them too (before moto resets its backends). Faults match in registration order; a failing call does not
-    count towards `after`. The error is in the service's wire format: EC2 `<Response><Errors><Error>…`, other query
+    clears them too (before moto resets its backends). Faults match in registration order; an injected failure does
+    not count towards `after`. The error is in the service's wire format: EC2 `<Response><Errors><Error>…`, other query
     services `<ErrorResponse><Error>…`, JSON services `{"__type": code, "message": …}`. REST services (S3) have no
     action name here and are never failed.
     """
@@ -455,21 +455,18 @@ class FaultInjection:
         if not self.faults or path.startswith("/moto-api"):
             return self.app(environ, start_response)
         call = self._call(environ)
+        # Calls are counted as they arrive, so concurrent calls (a provider creating endpoints four at a time)
+        # still see exactly `after` of them through.
         with self.lock:
             fault = next((f for f in self.faults if self._matches(f, call)), None)
-            if fault is not None and fault["_passed"] >= fault["after"]:
-                fault["_failed"] += 1
-                if fault["_failed"] >= fault["times"]:
-                    self.faults.remove(fault)
-                return self._error(call, fault, start_response)
-
-        def counting_start_response(status: str, headers: Any, *rest: Any) -> Any:
-            if fault is not None and int(status.split()[0]) < 400:
-                with self.lock:
-                    fault["_passed"] += 1
-            return start_response(status, headers, *rest)
-
-        return self.app(environ, counting_start_response)
+            if fault is not None:
+                if fault["_passed"] >= fault["after"]:
+                    fault["_failed"] += 1
+                    if fault["_failed"] >= fault["times"]:
+                        self.faults.remove(fault)
+                    return self._error(call, fault, start_response)
+                fault["_passed"] += 1
+        return self.app(environ, start_response)
 
     def _admin(self, environ: dict[str, Any], method: str, start_response: Callable[..., Any]) -> list[bytes]:
         status, answer = "200 OK", None

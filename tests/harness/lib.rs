@@ -157,7 +157,7 @@ impl Moto {
     }
 
     /// Makes calls of `action` fail with `code` (HTTP 400, message "injected failure") once, after `after` more
-    /// successful calls of it: e.g. `inject_fault("CreateVpc", 1, "InternalError")` lets the next CreateVpc
+    /// calls of it: e.g. `inject_fault("CreateVpc", 1, "InternalError")` lets the next CreateVpc
     /// through and fails the one after. See [`Fault`] for the rest; [`Moto::reset`] and [`Moto::clear_faults`]
     /// drop every fault.
     pub fn inject_fault(&self, action: &str, after: u32, code: &str) {
@@ -211,7 +211,7 @@ impl Moto {
     }
 }
 
-/// A failure for moto to inject ([`Moto::inject`]): after `after` successful calls of `action` (counted from
+/// A failure for moto to inject ([`Moto::inject`]): after `after` calls of `action` (counted from
 /// registration), the next `times` calls fail with `code`/`message` and HTTP `status` in the service's wire format
 /// (EC2 query XML, KMS JSON `__type`); then calls succeed again.
 ///
@@ -931,4 +931,5 @@ pub fn s3_client_in(endpoint: &str, region: &str) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
+pub mod network;
 pub mod provider_fixtures;

@@ -159,18 +159,39 @@ impl KeyedPart<SovereignData> for Subnets {
         _zone: &String,
         have: &Subnet,
     ) -> PartResult {
-        ctx.provider
-            .clients
-            .ec2
-            .delete_subnet()
-            .subnet_id(&have.id)
+        let ec2 = &ctx.provider.clients.ec2;
+        // Its route table association goes first, so no table keeps pointing at a deleted subnet.
+        let tables = ec2
+            .describe_route_tables()
+            .filters(
+                Filter::builder()
+                    .name("association.subnet-id")
+                    .values(&have.id)
+                    .build(),
+            )
             .send()
             .await
-            .found(
-                "DeleteSubnet",
-                &format!("subnet {}", have.id),
-                &["InvalidSubnetID.NotFound"],
-            )?;
+            .or_diag("DescribeRouteTables", &format!("subnet {}", have.id))?;
+        for association in tables.route_tables().iter().flat_map(|t| t.associations()) {
+            if association.subnet_id() == Some(have.id.as_str())
+                && let Some(id) = association.route_table_association_id()
+            {
+                ec2.disassociate_route_table()
+                    .association_id(id)
+                    .send()
+                    .await
+                    .found(
+                        "DisassociateRouteTable",
+                        &format!("subnet {}", have.id),
+                        &["InvalidAssociationID.NotFound"],
+                    )?;
+            }
+        }
+        ec2.delete_subnet().subnet_id(&have.id).send().await.found(
+            "DeleteSubnet",
+            &format!("subnet {}", have.id),
+            &["InvalidSubnetID.NotFound"],
+        )?;
         Ok(())
     }
 
