@@ -437,24 +437,42 @@ class FaultInjection:
     """
 
     PATH = "/moto-api/sovereign/faults"
+    # `GET` answers {"calls": {"ec2:CreateVpc": 1, …}}: every call by service and action since the last reset (or
+    # `DELETE`), for benchmarks that count what a provider asks of AWS. S3 (REST) calls count as "s3:<METHOD>".
+    CALLS_PATH = "/moto-api/sovereign/calls"
     _SCOPE = re.compile(r"Credential=[^/]*/[^/]*/([^/]*)/([^/]*)/")
 
     def __init__(self, app: Callable[..., Any]):
         self.app = app
         self.lock = threading.Lock()
         self.faults: list[dict[str, Any]] = []
+        self.calls: dict[str, int] = {}
         self.next_id = 1
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == self.PATH:
             return self._admin(environ, method, start_response)
+        if path == self.CALLS_PATH:
+            with self.lock:
+                answer = {"calls": dict(sorted(self.calls.items()))}
+                if method == "DELETE":
+                    self.calls.clear()
+            body = json.dumps(answer).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
         if path == "/moto-api/reset" and method == "POST":
             with self.lock:
                 self.faults.clear()
-        if not self.faults or path.startswith("/moto-api"):
+                self.calls.clear()
+        if path.startswith("/moto-api"):
             return self.app(environ, start_response)
         call = self._call(environ)
+        name = f"{call['service'] or '?'}:{call['action'] or method}"
+        with self.lock:
+            self.calls[name] = self.calls.get(name, 0) + 1
+        if not self.faults:
+            return self.app(environ, start_response)
         # Calls are counted as they arrive, so concurrent calls (a provider creating endpoints four at a time)
         # still see exactly `after` of them through.
         with self.lock:
