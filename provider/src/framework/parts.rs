@@ -68,11 +68,16 @@ pub trait Part<D: ProviderData>: Send + Sync {
     /// part it is recorded drift.
     async fn read(&self, ctx: &Context<D>, state: &mut Value) -> PartResult<Presence>;
 
-    /// Removes the part's objects (destroy). Already gone is success.
-    async fn remove(&self, ctx: &Context<D>, state: &Value) -> PartResult;
+    /// Removes the part's objects (destroy). Already gone is success. The default removes nothing: a setting
+    /// of the root object (a bucket's versioning, a key's rotation) goes with the root.
+    async fn remove(&self, _ctx: &Context<D>, _state: &Value) -> PartResult {
+        Ok(())
+    }
 
     /// Undoes a create that failed at this or a later step; returns a sentence for the user when it removed
-    /// something (default: [`Part::remove`], silently).
+    /// something (default: [`Part::remove`], silently). It is called for the failing step too, so it must undo
+    /// only what `state` records as made: an id that the planned value already knew (a bucket's name) says
+    /// nothing about whether this create made the object.
     async fn roll_back(&self, ctx: &Context<D>, state: &Value) -> PartResult<Option<String>> {
         self.remove(ctx, state).await.map(|()| None)
     }
