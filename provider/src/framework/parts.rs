@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -413,17 +414,23 @@ impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
             }
         }
         let snapshot = state.clone();
+        let failed = &AtomicBool::new(false);
         let mut running = futures::stream::iter(create.into_iter().filter_map(|key| {
             let w = want.get(&key)?.clone();
             let snapshot = &snapshot;
             Some(async move {
+                // After a failure, start nothing more.
+                if failed.load(Ordering::Relaxed) {
+                    return (key, None);
+                }
                 let result = part.create(ctx, snapshot, &key, &w).await;
-                (key, result)
+                (key, Some(result))
             })
         }))
         .buffer_unordered(P::CONCURRENCY.max(1));
         let mut first_failure = None;
         while let Some((key, result)) = running.next().await {
+            let Some(result) = result else { continue };
             match result {
                 Ok(new) => {
                     have.insert(key, new);
@@ -431,6 +438,7 @@ impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
                 }
                 // Let the calls already under way finish, so what they made is recorded.
                 Err(d) => {
+                    failed.store(true, Ordering::Relaxed);
                     if first_failure.is_none() {
                         first_failure = Some(keyed_failure(part.name(), &key, d));
                     }
@@ -480,19 +488,26 @@ impl<P> Keyed<P> {
             .into_iter()
             .filter_map(|key| Some((key.clone(), have.get(&key)?.clone())))
             .collect();
+        let failed = &AtomicBool::new(false);
         let mut running = futures::stream::iter(work.into_iter().map(|(key, h)| async move {
+            // After a failure, start nothing more.
+            if failed.load(Ordering::Relaxed) {
+                return (key, None);
+            }
             let result = part.delete(ctx, &key, &h).await;
-            (key, result)
+            (key, Some(result))
         }))
         .buffer_unordered(P::CONCURRENCY.max(1));
         let mut first_failure = None;
         while let Some((key, result)) = running.next().await {
+            let Some(result) = result else { continue };
             match result {
                 Ok(()) => {
                     have.remove(&key);
                     part.record(state, have);
                 }
                 Err(d) => {
+                    failed.store(true, Ordering::Relaxed);
                     if first_failure.is_none() {
                         first_failure = Some(keyed_failure(part.name(), &key, d));
                     }
