@@ -2,7 +2,7 @@
 
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
-use super::build_err;
+use super::{build_err, s3};
 use crate::aws::AwsResultExt;
 use crate::framework::{Context, Diagnostic, PartResult};
 use crate::sovereign::SovereignData;
@@ -10,7 +10,7 @@ use crate::sovereign::SovereignData;
 /// Deletes every object version and delete marker (force_destroy). ListObjectVersions pages by two markers
 /// and has no SDK paginator.
 pub async fn empty_bucket(ctx: &Context<SovereignData>, name: &str) -> PartResult {
-    let s3 = &ctx.provider.clients.s3;
+    let s3 = &s3(ctx);
     let what = format!("bucket {name}");
     let mut key_marker: Option<String> = None;
     let mut version_marker: Option<String> = None;
@@ -82,10 +82,7 @@ pub async fn empty_bucket(ctx: &Context<SovereignData>, name: &str) -> PartResul
 
 /// Refuses to destroy a bucket that still holds anything (force_destroy false). `Ok(false)`: already gone.
 pub async fn refuse_if_not_empty(ctx: &Context<SovereignData>, name: &str) -> PartResult<bool> {
-    let page = ctx
-        .provider
-        .clients
-        .s3
+    let page = s3(ctx)
         .list_object_versions()
         .bucket(name)
         .max_keys(1)

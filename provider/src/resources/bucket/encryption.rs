@@ -7,7 +7,7 @@ use aws_sdk_s3::types::{
 };
 
 use super::guardrails::set_guardrails;
-use super::{bucket_ids, build_err};
+use super::{bucket_ids, build_err, s3};
 use crate::aws::AwsResultExt;
 use crate::framework::{Context, Part, PartResult, Presence, Value, async_trait};
 use crate::sovereign::SovereignData;
@@ -49,9 +49,7 @@ impl Part<SovereignData> for Encryption {
                     .build()
             })
             .map_err(|e| build_err("PutBucketEncryption", e))?;
-        ctx.provider
-            .clients
-            .s3
+        s3(ctx)
             .put_bucket_encryption()
             .bucket(name)
             .server_side_encryption_configuration(encryption)
@@ -67,10 +65,7 @@ impl Part<SovereignData> for Encryption {
     /// The KMS key in use ("" when the bucket is not encrypted with a KMS key).
     async fn read(&self, ctx: &Context<SovereignData>, state: &mut Value) -> PartResult<Presence> {
         let (name, what) = bucket_ids(state)?;
-        let out = ctx
-            .provider
-            .clients
-            .s3
+        let out = s3(ctx)
             .get_bucket_encryption()
             .bucket(name)
             .send()

@@ -7,7 +7,7 @@ use aws_sdk_s3::types::{
     ObjectOwnership, OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration,
 };
 
-use super::{bucket_ids, build_err};
+use super::{bucket_ids, build_err, s3};
 use crate::aws::AwsResultExt;
 use crate::framework::{Context, Part, PartResult, Presence, Value, async_trait};
 use crate::sovereign::SovereignData;
@@ -63,9 +63,7 @@ impl Part<SovereignData> for PublicAccessBlock {
             .ignore_public_acls(true)
             .restrict_public_buckets(true)
             .build();
-        ctx.provider
-            .clients
-            .s3
+        s3(ctx)
             .put_public_access_block()
             .bucket(name)
             .public_access_block_configuration(pab)
@@ -77,10 +75,7 @@ impl Part<SovereignData> for PublicAccessBlock {
 
     async fn read(&self, ctx: &Context<SovereignData>, state: &mut Value) -> PartResult<Presence> {
         let (name, what) = bucket_ids(state)?;
-        let out = ctx
-            .provider
-            .clients
-            .s3
+        let out = s3(ctx)
             .get_public_access_block()
             .bucket(name)
             .send()
@@ -135,9 +130,7 @@ impl Part<SovereignData> for Ownership {
             .build()
             .and_then(|rule| OwnershipControls::builder().rules(rule).build())
             .map_err(|e| build_err("PutBucketOwnershipControls", e))?;
-        ctx.provider
-            .clients
-            .s3
+        s3(ctx)
             .put_bucket_ownership_controls()
             .bucket(name)
             .ownership_controls(ownership)
@@ -149,10 +142,7 @@ impl Part<SovereignData> for Ownership {
 
     async fn read(&self, ctx: &Context<SovereignData>, state: &mut Value) -> PartResult<Presence> {
         let (name, what) = bucket_ids(state)?;
-        let out = ctx
-            .provider
-            .clients
-            .s3
+        let out = s3(ctx)
             .get_bucket_ownership_controls()
             .bucket(name)
             .send()

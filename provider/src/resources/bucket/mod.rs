@@ -62,6 +62,11 @@ impl Default for BucketResource {
     }
 }
 
+/// The S3 client of the provider.
+fn s3(ctx: &Context<SovereignData>) -> &aws_sdk_s3::Client {
+    &ctx.provider.clients.s3
+}
+
 fn build_err(what: &str, e: BuildError) -> Diagnostic {
     Diagnostic::error(format!("Cannot build the {what} request"), e.to_string())
 }
@@ -194,18 +199,11 @@ impl ManagedResource<SovereignData> for BucketResource {
             );
             return None;
         }
-        let location = data
-            .clients
-            .s3
-            .get_bucket_location()
-            .bucket(id)
-            .send()
-            .await
-            .found(
-                "GetBucketLocation",
-                &format!("bucket {id}"),
-                &["NoSuchBucket"],
-            );
+        let location = s3(ctx).get_bucket_location().bucket(id).send().await.found(
+            "GetBucketLocation",
+            &format!("bucket {id}"),
+            &["NoSuchBucket"],
+        );
         let out = match location {
             Ok(Some(out)) => out,
             // Terraform reports "Cannot import non-existent remote object" after read returns null.

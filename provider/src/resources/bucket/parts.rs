@@ -7,7 +7,7 @@ use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 
 use super::empty::{empty_bucket, refuse_if_not_empty};
 use super::policy::bucket_arn;
-use super::{TYPE_NAME, bucket_ids, bucket_name, location_to_region, object_lock_of};
+use super::{TYPE_NAME, bucket_ids, bucket_name, location_to_region, object_lock_of, s3};
 use crate::aws::{AwsResultExt, aws_error_diagnostic, error_code};
 use crate::framework::{
     AttributePath, Context, Diagnostic, Operation, Part, PartResult, Presence, Value, async_trait,
@@ -44,9 +44,7 @@ impl Part<SovereignData> for Bucket {
         let location = CreateBucketConfiguration::builder()
             .location_constraint(BucketLocationConstraint::from(data.region()))
             .build();
-        let created = data
-            .clients
-            .s3
+        let created = s3(ctx)
             .create_bucket()
             .bucket(&name)
             .create_bucket_configuration(location)
@@ -77,7 +75,7 @@ impl Part<SovereignData> for Bucket {
             return Ok(Presence::Gone);
         };
         let what = format!("bucket {name}");
-        let s3 = &data.clients.s3;
+        let s3 = s3(ctx);
         let head = s3.head_bucket().bucket(&name).send().await;
         if head
             .found("HeadBucket", &what, &["NotFound", "NoSuchBucket"])?
@@ -154,13 +152,10 @@ impl Part<SovereignData> for Bucket {
 
 /// DeleteBucket; already gone is success.
 async fn delete_bucket(ctx: &Context<SovereignData>, name: &str) -> PartResult {
-    ctx.provider
-        .clients
-        .s3
-        .delete_bucket()
-        .bucket(name)
-        .send()
-        .await
-        .found("DeleteBucket", &format!("bucket {name}"), &["NoSuchBucket"])?;
+    s3(ctx).delete_bucket().bucket(name).send().await.found(
+        "DeleteBucket",
+        &format!("bucket {name}"),
+        &["NoSuchBucket"],
+    )?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::bucket_ids;
+use super::{bucket_ids, s3};
 use crate::aws::AwsResultExt;
 use crate::framework::{Context, Part, PartResult, Presence, Value, async_trait};
 use crate::resources::policy_for_state;
@@ -96,9 +96,7 @@ impl Part<SovereignData> for BucketPolicy {
     ) -> PartResult {
         let (name, what) = bucket_ids(state)?;
         let policy = bucket_policy(ctx.provider.partition(), &name, &endpoint_ids(planned));
-        ctx.provider
-            .clients
-            .s3
+        s3(ctx)
             .put_bucket_policy()
             .bucket(&name)
             .policy(&policy)
@@ -111,10 +109,7 @@ impl Part<SovereignData> for BucketPolicy {
 
     async fn read(&self, ctx: &Context<SovereignData>, state: &mut Value) -> PartResult<Presence> {
         let (name, what) = bucket_ids(state)?;
-        let policy = ctx
-            .provider
-            .clients
-            .s3
+        let policy = s3(ctx)
             .get_bucket_policy()
             .bucket(&name)
             .send()

@@ -5,7 +5,7 @@ use aws_sdk_s3::types::{
     ObjectLockRetentionMode, ObjectLockRule, VersioningConfiguration,
 };
 
-use super::{bucket_ids, object_lock_of};
+use super::{bucket_ids, object_lock_of, s3};
 use crate::aws::AwsResultExt;
 use crate::framework::{Context, Part, PartResult, Presence, Value, async_trait};
 use crate::sovereign::SovereignData;
@@ -36,9 +36,7 @@ impl Part<SovereignData> for Versioning {
         } else {
             BucketVersioningStatus::Suspended
         };
-        ctx.provider
-            .clients
-            .s3
+        s3(ctx)
             .put_bucket_versioning()
             .bucket(name)
             .versioning_configuration(VersioningConfiguration::builder().status(status).build())
@@ -50,10 +48,7 @@ impl Part<SovereignData> for Versioning {
 
     async fn read(&self, ctx: &Context<SovereignData>, state: &mut Value) -> PartResult<Presence> {
         let (name, what) = bucket_ids(state)?;
-        let out = ctx
-            .provider
-            .clients
-            .s3
+        let out = s3(ctx)
             .get_bucket_versioning()
             .bucket(name)
             .send()
@@ -100,9 +95,7 @@ impl Part<SovereignData> for ObjectLock {
                     .build(),
             );
         }
-        ctx.provider
-            .clients
-            .s3
+        s3(ctx)
             .put_object_lock_configuration()
             .bucket(name)
             .object_lock_configuration(config.build())
@@ -114,10 +107,7 @@ impl Part<SovereignData> for ObjectLock {
 
     async fn read(&self, ctx: &Context<SovereignData>, state: &mut Value) -> PartResult<Presence> {
         let (name, what) = bucket_ids(state)?;
-        let out = ctx
-            .provider
-            .clients
-            .s3
+        let out = s3(ctx)
             .get_object_lock_configuration()
             .bucket(name)
             .send()

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_s3::types::{Tag, Tagging};
 
-use super::{bucket_ids, build_err};
+use super::{bucket_ids, build_err, s3};
 use crate::aws::AwsResultExt;
 use crate::framework::{Context, PartResult, Value, async_trait};
 use crate::resources::common::tags::Tagger;
@@ -23,10 +23,7 @@ impl Tagger for S3BucketTags {
         state: &Value,
     ) -> PartResult<BTreeMap<String, String>> {
         let (name, what) = bucket_ids(state)?;
-        let out = ctx
-            .provider
-            .clients
-            .s3
+        let out = s3(ctx)
             .get_bucket_tagging()
             .bucket(name)
             .send()
@@ -45,7 +42,7 @@ impl Tagger for S3BucketTags {
         new: &BTreeMap<String, String>,
     ) -> PartResult {
         let (name, what) = bucket_ids(state)?;
-        let s3 = &ctx.provider.clients.s3;
+        let s3 = &s3(ctx);
         if new.is_empty() {
             s3.delete_bucket_tagging()
                 .bucket(name)

@@ -1,7 +1,7 @@
 //! The key's alias (`alias/NAME`): created with the key, moved by delete + create, read with the SDK's
 //! ListAliases paginator.
 
-use super::key_what;
+use super::{key_what, kms};
 use crate::aws::AwsResultExt;
 use crate::framework::{Context, Part, PartResult, Presence, Value, async_trait};
 use crate::sovereign::SovereignData;
@@ -10,10 +10,7 @@ pub struct Alias;
 
 /// Every alias that points at key `id`.
 async fn aliases_of(ctx: &Context<SovereignData>, id: &str, what: &str) -> PartResult<Vec<String>> {
-    let aliases = ctx
-        .provider
-        .clients
-        .kms
+    let aliases = kms(ctx)
         .list_aliases()
         .key_id(id)
         .into_paginator()
@@ -26,9 +23,7 @@ async fn aliases_of(ctx: &Context<SovereignData>, id: &str, what: &str) -> PartR
 }
 
 async fn delete_alias(ctx: &Context<SovereignData>, alias: &str, what: &str) -> PartResult {
-    ctx.provider
-        .clients
-        .kms
+    kms(ctx)
         .delete_alias()
         .alias_name(alias)
         .send()
@@ -66,9 +61,7 @@ impl Part<SovereignData> for Alias {
             delete_alias(ctx, old, &what).await?;
         }
         if let Some(new) = new {
-            ctx.provider
-                .clients
-                .kms
+            kms(ctx)
                 .create_alias()
                 .alias_name(new)
                 .target_key_id(&id)

@@ -54,6 +54,11 @@ impl Default for KeyResource {
     }
 }
 
+/// The KMS client of the provider.
+fn kms(ctx: &Context<SovereignData>) -> &aws_sdk_kms::Client {
+    &ctx.provider.clients.kms
+}
+
 /// The key id in `value` and how errors name the key; `None` until CreateKey answered.
 fn key_what(value: &Value) -> Option<(String, String)> {
     let id = value.get_str("id")?;
@@ -179,18 +184,11 @@ impl ManagedResource<SovereignData> for KeyResource {
             );
             return None;
         }
-        let described = data
-            .clients
-            .kms
-            .describe_key()
-            .key_id(id)
-            .send()
-            .await
-            .found(
-                "DescribeKey",
-                &format!("KMS key {id}"),
-                &["NotFoundException"],
-            );
+        let described = kms(ctx).describe_key().key_id(id).send().await.found(
+            "DescribeKey",
+            &format!("KMS key {id}"),
+            &["NotFoundException"],
+        );
         let meta = match described {
             Ok(Some(out)) => out.key_metadata,
             // Terraform reports "Cannot import non-existent remote object" after read returns null.

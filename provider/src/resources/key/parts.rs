@@ -6,7 +6,7 @@ use sovereign_schemas::arn::parse_arn;
 
 use super::policy::policy_to_apply;
 use super::tags::kms_tags;
-use super::{DEFAULT_DELETION_WINDOW_DAYS, key_what};
+use super::{DEFAULT_DELETION_WINDOW_DAYS, key_what, kms};
 use crate::aws::AwsResultExt;
 use crate::framework::{Context, Diagnostic, Part, PartResult, Presence, Value, async_trait};
 use crate::resources::tag_map;
@@ -40,9 +40,7 @@ impl Part<SovereignData> for Key {
         let data = ctx.provider.as_ref();
         let policy = policy_to_apply(ctx, planned, None).await?;
         let store = planned.get_str("custom_key_store_id");
-        let request = data
-            .clients
-            .kms
+        let request = kms(ctx)
             .create_key()
             .key_usage(KeyUsageType::EncryptDecrypt)
             .key_spec(KeySpec::SymmetricDefault)
@@ -89,14 +87,11 @@ impl Part<SovereignData> for Key {
         let Some((id, what)) = key_what(state) else {
             return Ok(Presence::Gone);
         };
-        let described = data
-            .clients
-            .kms
-            .describe_key()
-            .key_id(&id)
-            .send()
-            .await
-            .found("DescribeKey", &what, &["NotFoundException"])?;
+        let described = kms(ctx).describe_key().key_id(&id).send().await.found(
+            "DescribeKey",
+            &what,
+            &["NotFoundException"],
+        )?;
         let Some(meta) = described.as_ref().and_then(|d| d.key_metadata()) else {
             return Ok(Presence::Gone);
         };
@@ -187,9 +182,7 @@ async fn schedule_deletion(
         aws_sdk_kms::operation::schedule_key_deletion::ScheduleKeyDeletionError,
     >,
 > {
-    ctx.provider
-        .clients
-        .kms
+    kms(ctx)
         .schedule_key_deletion()
         .key_id(id)
         .pending_window_in_days(days)

@@ -1,7 +1,7 @@
 //! Settings of the key that change in place: automatic rotation, the description and the key policy.
 
 use super::policy::policy_to_apply;
-use super::{DEFAULT_ROTATION_DAYS, key_ids};
+use super::{DEFAULT_ROTATION_DAYS, key_ids, kms};
 use crate::aws::AwsResultExt;
 use crate::framework::{Context, Part, PartResult, Presence, Value, async_trait};
 use crate::resources::{json_equal, policy_for_state};
@@ -40,9 +40,7 @@ impl Part<SovereignData> for Rotation {
             return Ok(());
         };
         let (id, what) = key_ids(state)?;
-        ctx.provider
-            .clients
-            .kms
+        kms(ctx)
             .enable_key_rotation()
             .key_id(id)
             .rotation_period_in_days(days)
@@ -56,10 +54,7 @@ impl Part<SovereignData> for Rotation {
     async fn read(&self, ctx: &Context<SovereignData>, state: &mut Value) -> PartResult<Presence> {
         let (id, what) = key_ids(state)?;
         let rotation = if state.get_str("origin") == Some("AWS_KMS") {
-            let out = ctx
-                .provider
-                .clients
-                .kms
+            let out = kms(ctx)
                 .get_key_rotation_status()
                 .key_id(id)
                 .send()
@@ -107,9 +102,7 @@ impl Part<SovereignData> for Description {
             return Ok(());
         }
         let (id, what) = key_ids(state)?;
-        ctx.provider
-            .clients
-            .kms
+        kms(ctx)
             .update_key_description()
             .key_id(id)
             .description(planned.get_str("description").unwrap_or_default())
@@ -151,9 +144,7 @@ impl Part<SovereignData> for KeyPolicy {
             .is_none_or(|p| !json_equal(p, &policy))
         {
             let (id, what) = key_ids(state)?;
-            ctx.provider
-                .clients
-                .kms
+            kms(ctx)
                 .put_key_policy()
                 .key_id(id)
                 .policy_name("default")
@@ -168,10 +159,7 @@ impl Part<SovereignData> for KeyPolicy {
 
     async fn read(&self, ctx: &Context<SovereignData>, state: &mut Value) -> PartResult<Presence> {
         let (id, what) = key_ids(state)?;
-        let out = ctx
-            .provider
-            .clients
-            .kms
+        let out = kms(ctx)
             .get_key_policy()
             .key_id(id)
             .policy_name("default")

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_kms::types::Tag;
 
-use super::key_ids;
+use super::{key_ids, kms};
 use crate::aws::AwsResultExt;
 use crate::framework::{Context, Diagnostic, PartResult, Value, async_trait};
 use crate::resources::common::tags::Tagger;
@@ -38,10 +38,7 @@ impl Tagger for KmsTags {
         state: &Value,
     ) -> PartResult<BTreeMap<String, String>> {
         let (id, what) = key_ids(state)?;
-        let tags = ctx
-            .provider
-            .clients
-            .kms
+        let tags = kms(ctx)
             .list_resource_tags()
             .key_id(id)
             .into_paginator()
@@ -61,7 +58,7 @@ impl Tagger for KmsTags {
         new: &BTreeMap<String, String>,
     ) -> PartResult {
         let (id, what) = key_ids(state)?;
-        let kms = &ctx.provider.clients.kms;
+        let kms = &kms(ctx);
         let (removed, set) = tag_changes(old, new);
         if !removed.is_empty() {
             kms.untag_resource()
