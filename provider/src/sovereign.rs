@@ -16,8 +16,6 @@ use crate::framework::{
     DataSource, Diagnostic, Diagnostics, Provider, ProviderData, Resource, Schema, Value,
     async_trait,
 };
-use crate::resources::bucket::BucketResource;
-use crate::resources::key::KeyResource;
 
 /// The configured provider every resource operation receives.
 pub struct SovereignData {
@@ -145,13 +143,7 @@ impl Provider for SovereignProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<SovereignData>>> {
-        vec![
-            Arc::new(KeyResource),
-            Arc::new(BucketResource),
-            crate::resources::residency::sovereign(
-                crate::resources::network::NetworkResource::new(),
-            ),
-        ]
+        crate::resources::all()
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<SovereignData>>> {

@@ -14,6 +14,7 @@ use sovereign_provider::resources::bucket::{
     BucketResource, bucket_policy, is_bucket_name, vpc_endpoints_in_policy,
 };
 use sovereign_provider::resources::key::{KeyResource, key_policy};
+use sovereign_provider::resources::residency::sovereign;
 use sovereign_provider::resources::{json_equal, tags_from_aws};
 use sovereign_provider::sovereign::SovereignData;
 use tokio_util::sync::CancellationToken;
@@ -52,7 +53,16 @@ async fn eu() -> Context<SovereignData> {
 
 /// Plans `config` (create when `prior` is null) the way the framework does before a resource's own
 /// `modify_plan`. Terraform's proposed new state is the configuration with prior computed values.
-async fn plan<R: Resource<SovereignData>>(
+/// The resources as the provider serves them: with their residency checks.
+fn key() -> Arc<dyn Resource<SovereignData>> {
+    sovereign(KeyResource::new())
+}
+
+fn bucket() -> Arc<dyn Resource<SovereignData>> {
+    sovereign(BucketResource::new())
+}
+
+async fn plan<R: Resource<SovereignData> + ?Sized>(
     resource: &R,
     ctx: &Context<SovereignData>,
     prior: &Value,
@@ -127,7 +137,7 @@ fn classified() -> (&'static str, Value) {
 async fn missing_required_tag_is_refused_at_tags() {
     let ctx = eu().await;
     let (_, diags) = plan(
-        &KeyResource,
+        &*key(),
         &ctx,
         &Value::Null,
         vec![("description", Value::from("x"))],
@@ -138,7 +148,7 @@ async fn missing_required_tag_is_refused_at_tags() {
     assert!(detail.contains("\"data-classification\""), "{detail}");
 
     let (_, diags) = plan(
-        &BucketResource,
+        &*bucket(),
         &ctx,
         &Value::Null,
         vec![
@@ -163,7 +173,7 @@ async fn default_tags_satisfy_required_tags_and_fill_tags_all() {
     )
     .await;
     let (change, diags) = plan(
-        &KeyResource,
+        &*key(),
         &ctx,
         &Value::Null,
         vec![("tags", Value::string_map([("owner", "research")]))],
@@ -208,7 +218,7 @@ fn tags_read_back_drop_provider_defaults() {
 #[tokio::test]
 async fn key_create_plan_has_rotation_and_provider_region() {
     let ctx = eu().await;
-    let (change, diags) = plan(&KeyResource, &ctx, &Value::Null, vec![classified()]).await;
+    let (change, diags) = plan(&*key(), &ctx, &Value::Null, vec![classified()]).await;
     assert!(!diags.has_errors(), "{diags:?}");
     let p = &change.planned;
     assert_eq!(p.get_i64("rotation_period_days"), Some(365));
@@ -229,7 +239,7 @@ async fn key_create_plan_has_rotation_and_provider_region() {
 async fn key_in_custom_key_store_is_hsm_backed_without_rotation() {
     let ctx = eu().await;
     let (change, diags) = plan(
-        &KeyResource,
+        &*key(),
         &ctx,
         &Value::Null,
         vec![
@@ -249,7 +259,7 @@ async fn key_in_custom_key_store_is_hsm_backed_without_rotation() {
 async fn key_refusals_name_their_attribute() {
     let ctx = eu().await;
     let (_, diags) = plan(
-        &KeyResource,
+        &*key(),
         &ctx,
         &Value::Null,
         vec![classified(), ("require_hsm", Value::from(true))],
@@ -258,7 +268,7 @@ async fn key_refusals_name_their_attribute() {
     assert_eq!(error_paths(&diags), ["require_hsm"]);
 
     let (_, diags) = plan(
-        &KeyResource,
+        &*key(),
         &ctx,
         &Value::Null,
         vec![
@@ -271,7 +281,7 @@ async fn key_refusals_name_their_attribute() {
     assert_eq!(error_paths(&diags), ["rotation_period_days"]);
 
     let (_, diags) = plan(
-        &KeyResource,
+        &*key(),
         &ctx,
         &Value::Null,
         vec![
@@ -292,7 +302,7 @@ async fn key_refusals_name_their_attribute() {
 
 #[tokio::test]
 async fn key_schema_validators() {
-    let schema = KeyResource.schema();
+    let schema = key().schema();
     let config = schema.block.normalize(Value::object([
         ("alias", Value::from("ml-data")),
         ("rotation_period_days", Value::int(30)),
@@ -324,7 +334,7 @@ async fn key_schema_validators() {
 }
 
 fn key_state(policy: &str) -> Value {
-    KeyResource.schema().block.normalize(Value::object([
+    key().schema().block.normalize(Value::object([
         ("id", Value::from("1234abcd-12ab-34cd-56ef-1234567890ab")),
         (
             "arn",
@@ -360,7 +370,7 @@ async fn key_policy_drift_is_planned_back() {
         &serde_json::from_str::<serde_json::Value>(&expected).unwrap(),
     )
     .unwrap();
-    let (change, diags) = plan(&KeyResource, &ctx, &key_state(&pretty), vec![classified()]).await;
+    let (change, diags) = plan(&*key(), &ctx, &key_state(&pretty), vec![classified()]).await;
     assert!(!diags.has_errors(), "{diags:?}");
     assert_eq!(
         change.planned, change.prior,
@@ -369,7 +379,7 @@ async fn key_policy_drift_is_planned_back() {
 
     // A policy changed outside Terraform: the generated one is planned.
     let drifted = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:*","Resource":"*"}]}"#;
-    let (change, _) = plan(&KeyResource, &ctx, &key_state(drifted), vec![classified()]).await;
+    let (change, _) = plan(&*key(), &ctx, &key_state(drifted), vec![classified()]).await;
     assert_eq!(change.planned.get_str("policy"), Some(expected.as_str()));
     assert!(
         change.requires_replace.is_empty(),
@@ -379,7 +389,7 @@ async fn key_policy_drift_is_planned_back() {
     // Adding a principal plans the new policy in place.
     let principal = "arn:aws:iam::123456789012:role/trainer";
     let (change, _) = plan(
-        &KeyResource,
+        &*key(),
         &ctx,
         &key_state(&expected),
         vec![
@@ -399,7 +409,7 @@ async fn key_rotation_disabled_outside_terraform_is_planned_back() {
     let ctx = eu().await;
     let mut prior = key_state(&key_policy("aws", ACCOUNT, &[]));
     prior.set_attr("rotation_period_days", Value::Null);
-    let (change, _) = plan(&KeyResource, &ctx, &prior, vec![classified()]).await;
+    let (change, _) = plan(&*key(), &ctx, &prior, vec![classified()]).await;
     assert_eq!(change.planned.get_i64("rotation_period_days"), Some(365));
 }
 
@@ -408,7 +418,7 @@ async fn key_store_change_forces_replacement() {
     let ctx = eu().await;
     let prior = key_state(&key_policy("aws", ACCOUNT, &[]));
     let (change, _) = plan(
-        &KeyResource,
+        &*key(),
         &ctx,
         &prior,
         vec![
@@ -479,7 +489,7 @@ fn bucket_config(kms_key_arn: &str) -> Vec<(&'static str, Value)> {
 async fn bucket_create_plan_knows_its_computed_values() {
     let ctx = eu().await;
     let (change, diags) = plan(
-        &BucketResource,
+        &*bucket(),
         &ctx,
         &Value::Null,
         bucket_config("arn:aws:kms:eu-central-1:123456789012:key/abc"),
@@ -519,14 +529,14 @@ async fn bucket_refuses_a_key_of_another_region_or_partition() {
             "aws-eusc",
         ),
     ] {
-        let (_, diags) = plan(&BucketResource, &ctx, &Value::Null, bucket_config(arn)).await;
+        let (_, diags) = plan(&*bucket(), &ctx, &Value::Null, bucket_config(arn)).await;
         assert_eq!(error_paths(&diags), ["kms_key_arn"], "{arn}");
         let detail = error_detail(&diags, "kms_key_arn");
         assert!(detail.contains(expected), "{arn}: {detail}");
     }
     // An alias ARN of the provider's region is fine.
     let (_, diags) = plan(
-        &BucketResource,
+        &*bucket(),
         &ctx,
         &Value::Null,
         bucket_config("arn:aws:kms:eu-central-1:123456789012:alias/ml-data"),
@@ -539,7 +549,7 @@ async fn bucket_refuses_a_key_of_another_region_or_partition() {
 async fn bucket_in_the_european_sovereign_cloud() {
     let ctx = provider("eu-esc", "eusc-de-east-1", &[]).await;
     let (change, diags) = plan(
-        &BucketResource,
+        &*bucket(),
         &ctx,
         &Value::Null,
         bucket_config("arn:aws-eusc:kms:eusc-de-east-1:123456789012:key/abc"),
@@ -568,7 +578,7 @@ async fn object_lock_needs_versioning() {
             ("retention_days", Value::int(365)),
         ])]),
     ));
-    let (_, diags) = plan(&BucketResource, &ctx, &Value::Null, config).await;
+    let (_, diags) = plan(&*bucket(), &ctx, &Value::Null, config).await;
     assert_eq!(error_paths(&diags), ["versioning"]);
 }
 
@@ -576,17 +586,17 @@ async fn object_lock_needs_versioning() {
 async fn bucket_name_change_forces_replacement_and_drift_is_planned_back() {
     let ctx = eu().await;
     let arn = "arn:aws:kms:eu-central-1:123456789012:key/abc";
-    let (created, _) = plan(&BucketResource, &ctx, &Value::Null, bucket_config(arn)).await;
+    let (created, _) = plan(&*bucket(), &ctx, &Value::Null, bucket_config(arn)).await;
     let mut prior = created.planned.clone();
     prior.set_attr("timeouts", Value::Null);
 
-    let (change, diags) = plan(&BucketResource, &ctx, &prior, bucket_config(arn)).await;
+    let (change, diags) = plan(&*bucket(), &ctx, &prior, bucket_config(arn)).await;
     assert!(!diags.has_errors(), "{diags:?}");
     assert_eq!(change.planned, change.prior, "no diff after create");
 
     let mut renamed = bucket_config(arn);
     renamed[0] = ("name", Value::from("ml-data-eu-2"));
-    let (change, _) = plan(&BucketResource, &ctx, &prior, renamed).await;
+    let (change, _) = plan(&*bucket(), &ctx, &prior, renamed).await;
     assert_eq!(change.requires_replace, [AttributePath::new("name")]);
 
     // Public access block switched off and policy deleted outside Terraform: planned back.
@@ -598,7 +608,7 @@ async fn bucket_name_change_forces_replacement_and_drift_is_planned_back() {
     }
     drifted.set_attr("policy", Value::from(""));
     drifted.set_attr("versioning", Value::from(false));
-    let (change, _) = plan(&BucketResource, &ctx, &drifted, bucket_config(arn)).await;
+    let (change, _) = plan(&*bucket(), &ctx, &drifted, bucket_config(arn)).await;
     assert_eq!(change.planned.attr("guardrails"), prior.attr("guardrails"));
     assert_eq!(change.planned.attr("policy"), prior.attr("policy"));
     assert_eq!(change.planned.get_bool("versioning"), Some(true));

@@ -21,8 +21,8 @@ pub trait ManagedResource<D: ProviderData>: Send + Sync + 'static {
     /// Configuration checks that need no provider (the config may hold unknowns). Also run at plan time.
     async fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
 
-    /// Resource-specific planning, after the schema's rules and before every part's [`Part::plan`]
-    /// (`crate::framework::parts::Part::plan`).
+    /// Resource-specific planning, after the schema's rules and before every part's
+    /// [`Part::plan`](super::parts::Part::plan).
     async fn plan(&self, _ctx: &Context<D>, _plan: &mut PlanChange, _diags: &mut Diagnostics) {}
 
     /// `terraform import` id → the state `read` starts from (default: the id as `id`).

@@ -4,7 +4,12 @@
 //!
 //! # Writing a resource
 //!
-//! One file per resource, holding one type that implements [`Resource<D>`], where `D` is the
+//! A resource that owns cloud objects is a [`ManagedResource`]: a schema, a short plan and an ordered list of
+//! [`Parts`] (one folder per resource, one file per part or two, e.g. `resources/key/`); [`Managed`] adapts it
+//! to [`Resource<D>`] and does rollback, progress recording, drift and deletion order. A resource with no
+//! objects of its own (or a data source) implements the protocol-facing trait directly.
+//!
+//! The protocol-facing trait is [`Resource<D>`], where `D` is the
 //! provider's configured state (the [`Provider::Data`] type, which implements [`ProviderData`]):
 //!
 //! ```text

@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -68,11 +69,16 @@ pub trait Part<D: ProviderData>: Send + Sync {
     /// part it is recorded drift.
     async fn read(&self, ctx: &Context<D>, state: &mut Value) -> PartResult<Presence>;
 
-    /// Removes the part's objects (destroy). Already gone is success.
-    async fn remove(&self, ctx: &Context<D>, state: &Value) -> PartResult;
+    /// Removes the part's objects (destroy). Already gone is success. The default removes nothing: a setting
+    /// of the root object (a bucket's versioning, a key's rotation) goes with the root.
+    async fn remove(&self, _ctx: &Context<D>, _state: &Value) -> PartResult {
+        Ok(())
+    }
 
     /// Undoes a create that failed at this or a later step; returns a sentence for the user when it removed
-    /// something (default: [`Part::remove`], silently).
+    /// something (default: [`Part::remove`], silently). It is called for the failing step too, so it must undo
+    /// only what `state` records as made: an id that the planned value already knew (a bucket's name) says
+    /// nothing about whether this create made the object.
     async fn roll_back(&self, ctx: &Context<D>, state: &Value) -> PartResult<Option<String>> {
         self.remove(ctx, state).await.map(|()| None)
     }
@@ -413,17 +419,23 @@ impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
             }
         }
         let snapshot = state.clone();
+        let failed = &AtomicBool::new(false);
         let mut running = futures::stream::iter(create.into_iter().filter_map(|key| {
             let w = want.get(&key)?.clone();
             let snapshot = &snapshot;
             Some(async move {
+                // After a failure, start nothing more.
+                if failed.load(Ordering::Relaxed) {
+                    return (key, None);
+                }
                 let result = part.create(ctx, snapshot, &key, &w).await;
-                (key, result)
+                (key, Some(result))
             })
         }))
         .buffer_unordered(P::CONCURRENCY.max(1));
         let mut first_failure = None;
         while let Some((key, result)) = running.next().await {
+            let Some(result) = result else { continue };
             match result {
                 Ok(new) => {
                     have.insert(key, new);
@@ -431,6 +443,7 @@ impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
                 }
                 // Let the calls already under way finish, so what they made is recorded.
                 Err(d) => {
+                    failed.store(true, Ordering::Relaxed);
                     if first_failure.is_none() {
                         first_failure = Some(keyed_failure(part.name(), &key, d));
                     }
@@ -481,19 +494,26 @@ impl<P> Keyed<P> {
             .into_iter()
             .filter_map(|key| Some((key.clone(), have.get(&key)?.clone())))
             .collect();
+        let failed = &AtomicBool::new(false);
         let mut running = futures::stream::iter(work.into_iter().map(|(key, h)| async move {
+            // After a failure, start nothing more.
+            if failed.load(Ordering::Relaxed) {
+                return (key, None);
+            }
             let result = part.delete(ctx, &key, &h).await;
-            (key, result)
+            (key, Some(result))
         }))
         .buffer_unordered(P::CONCURRENCY.max(1));
         let mut first_failure = None;
         while let Some((key, result)) = running.next().await {
+            let Some(result) = result else { continue };
             match result {
                 Ok(()) => {
                     have.remove(&key);
                     part.record(state, have);
                 }
                 Err(d) => {
+                    failed.store(true, Ordering::Relaxed);
                     if first_failure.is_none() {
                         first_failure = Some(keyed_failure(part.name(), &key, d));
                     }

@@ -8,11 +8,21 @@ pub mod network;
 pub mod residency;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use sovereign_schemas::arn::parse_arn;
 
-use crate::framework::{AttributePath, Diagnostics, PlanChange, Value};
+use crate::framework::{AttributePath, Diagnostics, PlanChange, Resource, Value};
 use crate::sovereign::SovereignData;
+
+/// Every managed resource of the provider, each wrapped with its residency checks.
+pub fn all() -> Vec<Arc<dyn Resource<SovereignData>>> {
+    vec![
+        residency::sovereign(key::KeyResource::new()),
+        residency::sovereign(bucket::BucketResource::new()),
+        residency::sovereign(network::NetworkResource::new()),
+    ]
+}
 
 /// Refuses a plan whose `tags_all` (provider `default_tags` + `tags`) lacks a required tag.
 /// The error names the `tags` attribute. Skipped while the tags are unknown.
