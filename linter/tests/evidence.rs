@@ -737,6 +737,28 @@ fn interop_bundles() -> (tempfile::TempDir, Vec<(&'static str, &'static str)>) {
     )
 }
 
+/// `PROGRAM ARGS… BUNDLE KEY` in `dir`: the exit code and everything it printed.
+fn verifier<'a>(
+    dir: &'a Path,
+    program: &'a Path,
+    args: &'a [&'a Path],
+) -> impl Fn(&str, &str) -> (Option<i32>, String) + 'a {
+    move |bundle, key| {
+        let out = Command::new(program)
+            .args(args)
+            .arg(bundle)
+            .arg(key)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    }
+}
+
 #[test]
 fn python_securesystemslib_and_in_toto_attestation_verify_the_bundles() {
     let setup = script("setup-harness");
@@ -747,22 +769,10 @@ fn python_securesystemslib_and_in_toto_attestation_verify_the_bundles() {
         String::from_utf8_lossy(&setup.stderr)
     );
     let python = repo_root().join(".venv/bin/python");
-    let verifier = repo_root().join("scripts/evidence/verify_dsse.py");
+    let script = repo_root().join("scripts/evidence/verify_dsse.py");
     let (dir, bundles) = interop_bundles();
-    let check = |bundle: &str, key: &str| {
-        let out = Command::new(&python)
-            .arg(&verifier)
-            .arg(bundle)
-            .arg(key)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
-    };
+    let args = [script.as_path()];
+    let check = verifier(dir.path(), &python, &args);
     for (bundle, key) in &bundles {
         let (code, output) = check(bundle, key);
         assert_eq!(code, Some(0), "{bundle}: {output}");
@@ -798,23 +808,10 @@ fn sigstore_js_verifies_the_bundles_offline_with_the_key_found_by_its_hint() {
         String::from_utf8_lossy(&setup.stderr)
     );
     let modules = repo_root().join(".harness/sigstore-js/node_modules");
-    let verifier = repo_root().join("scripts/evidence/verify-sigstore.js");
+    let script = repo_root().join("scripts/evidence/verify-sigstore.js");
     let (dir, bundles) = interop_bundles();
-    let check = |bundle: &str, key: &str| {
-        let out = Command::new("node")
-            .arg(&verifier)
-            .arg(&modules)
-            .arg(bundle)
-            .arg(key)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
-    };
+    let args = [script.as_path(), modules.as_path()];
+    let check = verifier(dir.path(), Path::new("node"), &args);
     for (bundle, key) in &bundles {
         let (code, output) = check(bundle, key);
         assert_eq!(code, Some(0), "{bundle}: {output}");
