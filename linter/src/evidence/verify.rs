@@ -470,14 +470,9 @@ fn recheck(statement: &Statement, opts: &VerifyOptions) -> Result<String, Verify
             ),
         ));
     }
-    let tfplan = invocation.tfplan.as_ref().map(PathBuf::from);
-    let again = build_statement(
-        &run,
-        opts.tfplan.as_deref().or(tfplan.as_deref()),
-        &report,
-        &inputs,
-    )
-    .map_err(|e| fail(Check::Recheck, e.to_string()))?;
+    // Only a binary plan the auditor passes is digested again: recheck lints the JSON.
+    let again = build_statement(&run, opts.tfplan.as_deref(), &report, &inputs)
+        .map_err(|e| fail(Check::Recheck, e.to_string()))?;
     drop(policy_file);
     let again_result = &again.predicate.lint_result;
 
@@ -504,6 +499,26 @@ fn recheck(statement: &Statement, opts: &VerifyOptions) -> Result<String, Verify
                 recorded.policies.len(),
                 again_result.policies.len()
             ),
+        ));
+    }
+    if recorded.mode == "plan"
+        && let Some(plan) = again.subject.first()
+        && !statement.subject.contains(plan)
+    {
+        return Err(fail(
+            Check::Recheck,
+            format!(
+                "the plan linted again, {} (sha256:{}), is not a subject of the evidence",
+                plan.name,
+                plan.digest.get("sha256").map_or("?", String::as_str)
+            ),
+        )
+        .help("pass the plan the evidence was made for with --plan"));
+    }
+    if again_result.baseline != recorded.baseline {
+        return Err(fail(
+            Check::Recheck,
+            "the baseline differs from the one recorded (or is missing)",
         ));
     }
     if recorded.mode == "configuration" && again.subject != statement.subject {
@@ -648,4 +663,27 @@ pub fn render_verified(evidence: &Path, verified: &Verified) -> String {
         predicate.time_verified
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn findings_differences_name_the_first_finding_each_way() {
+        let a = serde_json::json!({"rule": "SOV001", "file": "main.tf", "line": 3, "address": "aws_s3_bucket.a"});
+        let b = serde_json::json!({"rule": "SOV006", "file": "main.tf", "line": 9, "address": "aws_s3_bucket.b"});
+        assert_eq!(
+            findings_difference(&serde_json::json!([a, b]), &serde_json::json!([b])),
+            "the findings differ: 1 recorded finding(s) not found again (first: SOV001 at main.tf:3 (aws_s3_bucket.a))"
+        );
+        assert_eq!(
+            findings_difference(&serde_json::json!([b]), &serde_json::json!([a, b])),
+            "the findings differ: 1 finding(s) not in the evidence (first: SOV001 at main.tf:3 (aws_s3_bucket.a))"
+        );
+        assert_eq!(
+            findings_difference(&serde_json::json!([a, b]), &serde_json::json!([b, a])),
+            "the findings differ: the findings come in another order"
+        );
+    }
 }
