@@ -105,11 +105,12 @@ fn main() -> ExitCode {
                 }
                 None => None,
             };
-            Some(AttestOptions {
-                output: output.clone(),
+            Some(AttestOptions::start(
+                output.clone(),
                 signing_key,
-                tfplan: cli.tfplan.clone(),
-            })
+                cli.plan.as_deref(),
+                cli.tfplan.clone(),
+            ))
         }
         None => None,
     };

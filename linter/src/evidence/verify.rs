@@ -471,8 +471,14 @@ fn recheck(statement: &Statement, opts: &VerifyOptions) -> Result<String, Verify
         ));
     }
     // Only a binary plan the auditor passes is digested again: recheck lints the JSON.
-    let again = build_statement(&run, opts.tfplan.as_deref(), &report, &inputs)
-        .map_err(|e| fail(Check::Recheck, e.to_string()))?;
+    let again = build_statement(
+        &run,
+        opts.tfplan.as_deref(),
+        &report,
+        &inputs,
+        Default::default(),
+    )
+    .map_err(|e| fail(Check::Recheck, e.to_string()))?;
     drop(policy_file);
     let again_result = &again.predicate.lint_result;
 
