@@ -424,6 +424,41 @@ fn a_run_with_input_errors_writes_no_evidence_and_removes_a_stale_one() {
 }
 
 #[test]
+fn evidence_that_cannot_be_written_makes_the_run_exit_2() {
+    let case = PlanCase::new();
+    let run = run_in(
+        case.path(),
+        &[
+            "--plan",
+            "infra/plan.json",
+            "infra",
+            "--attest",
+            "no-such-dir/evidence.json",
+            "--signing-key",
+            "cosign.pem",
+            "-f",
+            "compact",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 2, "stderr: {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: cannot write the evidence to no-such-dir/evidence.json: "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("  help: check that the directory exists and is writable"),
+        "{}",
+        run.stderr
+    );
+    // The findings were still reported.
+    assert!(run.stdout.contains("SOV001"), "{}", run.stdout);
+}
+
+#[test]
 fn signing_keys_come_from_env_and_bad_keys_stop_before_the_run() {
     let case = PlanCase::new();
     let pem = std::fs::read_to_string(case.path().join("cosign.pem")).unwrap();
