@@ -124,12 +124,16 @@ impl PlanCase {
         self.dir.path()
     }
 
-    /// `--plan infra/plan.json infra --attest evidence.json --signing-key cosign.pem --tfplan …`.
+    /// `--plan infra/plan.json infra --format compact EXTRA…` with `env` set.
+    fn lint(&self, extra: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut args = vec!["--plan", "infra/plan.json", "infra", "--format", "compact"];
+        args.extend_from_slice(extra);
+        run_in(self.path(), &args, env)
+    }
+
+    /// The plan signed into `evidence.json` with the binary plan, the JSON report in `report.json`.
     fn attest(&self, extra: &[&str]) -> Run {
         let mut args = vec![
-            "--plan",
-            "infra/plan.json",
-            "infra",
             "--attest",
             "evidence.json",
             "--signing-key",
@@ -140,7 +144,7 @@ impl PlanCase {
             "json=report.json",
         ];
         args.extend_from_slice(extra);
-        run_in(self.path(), &args, &[])
+        self.lint(&args, &[])
     }
 
     fn verify(&self, bundle: &str, extra: &[&str]) -> Run {
@@ -362,19 +366,7 @@ fn jurisdiction_levels_are_upper_case_with_underscores() {
 #[test]
 fn without_a_signing_key_the_unsigned_statement_is_written_and_verify_says_so() {
     let case = PlanCase::new();
-    let run = run_in(
-        case.path(),
-        &[
-            "--plan",
-            "infra/plan.json",
-            "infra",
-            "--attest",
-            "statement.json",
-            "-f",
-            "compact",
-        ],
-        &[],
-    );
+    let run = case.lint(&["--attest", "statement.json"], &[]);
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);
     assert!(
         run.stderr.contains(
@@ -426,18 +418,12 @@ fn a_run_with_input_errors_writes_no_evidence_and_removes_a_stale_one() {
 #[test]
 fn evidence_that_cannot_be_written_makes_the_run_exit_2() {
     let case = PlanCase::new();
-    let run = run_in(
-        case.path(),
+    let run = case.lint(
         &[
-            "--plan",
-            "infra/plan.json",
-            "infra",
             "--attest",
             "no-such-dir/evidence.json",
             "--signing-key",
             "cosign.pem",
-            "-f",
-            "compact",
         ],
         &[],
     );
@@ -462,18 +448,12 @@ fn evidence_that_cannot_be_written_makes_the_run_exit_2() {
 fn signing_keys_come_from_env_and_bad_keys_stop_before_the_run() {
     let case = PlanCase::new();
     let pem = std::fs::read_to_string(case.path().join("cosign.pem")).unwrap();
-    let run = run_in(
-        case.path(),
+    let run = case.lint(
         &[
-            "--plan",
-            "infra/plan.json",
-            "infra",
             "--attest",
             "evidence.json",
             "--signing-key",
             "env://EVIDENCE_KEY",
-            "-f",
-            "compact",
         ],
         &[("EVIDENCE_KEY", &pem)],
     );
@@ -485,18 +465,7 @@ fn signing_keys_come_from_env_and_bad_keys_stop_before_the_run() {
         "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
     )
     .unwrap();
-    let run = run_in(
-        case.path(),
-        &[
-            "--plan",
-            "infra/plan.json",
-            "--attest",
-            "e2.json",
-            "--signing-key",
-            "rsa.pem",
-        ],
-        &[],
-    );
+    let run = case.lint(&["--attest", "e2.json", "--signing-key", "rsa.pem"], &[]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
