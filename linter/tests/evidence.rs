@@ -529,6 +529,67 @@ fn suppressions_policies_and_inputs_are_recorded() {
     assert_eq!(ext["summary"]["suppressed"], 1);
 }
 
+#[test]
+fn recheck_lints_under_the_recorded_policy_not_todays_file() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("cli/clean"), &dir.path().join("stack"));
+    std::fs::write(
+        dir.path().join("stack/sovereign.toml"),
+        "jurisdiction = \"de\"\n",
+    )
+    .unwrap();
+    write_key(dir.path(), "key", false);
+    let attest = [
+        "stack",
+        "--attest",
+        "evidence.json",
+        "--signing-key",
+        "key.pem",
+    ];
+    assert_eq!(run_in(dir.path(), &attest, &[]).code, 0);
+    let verify = [
+        "verify",
+        "evidence.json",
+        "--key",
+        "key.pub.pem",
+        "--recheck",
+    ];
+
+    // The policy file changed since: the recorded text is what is linted again.
+    std::fs::write(
+        dir.path().join("stack/sovereign.toml"),
+        "jurisdiction = \"us-gov\"\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &verify, &[]);
+    assert_eq!(
+        run.code, 0,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout
+            .contains("PASSED (SOVEREIGN_JURISDICTION_DE): configuration run of stack"),
+        "{}",
+        run.stdout
+    );
+
+    // The configuration changed since: the recheck says so, naming the root.
+    std::fs::write(
+        dir.path().join("stack/extra.tf"),
+        "provider \"aws\" {\n  alias  = \"us\"\n  region = \"us-east-1\"\n}\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &verify, &[]);
+    assert_invalid(&run, "recheck");
+    assert!(
+        run.stderr
+            .contains("the configuration differs from the one recorded (changed roots: stack)"),
+        "{}",
+        run.stderr
+    );
+}
+
 // ---------------------------------------------------------------------------------------- tamper
 
 /// `verify` on a changed bundle exits 2 and names the check that failed.
