@@ -673,6 +673,11 @@ fn tampered_bundles_are_invalid_and_the_failed_check_is_named() {
     let mut no_hint = bundle.clone();
     no_hint["verificationMaterial"]["publicKey"]["hint"] = "".into();
     case.write_bundle("no-hint.json", &no_hint);
+    // The hint is only a name: with the right key, a bundle whose hint differs still verifies.
+    let mut other_hint = bundle.clone();
+    other_hint["verificationMaterial"]["publicKey"]["hint"] = "c29tZSBvdGhlciBrZXk=".into();
+    case.write_bundle("other-hint.json", &other_hint);
+    assert_eq!(case.verify("other-hint.json", &[]).code, 1);
     let run = run_in(
         case.path(),
         &["verify", "no-hint.json", "--key", "other.pub.pem"],
