@@ -75,6 +75,22 @@ pub struct Cli {
     /// Exit with 1 when a reported finding is at or above this severity.
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Level::Error)]
     pub fail_on: Level,
+
+    /// Also write signed evidence of this run for auditors: a Sigstore bundle holding an in-toto
+    /// Statement (SLSA verification summary). Without --signing-key, the unsigned Statement.
+    /// Not written when the run has input errors (exit 2). See docs/evidence.md.
+    #[arg(long, value_name = "EVIDENCE")]
+    pub attest: Option<PathBuf>,
+
+    /// Key that signs the evidence: a PEM file (PKCS#8, or SEC1 `EC PRIVATE KEY`; ECDSA P-256
+    /// recommended, Ed25519 accepted) or env://VAR naming a variable holding the PEM.
+    #[arg(long, value_name = "KEYREF", requires = "attest")]
+    pub signing_key: Option<String>,
+
+    /// The binary plan (`terraform plan -out`) the plan JSON was shown from: a second subject of
+    /// the evidence.
+    #[arg(long, value_name = "TFPLAN", requires_all = ["attest", "plan"])]
+    pub tfplan: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +103,32 @@ pub enum Command {
         #[arg(value_name = "RULE")]
         rule: String,
     },
+    /// Verify evidence written by --attest, offline: signature, payload and Statement types,
+    /// subjects, and optionally the findings themselves.
+    ///
+    /// Exit codes: 0 valid and PASSED; 1 valid and FAILED; 2 invalid (the failed check is named).
+    Verify(VerifyArgs),
+}
+
+/// `sovereign-lint verify EVIDENCE --key PUBKEY [--plan FILE] [--tfplan FILE] [--recheck]`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The bundle written by --attest.
+    #[arg(value_name = "EVIDENCE")]
+    pub evidence: PathBuf,
+    /// The signer's public key (PEM SubjectPublicKeyInfo: `openssl pkey -in key.pem -pubout`).
+    #[arg(long, value_name = "PUBKEY")]
+    pub key: PathBuf,
+    /// Check that this plan JSON is the evidence's subject.
+    #[arg(long, value_name = "PLAN_JSON")]
+    pub plan: Option<PathBuf>,
+    /// Check that this binary plan is the evidence's subject.
+    #[arg(long, value_name = "TFPLAN")]
+    pub tfplan: Option<PathBuf>,
+    /// Lint again under the policy and catalog recorded in the evidence and fail on any
+    /// difference from the recorded findings.
+    #[arg(long)]
+    pub recheck: bool,
 }
 
 /// A severity threshold on the command line.
@@ -292,5 +334,40 @@ mod tests {
         assert!(Cli::try_parse_from(["sovereign-lint", "-f", "xml"]).is_err());
         let explain = Cli::try_parse_from(["sovereign-lint", "explain", "SOV003"]).unwrap();
         assert!(matches!(explain.command, Some(Command::Explain { .. })));
+    }
+
+    #[test]
+    fn attest_flags_need_their_companions() {
+        let cli = Cli::try_parse_from([
+            "sovereign-lint",
+            "--plan",
+            "plan.json",
+            "--attest",
+            "evidence.json",
+            "--signing-key",
+            "env://KEY",
+            "--tfplan",
+            "tfplan.bin",
+        ])
+        .unwrap();
+        assert_eq!(cli.signing_key.as_deref(), Some("env://KEY"));
+        let err = Cli::try_parse_from(["sovereign-lint", "--signing-key", "k.pem"]).unwrap_err();
+        assert!(err.to_string().contains("--attest <EVIDENCE>"), "{err}");
+        let err = Cli::try_parse_from(["sovereign-lint", "--attest", "e.json", "--tfplan", "t"])
+            .unwrap_err();
+        assert!(err.to_string().contains("--plan <PLAN_JSON>"), "{err}");
+        let verify = Cli::try_parse_from([
+            "sovereign-lint",
+            "verify",
+            "e.json",
+            "--key",
+            "pub.pem",
+            "--recheck",
+        ])
+        .unwrap();
+        assert!(matches!(
+            verify.command,
+            Some(Command::Verify(VerifyArgs { recheck: true, .. }))
+        ));
     }
 }

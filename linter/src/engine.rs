@@ -18,7 +18,7 @@ use crate::load;
 use crate::model::{InputError, Location, Model, Note, Sources};
 use crate::report::{Report, RuleMeta, ScanBase, join_display};
 use crate::rules;
-use crate::suppress::{self, Date};
+use crate::suppress::{self, Date, SuppressionRecord};
 
 /// What to lint and how: the command line, minus output formats.
 #[derive(Debug, Clone)]
@@ -71,6 +71,8 @@ pub struct Linted {
     /// Findings and the suppressed count when the model was already checked (its instances then
     /// dropped, see [`Linted::check`]); `None` until then.
     pub checked: Option<(Vec<Finding>, usize)>,
+    /// The inline suppressions met while checking, with what each silenced.
+    pub suppressions: Vec<SuppressionRecord>,
 }
 
 impl Linted {
@@ -84,6 +86,7 @@ impl Linted {
             policy,
             scan_path,
             checked: None,
+            suppressions: Vec::new(),
         }
     }
 
@@ -92,7 +95,9 @@ impl Linted {
     /// keeping every root's until the report is written multiplied peak memory.
     pub fn check(mut self, opts: &RunOptions) -> Self {
         if self.checked.is_none() {
-            self.checked = Some(lint_one(&self, opts));
+            let (findings, suppressed, records) = lint_one(&self, opts);
+            self.checked = Some((findings, suppressed));
+            self.suppressions = records;
             let model = &mut self.model;
             crate::eval::recycle_resources(std::mem::take(&mut model.resources));
             model.instance_features = Vec::new();
@@ -325,15 +330,48 @@ fn policy_error(err: &PolicyLoadError, scan_path: &Path, sources: &mut Sources) 
     }
 }
 
+/// What a run read and which suppressions it met: evidence bundles record them
+/// ([`crate::evidence`]); reporters do not need them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunInputs {
+    /// Each linted root with its files.
+    pub roots: Vec<RootInputs>,
+    /// Every inline suppression and what it silenced (paths like the findings').
+    pub suppressions: Vec<SuppressionRecord>,
+}
+
+/// One linted root and the files it read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RootInputs {
+    /// The configuration directory as users read it (`stacks/prod`), or the plan's PATH.
+    pub dir: String,
+    /// Its files, named like the findings' files (relative to [`Report::base`]), sorted.
+    pub files: Vec<Arc<str>>,
+}
+
 /// Runs the whole pipeline.
 pub fn run(opts: &RunOptions) -> Report {
+    run_with_inputs(opts).0
+}
+
+/// Runs the whole pipeline, also returning what it read (for `--attest`).
+pub fn run_with_inputs(opts: &RunOptions) -> (Report, RunInputs) {
     let mut resolver = PolicyResolver::new(opts.config.clone(), opts.jurisdiction.clone());
     let (linted, path_errors) = load_inputs(opts, &mut resolver);
-    lint(opts, linted, path_errors)
+    lint_with_inputs(opts, linted, path_errors)
 }
 
 /// Lints loaded models (rules, suppressions, baseline, severity filter) into a report.
 pub fn lint(opts: &RunOptions, linted: Vec<Linted>, path_errors: Vec<InputError>) -> Report {
+    lint_with_inputs(opts, linted, path_errors).0
+}
+
+/// [`lint`], also returning what the run read.
+pub fn lint_with_inputs(
+    opts: &RunOptions,
+    linted: Vec<Linted>,
+    path_errors: Vec<InputError>,
+) -> (Report, RunInputs) {
     let single_root = opts.paths.len() <= 1;
     let base = if single_root {
         let path = opts
@@ -368,6 +406,7 @@ pub fn lint(opts: &RunOptions, linted: Vec<Linted>, path_errors: Vec<InputError>
     report.errors.extend(path_errors);
     report.stats.roots = linted.len();
 
+    let mut inputs = RunInputs::default();
     let mut jurisdictions = BTreeSet::new();
     let mut scanned_files: HashSet<(PathBuf, Arc<str>)> = HashSet::new();
 
@@ -384,6 +423,7 @@ pub fn lint(opts: &RunOptions, linted: Vec<Linted>, path_errors: Vec<InputError>
             policy,
             scan_path,
             checked,
+            suppressions,
         } = l;
         let (findings, suppressed) = checked.unwrap_or_default();
         let rebase_prefix = if single_root {
@@ -394,10 +434,31 @@ pub fn lint(opts: &RunOptions, linted: Vec<Linted>, path_errors: Vec<InputError>
         let rebase = Rebase {
             prefix: &rebase_prefix,
         };
+        let mut root_files = Vec::with_capacity(model.sources.files.len());
         for (file, text) in &model.sources.files {
             scanned_files.insert((model.root.clone(), file.clone()));
+            root_files.push(rebase.file(file));
             report.sources.insert(rebase.file(file), text.clone());
         }
+        root_files.sort();
+        let root_prefix = if single_root {
+            report.base.display_prefix.clone()
+        } else {
+            rebase_prefix.clone()
+        };
+        inputs.roots.push(RootInputs {
+            dir: join_display(&root_prefix, &model.module_dir),
+            files: root_files,
+        });
+        inputs
+            .suppressions
+            .extend(suppressions.into_iter().map(|mut s| {
+                rebase.location(&mut s.location);
+                s.suppressed
+                    .iter_mut()
+                    .for_each(|f| rebase.location(&mut f.location));
+                s
+            }));
         match &policy {
             Ok(p) => {
                 jurisdictions.insert(p.policy.jurisdiction.clone());
@@ -472,22 +533,23 @@ pub fn lint(opts: &RunOptions, linted: Vec<Linted>, path_errors: Vec<InputError>
     report.stats.below_min_severity = before - all_findings.len();
     report.findings = all_findings;
     report.sort();
-    report
+    (report, inputs)
 }
 
-/// Rules and suppressions for one model: its findings (before rebasing) and how many were suppressed.
-fn lint_one(l: &Linted, opts: &RunOptions) -> (Vec<Finding>, usize) {
+/// Rules and suppressions for one model: its findings (before rebasing), how many were
+/// suppressed, and the suppressions with what each silenced.
+fn lint_one(l: &Linted, opts: &RunOptions) -> (Vec<Finding>, usize, Vec<SuppressionRecord>) {
     let Ok(loaded) = &l.policy else {
-        return (Vec::new(), 0);
+        return (Vec::new(), 0, Vec::new());
     };
     let findings = rules::run(&l.model, &loaded.policy);
     if !opts.inline_ignores {
-        return (findings, 0);
+        return (findings, 0, Vec::new());
     }
     let suppressions = suppress::collect(&l.model.sources, opts.today);
     let sov011 = rules::effective_severity(&loaded.policy, suppress::INVALID_SUPPRESSION);
     let applied = suppress::apply(findings, &suppressions, sov011);
-    (applied.findings, applied.suppressed)
+    (applied.findings, applied.suppressed, applied.records)
 }
 
 #[cfg(test)]

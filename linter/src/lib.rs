@@ -6,7 +6,8 @@
 //! - [`plan`]: reads `terraform show -json` output into the same instances;
 //! - [`model`]: the evaluated-instance model both produce;
 //! - [`rules`]: SOV001–SOV011, one file each, reading only the model;
-//! - [`report`]: human, SARIF, JSON, JUnit, GitHub and compact output.
+//! - [`report`]: human, SARIF, JSON, JUnit, GitHub and compact output;
+//! - [`evidence`]: signed evidence bundles (`--attest`) and their verification (`verify`).
 pub mod allocator;
 pub mod attr_map;
 pub mod baseline;
@@ -14,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod eval;
+pub mod evidence;
 pub mod finding;
 pub mod load;
 pub mod model;

@@ -3,9 +3,10 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, error::ErrorKind};
-use sovereign_lint::cli::{Cli, Command, Format};
+use sovereign_lint::cli::{Cli, Command, Format, VerifyArgs};
 use sovereign_lint::engine::{self, RunOptions};
 use sovereign_lint::eval::EvalOptions;
+use sovereign_lint::evidence::{self, AttestOptions};
 use sovereign_lint::report::{self, HumanOptions};
 use sovereign_lint::rules;
 use sovereign_lint::suppress::Date;
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Some(Command::Verify(args)) => return verify(args),
         None => {}
     }
 
@@ -87,7 +89,33 @@ fn main() -> ExitCode {
         today: Date::today(),
         finding_snippets: outputs.iter().any(|spec| spec.format == Format::Human),
     };
-    let report = engine::run(&opts);
+    // A bad signing key is a usage error found before the (possibly long) run.
+    let attest = match &cli.attest {
+        Some(output) => {
+            let signing_key = match cli
+                .signing_key
+                .as_deref()
+                .map(evidence::keys::SigningKey::load)
+            {
+                Some(Ok(key)) => Some(key),
+                Some(Err(e)) => {
+                    eprintln!("error: {e}");
+                    eprintln!("  help: {}", evidence_help(&e));
+                    return ExitCode::from(2);
+                }
+                None => None,
+            };
+            Some(AttestOptions::start(
+                output.clone(),
+                signing_key,
+                cli.plan.as_deref(),
+                cli.tfplan.clone(),
+            ))
+        }
+        None => None,
+    };
+
+    let (report, inputs) = engine::run_with_inputs(&opts);
     let mut code = report.exit_code();
 
     // Input errors go to standard error whatever the formats, so a redirected or machine-readable
@@ -139,6 +167,9 @@ fn main() -> ExitCode {
             }
         }
     }
+    if let Some(attest) = &attest {
+        code = write_evidence(&opts, attest, &report, &inputs, code);
+    }
     // With every report going to files, say the outcome on stderr so CI logs show it.
     if outputs.iter().all(|o| o.output.is_some())
         && !outputs
@@ -151,6 +182,83 @@ fn main() -> ExitCode {
     // delay the exit.
     std::mem::forget(report);
     ExitCode::from(code as u8)
+}
+
+/// `--attest`: the evidence of a run that checked its inputs (exit 0 or 1); none after input
+/// errors. Returns the exit code (2 when the evidence cannot be written).
+fn write_evidence(
+    opts: &RunOptions,
+    attest: &AttestOptions,
+    report: &report::Report,
+    inputs: &engine::RunInputs,
+    code: i32,
+) -> i32 {
+    if code == 2 {
+        eprintln!(
+            "note: no evidence written to {}: the run had input errors, so it proves nothing",
+            attest.output.display()
+        );
+        // A bundle from an earlier run must not pass for this one.
+        let _ = std::fs::remove_file(&attest.output);
+        return code;
+    }
+    match evidence::write_evidence(opts, attest, report, inputs) {
+        Ok(written) => {
+            eprintln!(
+                "{} {} ({}) to {}",
+                if written.signed {
+                    "wrote signed evidence"
+                } else {
+                    "wrote the unsigned in-toto Statement"
+                },
+                written.verification_result,
+                if written.signed {
+                    "Sigstore bundle v0.3"
+                } else {
+                    "sign it with cosign attest-blob --statement"
+                },
+                written.path.display()
+            );
+            code
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("  help: {}", evidence_help(&e));
+            2
+        }
+    }
+}
+
+fn evidence_help(e: &evidence::EvidenceError) -> String {
+    use miette::Diagnostic;
+    e.help().map(|h| h.to_string()).unwrap_or_default()
+}
+
+/// `sovereign-lint verify`: 0 valid and PASSED, 1 valid and FAILED, 2 invalid.
+fn verify(args: &VerifyArgs) -> ExitCode {
+    let opts = evidence::VerifyOptions {
+        evidence: args.evidence.clone(),
+        key: args.key.clone(),
+        plan: args.plan.clone(),
+        tfplan: args.tfplan.clone(),
+        recheck: args.recheck,
+    };
+    match evidence::verify(&opts) {
+        Ok(verified) => {
+            print!(
+                "{}",
+                evidence::verify::render_verified(&args.evidence, &verified)
+            );
+            ExitCode::from(verified.exit_code())
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.evidence.display());
+            if let Some(help) = &e.help {
+                eprintln!("  help: {help}");
+            }
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Colour only on a terminal, and never with `NO_COLOR` set (https://no-color.org).

@@ -149,6 +149,29 @@ pub struct Applied {
     pub findings: Vec<Finding>,
     /// How many findings were suppressed.
     pub suppressed: usize,
+    /// Every suppression with what it silenced (evidence bundles record them).
+    pub records: Vec<SuppressionRecord>,
+}
+
+/// A suppression as the evidence records it: where, which rules, why, until when, and what it
+/// silenced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuppressionRecord {
+    pub location: Location,
+    pub rules: Vec<String>,
+    pub reason: Option<String>,
+    pub expires: Option<Date>,
+    /// Why it suppresses nothing, when invalid.
+    pub problem: Option<String>,
+    pub suppressed: Vec<SuppressedFinding>,
+}
+
+/// A finding a suppression silenced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuppressedFinding {
+    pub rule: &'static str,
+    pub address: String,
+    pub location: Location,
 }
 
 /// Parses every suppression in `sources` (`.tf` and `.tfvars`; JSON has no comments).
@@ -176,9 +199,25 @@ pub fn apply(
         return applied;
     }
     applied.findings.reserve(findings.len());
+    applied.records = suppressions
+        .iter()
+        .map(|s| SuppressionRecord {
+            location: s.location.clone(),
+            rules: s.rules.clone(),
+            reason: s.reason.clone(),
+            expires: s.expires,
+            problem: s.problem.clone(),
+            suppressed: Vec::new(),
+        })
+        .collect();
     for finding in findings {
-        if suppressions.iter().any(|s| s.covers(&finding)) {
+        if let Some(i) = suppressions.iter().position(|s| s.covers(&finding)) {
             applied.suppressed += 1;
+            applied.records[i].suppressed.push(SuppressedFinding {
+                rule: finding.rule,
+                address: finding.address,
+                location: finding.location,
+            });
         } else {
             applied.findings.push(finding);
         }

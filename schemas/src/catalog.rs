@@ -152,6 +152,11 @@ pub fn catalog() -> &'static Catalog {
     &CATALOG
 }
 
+/// The embedded catalog's TOML text, as compiled in (evidence bundles record its digest).
+pub fn catalog_source() -> &'static str {
+    CATALOG_TOML
+}
+
 impl Catalog {
     fn parse(text: &str) -> Result<Catalog, String> {
         let raw: RawCatalog = toml::from_str(text).map_err(|e| e.to_string())?;
