@@ -1,4 +1,4 @@
-//! Typed view of the JSON that `terraform show -json PLANFILE` prints (format_version 1.x).
+//! Typed view of the JSON that `terraform show -json PLANFILE` prints (format_version 0.1, 0.2, 1.x).
 //!
 //! Field names follow Terraform's documented "JSON Output Format". Only what the linter needs is
 //! kept: large subtrees it never reads (`before`, `*_sensitive`, the values of managed resources in
