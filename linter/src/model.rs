@@ -292,9 +292,36 @@ pub enum Value {
 }
 
 /// Why a value is unknown.
+///
+/// Two kinds, as in Terraform: a value not known yet (a variable without a value, an attribute
+/// known after apply, a function the linter does not evaluate) and an evaluation error (a missing
+/// attribute, a wrong argument). `try()` and `can()` tell them apart: an error falls through to
+/// the next argument, an unknown makes the result unknown. Rules treat both as unresolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unknown {
     pub reason: String,
+    /// Evaluating the expression failed (Terraform would report an error), rather than its value
+    /// not being known yet.
+    #[serde(skip)]
+    pub error: bool,
+}
+
+impl Unknown {
+    /// A value not known yet.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Unknown {
+            reason: reason.into(),
+            error: false,
+        }
+    }
+
+    /// An expression that fails to evaluate.
+    pub fn error(reason: impl Into<String>) -> Self {
+        Unknown {
+            reason: reason.into(),
+            error: true,
+        }
+    }
 }
 
 /// A value with where it was written and how it was resolved.
@@ -318,12 +345,7 @@ impl Tracked {
     }
 
     pub fn unknown(reason: impl Into<String>, location: Option<Location>) -> Self {
-        Tracked::new(
-            Value::Unknown(Unknown {
-                reason: reason.into(),
-            }),
-            location,
-        )
+        Tracked::new(Value::Unknown(Unknown::new(reason)), location)
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -396,6 +418,27 @@ impl Tracked {
             Value::List(items) => items.iter().any(Tracked::contains_unknown),
             Value::Map(m) => m.values().any(Tracked::contains_unknown),
             _ => false,
+        }
+    }
+
+    /// The first value inside this one (itself included) that is not known yet — not an
+    /// evaluation error (see [`Unknown`]).
+    pub fn pending_unknown(&self) -> Option<&Tracked> {
+        match &self.value {
+            Value::Unknown(u) if !u.error => Some(self),
+            Value::List(items) => items.iter().find_map(Tracked::pending_unknown),
+            Value::Map(m) => m.values().find_map(Tracked::pending_unknown),
+            _ => None,
+        }
+    }
+
+    /// The first evaluation error inside this value (itself included).
+    pub fn evaluation_error(&self) -> Option<&Tracked> {
+        match &self.value {
+            Value::Unknown(u) if u.error => Some(self),
+            Value::List(items) => items.iter().find_map(Tracked::evaluation_error),
+            Value::Map(m) => m.values().find_map(Tracked::evaluation_error),
+            _ => None,
         }
     }
 

@@ -3,7 +3,7 @@
 //! whose reason names them (never an error: the rules then report SOV010 where it matters).
 use crate::model::AttrMap;
 
-use super::expr::{Scope, eval};
+use super::expr::{Scope, eval, truthy};
 use super::value::*;
 use crate::load::ast::Expr;
 use crate::model::{Provenance, Tracked, Value};
@@ -15,25 +15,41 @@ pub(crate) fn call(
     expand_final: bool,
     call: &Expr,
 ) -> Tracked {
-    let name = name.strip_prefix("provider::").map_or(name, |_| name);
     match name {
-        // Lazy: errors (unknowns) in arguments are the point.
+        // Lazy, and the one place errors and unknowns differ: like Terraform, an argument whose
+        // evaluation fails falls through to the next; one that depends on a value not known yet
+        // makes the result unknown (it may fail or succeed once known).
         "try" => {
-            let mut last = unknown("try() with no arguments");
+            let mut last = error("try() with no arguments");
             for e in arg_exprs {
                 let v = eval(scope, e);
-                if !v.contains_unknown() || is_reference_unknown(&v) {
+                if v.pending_unknown().is_some() {
+                    return match v.evaluation_error() {
+                        None => v,
+                        Some(_) => v.pending_unknown().map_or(v.clone(), propagate_unknown),
+                    };
+                }
+                if v.evaluation_error().is_none() {
                     return v;
                 }
                 last = v;
             }
-            return last;
+            return match last.evaluation_error() {
+                Some(e) => error(format!(
+                    "try(): no argument could be evaluated (the last: {}) at {}",
+                    e.unknown_reason().unwrap_or_default(),
+                    scope.location(call.span)
+                )),
+                None => last,
+            };
         }
         "can" => {
             return match arg_exprs.first().map(|e| eval(scope, e)) {
-                Some(v) if is_reference_unknown(&v) => v,
-                Some(v) => boolean(!v.contains_unknown()),
-                None => unknown("can() needs an argument"),
+                Some(v) => match v.pending_unknown() {
+                    Some(u) => propagate_unknown(u),
+                    None => boolean(v.evaluation_error().is_none()),
+                },
+                None => error("can() needs an argument"),
             };
         }
         _ => {}
@@ -43,7 +59,7 @@ pub(crate) fn call(
         match last.value {
             Value::List(items) => args.extend(items),
             Value::Unknown(_) => return propagate_unknown(&last),
-            _ => return unknown(format!("{name}(…): the expanded argument is not a list")),
+            _ => return error(format!("{name}(…): the expanded argument is not a list")),
         }
     }
     // `merge` of known maps (tags on every resource): move the arguments instead of copying them.
@@ -87,20 +103,18 @@ pub(crate) fn call(
     let mut result = match result {
         Ok(v) => v,
         Err(Failure::Unknown(u)) => return *u,
-        Err(Failure::Invalid(message)) => unknown(format!(
-            "{name}(): {message} at {}",
-            scope.location(call.span)
-        )),
+        // Arguments not known yet may be what made them look wrong: the result is not known yet.
+        Err(Failure::Invalid(message)) => match args.iter().find_map(Tracked::pending_unknown) {
+            Some(pending) => propagate_unknown(pending),
+            None => error(format!(
+                "{name}(): {message} at {}",
+                scope.location(call.span)
+            )),
+        },
     };
     let inputs: Vec<&Tracked> = args.iter().collect();
     result.location = None;
     derived(result, &inputs)
-}
-
-/// Unknowns that come from other resources stay unknown through `try`/`can` (Terraform defers them too).
-fn is_reference_unknown(v: &Tracked) -> bool {
-    v.unknown_reason()
-        .is_some_and(|r| r.ends_with(super::expr::KNOWN_AFTER_APPLY) || r.contains("has no value"))
 }
 
 enum Failure {
@@ -207,7 +221,7 @@ fn template_file(scope: &Scope<'_>, args: &[Tracked], call: &Expr) -> Tracked {
     };
     let name = as_string(path).unwrap_or_default();
     let Some(parts) = crate::load::parse_template(body) else {
-        return unknown(format!("templatefile({name:?}): not a valid template"));
+        return error(format!("templatefile({name:?}): not a valid template"));
     };
     let vars: Vec<(&str, &Tracked)> = match &vars.value {
         Value::Map(m) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
@@ -276,7 +290,7 @@ fn read_file(scope: &Scope<'_>, args: &[Tracked], call: &Expr) -> Tracked {
             );
             t
         }
-        Err(e) => unknown(format!("file({path:?}) cannot be read: {e}")),
+        Err(e) => error(format!("file({path:?}) cannot be read: {e}")),
     }
 }
 
@@ -452,7 +466,14 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
         "contains" => {
             let items = list_arg(args, 0)?;
             let needle = arg(args, 1)?;
-            boolean(items.iter().any(|t| values_equal(&t.value, &needle.value)))
+            if items.iter().any(|t| values_equal(&t.value, &needle.value)) {
+                boolean(true)
+            } else if let Some(pending) = items.iter().find_map(Tracked::pending_unknown) {
+                // An element not known yet may be the one.
+                return Err(Failure::Unknown(Box::new(propagate_unknown(pending))));
+            } else {
+                boolean(false)
+            }
         }
         "length" => {
             let t = arg(args, 0)?;
@@ -627,6 +648,174 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             num_arg(args, 2)?,
         )?),
         "base64encode" => string(base64_encode(str_arg(args, 0)?.as_bytes())),
+        // Values pass through; sensitivity does not change where data lives.
+        "sensitive" | "nonsensitive" => arg(args, 0)?.clone(),
+        "setproduct" => {
+            let sets = (0..args.len())
+                .map(|i| list_arg(args, i))
+                .collect::<Result<Vec<_>>>()?;
+            if sets.is_empty() {
+                return Err(invalid("setproduct() needs at least one set"));
+            }
+            let mut rows: Vec<Vec<Tracked>> = vec![Vec::new()];
+            for set in &sets {
+                if rows.len().saturating_mul(set.len()) > 4096 {
+                    return Err(invalid("setproduct() of more than 4096 combinations"));
+                }
+                rows = rows
+                    .iter()
+                    .flat_map(|row| {
+                        set.iter().map(move |item| {
+                            let mut next = row.clone();
+                            next.push(item.clone());
+                            next
+                        })
+                    })
+                    .collect();
+            }
+            list(rows.into_iter().map(list).collect())
+        }
+        "setintersection" | "setsubtract" => {
+            let first = list_arg(args, 0)?;
+            let others = (1..args.len())
+                .map(|i| list_arg(args, i))
+                .collect::<Result<Vec<_>>>()?;
+            let in_all = |t: &Tracked| {
+                others
+                    .iter()
+                    .all(|o| o.iter().any(|x| values_equal(&x.value, &t.value)))
+            };
+            let in_any = |t: &Tracked| {
+                others
+                    .iter()
+                    .any(|o| o.iter().any(|x| values_equal(&x.value, &t.value)))
+            };
+            let kept = first
+                .into_iter()
+                .filter(|t| {
+                    if name == "setintersection" {
+                        in_all(t)
+                    } else {
+                        !in_any(t)
+                    }
+                })
+                .collect();
+            list(to_set(kept))
+        }
+        "alltrue" | "anytrue" => {
+            let items = list_arg(args, 0)?;
+            let decided = name == "anytrue";
+            if items.iter().any(|t| truthy(t) == Some(decided)) {
+                boolean(decided)
+            } else if let Some(pending) = items.iter().find_map(Tracked::pending_unknown) {
+                return Err(Failure::Unknown(Box::new(propagate_unknown(pending))));
+            } else if items.iter().all(|t| truthy(t).is_some()) {
+                boolean(!decided)
+            } else {
+                return Err(invalid(format!("{name}() of a list that is not all bools")));
+            }
+        }
+        "sum" => {
+            let items = list_arg(args, 0)?;
+            let mut total = 0.0;
+            for (i, _) in items.iter().enumerate() {
+                total += num_arg(&items, i)?;
+            }
+            number(total)
+        }
+        "chunklist" => {
+            let items = list_arg(args, 0)?;
+            let size = num_arg(args, 1)?;
+            if size < 0.0 {
+                return Err(invalid("chunklist() size must not be negative"));
+            }
+            if size == 0.0 {
+                list(vec![list(items)])
+            } else {
+                list(
+                    items
+                        .chunks(size as usize)
+                        .map(|c| list(c.to_vec()))
+                        .collect(),
+                )
+            }
+        }
+        "matchkeys" => {
+            let values = list_arg(args, 0)?;
+            let keys = list_arg(args, 1)?;
+            let wanted = list_arg(args, 2)?;
+            if values.len() != keys.len() {
+                return Err(invalid("matchkeys() lists must have the same length"));
+            }
+            list(
+                values
+                    .into_iter()
+                    .zip(keys)
+                    .filter(|(_, k)| wanted.iter().any(|w| values_equal(&w.value, &k.value)))
+                    .map(|(v, _)| v)
+                    .collect(),
+            )
+        }
+        "transpose" => {
+            let m = map_arg(args, 0)?;
+            let mut out: AttrMap = AttrMap::default();
+            for (k, v) in sorted_entries(&m) {
+                for item in string_list(known(v)?.as_list().unwrap_or_default())? {
+                    match out.get_mut(item.as_str()) {
+                        Some(Tracked {
+                            value: Value::List(keys),
+                            ..
+                        }) => keys.push(string(k.clone())),
+                        _ => {
+                            out.insert(item.as_str().into(), list(vec![string(k.clone())]));
+                        }
+                    }
+                }
+            }
+            map(out)
+        }
+        "chomp" => string(str_arg(args, 0)?.trim_end_matches(['\n', '\r']).to_string()),
+        "strrev" => string(str_arg(args, 0)?.chars().rev().collect::<String>()),
+        "parseint" => {
+            let text = str_arg(args, 0)?;
+            let base = num_arg(args, 1)?;
+            if !(2.0..=62.0).contains(&base) {
+                return Err(invalid("parseint() base must be between 2 and 62"));
+            }
+            match i64::from_str_radix(&text, base as u32) {
+                Ok(n) => number(n as f64),
+                Err(_) => return Err(invalid(format!("{text:?} is not a base-{base} integer"))),
+            }
+        }
+        // The AWS provider's functions (Terraform ≥ 1.8): ARNs carry regions.
+        "provider::aws::arn_parse" => {
+            let text = str_arg(args, 0)?;
+            let parts: Vec<&str> = text.splitn(6, ':').collect();
+            let [prefix, partition, service, region, account_id, resource] = parts.as_slice()
+            else {
+                return Err(invalid(format!("{text:?} is not an ARN")));
+            };
+            if *prefix != "arn" {
+                return Err(invalid(format!("{text:?} is not an ARN")));
+            }
+            let mut out = AttrMap::default();
+            for (k, v) in [
+                ("partition", partition),
+                ("service", service),
+                ("region", region),
+                ("account_id", account_id),
+                ("resource", resource),
+            ] {
+                out.insert(k.into(), string(*v));
+            }
+            map(out)
+        }
+        "provider::aws::arn_build" => {
+            let parts = (0..5)
+                .map(|i| str_arg(args, i))
+                .collect::<Result<Vec<_>>>()?;
+            string(format!("arn:{}", parts.join(":")))
+        }
         "filebase64" | "fileexists" | "timestamp" | "uuid" | "bcrypt" => {
             return Err(Failure::Unknown(Box::new(unknown(format!(
                 "{name}() is not evaluated by sovereign-lint"

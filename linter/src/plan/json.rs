@@ -425,11 +425,7 @@ impl<'de> Visitor<'de> for MaskVisitor {
 pub fn apply_unknowns(value: &mut Tracked, mask: &UnknownMask, reason: &str) {
     match mask {
         UnknownMask::Known => {}
-        UnknownMask::Unknown => {
-            value.value = Value::Unknown(crate::model::Unknown {
-                reason: reason.to_string(),
-            })
-        }
+        UnknownMask::Unknown => value.value = Value::Unknown(crate::model::Unknown::new(reason)),
         UnknownMask::Map(entries) => {
             if matches!(value.value, Value::Null) && entries.values().any(mask_has_unknown) {
                 value.value = Value::Map(AttrMap::default());
