@@ -1046,3 +1046,23 @@ fn semantics_findings() {
     assert!(!stdout.contains("SOV010"), "{stdout}");
     insta::assert_snapshot!(stdout);
 }
+
+/// A resource or data source that does not write its region takes its provider's, known when the
+/// provider's is: `data.aws_region`, an AWS resource's `region`.
+#[test]
+fn values_taken_from_the_provider_configuration_are_resolved() {
+    let model = eval_fixture("semantics", &EvalOptions::default());
+    let t = input(&model, "from_provider");
+    let get = |k: &str| t.get(k).unwrap();
+    assert_eq!(get("current_region").as_str(), Some("eu-central-1"));
+    assert_eq!(get("us_region").as_str(), Some("us-east-1"));
+    assert_eq!(get("replica_region").as_str(), Some("us-east-1"));
+    assert_eq!(
+        get("key_arn").as_str(),
+        Some("arn:aws:kms:eu-central-1:123456789012:key/abc")
+    );
+    assert_eq!(
+        provenance(get("us_region"))[0],
+        r#"data.aws_region.us.region = "us-east-1" (the `region` of its provider aws.us) (from main.tf:9)"#
+    );
+}

@@ -283,6 +283,10 @@ pub(crate) struct Instance {
     children: RefCell<HashMap<String, Rc<Instance>>>,
     /// `var.NAME` values with their provenance step, built on first reference.
     var_refs: RefCell<HashMap<String, Tracked>>,
+    /// The placement arguments (`region`, `zone`, `project`) of the provider configurations this
+    /// instance's resources use, by key (`aws`, `aws.west`), once they are evaluated: what a
+    /// resource that does not write its `region` gets (see [`provider_derived`]).
+    pub provider_arguments: RefCell<HashMap<String, AttrMap>>,
     pub shared: Rc<Shared>,
     /// The module's key in `.terraform/modules/modules.json` (`store.inner`), empty for the root.
     pub manifest_key: String,
@@ -323,6 +327,7 @@ impl Instance {
             locals_in_progress: RefCell::new(HashSet::new()),
             children: RefCell::new(HashMap::new()),
             var_refs: RefCell::new(HashMap::new()),
+            provider_arguments: RefCell::new(HashMap::new()),
             shared,
             manifest_key,
             path_root: ".".to_string(),
@@ -1085,7 +1090,10 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
         return unknown(reason);
     }
     let Some((file, attr)) = def.attribute(local_address, block_ref, attr_name) else {
-        return unknown(reason);
+        return match provider_derived(inst, local_address, block_ref, attr_name, &address) {
+            Some(t) => apply_ops(scope, t, &rest[1..]),
+            None => unknown(reason),
+        };
     };
     if inst.shared.depth.get() > MAX_REFERENCE_DEPTH {
         return unknown(format!("{reason}: reference cycle"));
@@ -1130,6 +1138,64 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
         provenance,
     };
     apply_ops(scope, t, &rest[1..])
+}
+
+/// An attribute a resource or data source does not write but takes from its provider
+/// configuration, known when the configuration is: the `region` of AWS resources and data sources
+/// (provider v6 plans it as the provider's region), `data.aws_region`'s `name`/`id`, and
+/// `data.google_client_config`'s `region`/`zone`/`project`.
+fn provider_derived(
+    inst: &Instance,
+    local_address: &str,
+    block_ref: BlockRef,
+    attr_name: &str,
+    address: &str,
+) -> Option<Tracked> {
+    let (mode_data, resource_type) = match local_address.strip_prefix("data.") {
+        Some(rest) => (true, rest.split('.').next()?),
+        None => (false, local_address.split('.').next()?),
+    };
+    let provider_attribute = match (mode_data, resource_type, attr_name) {
+        (true, "aws_region", "name" | "id" | "region") => "region",
+        (true, "google_client_config", "region" | "zone" | "project") => attr_name,
+        (_, t, "region") if t.starts_with("aws_") => "region",
+        _ => return None,
+    };
+    if mode_data && resource_type == "aws_region" {
+        // `data "aws_region" "x" { name = "…" }` (or `region`) names another region.
+        let written = ["region", "name"]
+            .into_iter()
+            .any(|a| inst.def.attribute(local_address, block_ref, a).is_some());
+        if written {
+            return None;
+        }
+    }
+    let body = &inst
+        .def
+        .block_setting(local_address, block_ref, "provider")
+        .1
+        .body;
+    let key = super::provider_key(body, resource_type);
+    let arguments = inst.provider_arguments.borrow();
+    let value = arguments.get(key.as_ref())?.get(provider_attribute)?;
+    if value.contains_unknown() {
+        return None;
+    }
+    Some(Tracked {
+        value: value.value.clone(),
+        location: None,
+        provenance: Provenance::chain(
+            ProvenanceStep {
+                description: format!(
+                    "{address}.{attr_name} = {} (the `{provider_attribute}` of its provider {key})",
+                    value.render()
+                )
+                .into(),
+                location: value.location.clone(),
+            },
+            &value.provenance,
+        ),
+    })
 }
 
 /// `each.value` of the instance `key` of a block with `for_each`.

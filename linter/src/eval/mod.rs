@@ -684,6 +684,20 @@ impl Evaluator<'_> {
             providers.insert(key, self.model.providers.len() - 1);
         }
 
+        // What resources that do not write their region take from their provider.
+        {
+            let mut arguments = inst.provider_arguments.borrow_mut();
+            for (key, &index) in &providers {
+                if let Some(p) = self.model.providers.get(index) {
+                    let placement: AttrMap = ["region", "zone", "project"]
+                        .into_iter()
+                        .filter_map(|a| Some((a.into(), p.attributes.get(a)?.clone())))
+                        .collect();
+                    arguments.insert(key.clone(), placement);
+                }
+            }
+        }
+
         // Module calls and outputs in override files are not merged: say so where they are.
         let mut unmerged: Vec<(&String, &Vec<expr::BlockRef>)> = def
             .overrides
