@@ -196,11 +196,6 @@ fn global_and_foreign_endpoints_are_refused_with_their_path() {
         ),
         ("kms", "http://kms.eu-central-1.amazonaws.com", "plain http"),
         ("ec2", "https://evil.example", "allowed_endpoint_hosts"),
-        (
-            "s3",
-            "http://127.0.0.1:4566",
-            "not listed in allowed_endpoint_hosts",
-        ),
     ];
     for (service, url, expected) in cases {
         let mut pairs = eu("eu-central-1");
@@ -213,8 +208,24 @@ fn global_and_foreign_endpoints_are_refused_with_their_path() {
     }
 }
 
+/// SPEC §2 (c): a loopback host is sovereign without being listed (a local emulator or sidecar).
 #[test]
-fn loopback_http_only_when_listed() {
+fn loopback_http_without_listing() {
+    let mut pairs = eu("eu-central-1");
+    pairs.push((
+        "endpoints",
+        endpoints(vec![("s3", Value::from("http://127.0.0.1:4566"))]),
+    ));
+    let (out, diags) = validate(pairs);
+    assert!(!diags.has_errors(), "{diags:?}");
+    assert_eq!(
+        out.unwrap().client.endpoints.s3.as_deref(),
+        Some("http://127.0.0.1:4566")
+    );
+}
+
+#[test]
+fn loopback_http_also_when_listed() {
     let mut pairs = eu("eu-central-1");
     pairs.push((
         "endpoints",
