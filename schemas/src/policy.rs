@@ -803,7 +803,8 @@ SOV005 = "warn"
     /// only look local are not.
     #[test]
     fn loopback_hosts_are_sovereign() {
-        let s = Policy::default().scope();
+        let policy = Policy::default();
+        let s = policy.scope();
         for url in [
             "http://localhost:4317",
             "https://LOCALHOST.",
