@@ -582,3 +582,85 @@ fn file_function_contents_are_checked() {
         "{out}"
     );
 }
+
+/// Findings in a module that several roots call sit at the same module lines: every format carries
+/// the call (address and `file:line`) so the two are told apart.
+#[test]
+fn findings_of_a_shared_module_name_their_module_call_in_every_format() {
+    let dir = fixtures().join("shared_module");
+    let calls = [
+        "module.store at stacks/dev/main.tf:5",
+        "module.store at stacks/prod/main.tf:5",
+    ];
+    let output = |format: &str| {
+        let o = run_in(&dir, &[".", "--format", format]);
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        stdout(&o)
+    };
+    // One-line formats: every finding's line is distinct and names its call.
+    for format in ["compact", "github"] {
+        let out = output(format);
+        let lines: Vec<&str> = out.lines().filter(|l| l.contains("SOV003")).collect();
+        assert_eq!(lines.len(), 2, "{format}: {out}");
+        for (line, call) in lines.iter().zip(calls) {
+            assert!(line.contains(&format!("(via {call})")), "{format}: {line}");
+        }
+    }
+    let junit = output("junit");
+    for call in calls {
+        assert!(
+            junit.contains(&format!(
+                "<testcase name=\"module.store.aws_s3_bucket.data (modules/store/main.tf:5:1, via {call})\""
+            )),
+            "{junit}"
+        );
+    }
+    let human = output("human");
+    for call in [
+        "in module call module.store (stacks/dev/main.tf:5)",
+        "in module call module.store (stacks/prod/main.tf:5)",
+    ] {
+        assert!(human.contains(call), "{human}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&output("json")).unwrap();
+    let json_calls: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "SOV003")
+        .map(|f| {
+            let c = &f["module_calls"][0];
+            format!(
+                "{} at {}:{}",
+                c["address"].as_str().unwrap(),
+                c["file"].as_str().unwrap(),
+                c["line"]
+            )
+        })
+        .collect();
+    assert_eq!(json_calls, calls);
+    let sarif: serde_json::Value = serde_json::from_str(&output("sarif")).unwrap();
+    let sarif_calls: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "SOV003")
+        .map(|r| {
+            let c = &r["properties"]["moduleCalls"][0];
+            assert!(
+                r["message"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains("\nvia module.store at stacks/"),
+                "{r}"
+            );
+            format!(
+                "{} at {}:{}",
+                c["address"].as_str().unwrap(),
+                c["uri"].as_str().unwrap(),
+                c["line"]
+            )
+        })
+        .collect();
+    assert_eq!(sarif_calls, calls);
+}

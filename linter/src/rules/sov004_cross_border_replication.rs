@@ -573,6 +573,7 @@ fn check_bucket_region(
             related.push(crate::finding::Related {
                 location: p.location.clone(),
                 message: format!("{} takes its region from {}", bucket.address, p.address).into(),
+                module_call: None,
             });
             f.related = related.into();
         }

@@ -106,14 +106,16 @@ fn build_related(call_chain: &[Location], module_address: &str) -> Vec<Related> 
     call_chain
         .iter()
         .enumerate()
-        .map(|(i, l)| Related {
-            location: l.clone(),
-            message: match calls.get(i) {
-                Some(call) if calls.len() == call_chain.len() => {
-                    format!("in module call {call}").into()
-                }
-                _ => "in module call".into(),
-            },
+        .map(|(i, l)| {
+            let call = calls.get(i).filter(|_| calls.len() == call_chain.len());
+            Related {
+                location: l.clone(),
+                message: match call {
+                    Some(call) => format!("in module call {call}").into(),
+                    None => "in module call".into(),
+                },
+                module_call: Some(call.map_or("module", String::as_str).into()),
+            }
         })
         .collect()
 }
