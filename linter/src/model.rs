@@ -508,6 +508,8 @@ pub struct ResourceInstance {
 
 impl ResourceInstance {
     pub fn attr(&self, name: &str) -> Option<&Tracked> {
+        #[cfg(test)]
+        argument_reads::record(&self.resource_type, name);
         lookup(&self.attributes, name)
     }
 
@@ -693,5 +695,32 @@ mod tests {
             assert!(lookup(&map, "missing").is_none());
             assert!(lookup(&map, "k").is_none());
         }
+    }
+}
+
+/// Which arguments of which resource types are read (tests only): the argument record's test
+/// checks every read against the providers' documented arguments.
+#[cfg(test)]
+pub(crate) mod argument_reads {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+
+    thread_local! {
+        static READS: RefCell<Option<BTreeSet<(String, String)>>> = const { RefCell::new(None) };
+    }
+
+    pub(crate) fn record(resource_type: &str, argument: &str) {
+        READS.with(|r| {
+            if let Some(reads) = r.borrow_mut().as_mut() {
+                reads.insert((resource_type.to_string(), argument.to_string()));
+            }
+        });
+    }
+
+    /// Runs `f` and returns what it read (on this thread).
+    pub(crate) fn during(f: impl FnOnce()) -> BTreeSet<(String, String)> {
+        READS.with(|r| *r.borrow_mut() = Some(BTreeSet::new()));
+        f();
+        READS.with(|r| r.borrow_mut().take().unwrap_or_default())
     }
 }

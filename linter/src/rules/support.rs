@@ -630,6 +630,12 @@ pub(crate) fn region_of<'m>(cx: &RuleContext<'m>, resource: &'m ResourceInstance
 pub(crate) const DATA_BEARING: &[&str] = &[
     // AWS
     "aws_s3_bucket",
+    // S3 directory buckets (S3 Express One Zone), S3 Tables and S3 Vectors (hashicorp/aws 6.21:
+    // tags on all four).
+    "aws_s3_directory_bucket",
+    "aws_s3tables_table_bucket",
+    "aws_s3tables_table",
+    "aws_s3vectors_vector_bucket",
     "aws_ebs_volume",
     "aws_db_instance",
     "aws_rds_cluster",
