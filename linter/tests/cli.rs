@@ -583,6 +583,16 @@ fn file_function_contents_are_checked() {
     );
 }
 
+/// `module.store at stacks/prod/main.tf:5` from a JSON or SARIF module call (`file_key` names its file).
+fn call_text(call: &serde_json::Value, file_key: &str) -> String {
+    format!(
+        "{} at {}:{}",
+        call["address"].as_str().unwrap(),
+        call[file_key].as_str().unwrap(),
+        call["line"]
+    )
+}
+
 /// Findings in a module that several roots call sit at the same module lines: every format carries
 /// the call (address and `file:line`) so the two are told apart.
 #[test]
@@ -628,15 +638,7 @@ fn findings_of_a_shared_module_name_their_module_call_in_every_format() {
         .unwrap()
         .iter()
         .filter(|f| f["rule"] == "SOV003")
-        .map(|f| {
-            let c = &f["module_calls"][0];
-            format!(
-                "{} at {}:{}",
-                c["address"].as_str().unwrap(),
-                c["file"].as_str().unwrap(),
-                c["line"]
-            )
-        })
+        .map(|f| call_text(&f["module_calls"][0], "file"))
         .collect();
     assert_eq!(json_calls, calls);
     let sarif: serde_json::Value = serde_json::from_str(&output("sarif")).unwrap();
@@ -646,7 +648,6 @@ fn findings_of_a_shared_module_name_their_module_call_in_every_format() {
         .iter()
         .filter(|r| r["ruleId"] == "SOV003")
         .map(|r| {
-            let c = &r["properties"]["moduleCalls"][0];
             assert!(
                 r["message"]["text"]
                     .as_str()
@@ -654,12 +655,7 @@ fn findings_of_a_shared_module_name_their_module_call_in_every_format() {
                     .contains("\nvia module.store at stacks/"),
                 "{r}"
             );
-            format!(
-                "{} at {}:{}",
-                c["address"].as_str().unwrap(),
-                c["uri"].as_str().unwrap(),
-                c["line"]
-            )
+            call_text(&r["properties"]["moduleCalls"][0], "uri")
         })
         .collect();
     assert_eq!(sarif_calls, calls);
