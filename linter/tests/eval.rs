@@ -1066,3 +1066,26 @@ fn values_taken_from_the_provider_configuration_are_resolved() {
         r#"data.aws_region.us.region = "us-east-1" (the `region` of its provider aws.us) (from main.tf:9)"#
     );
 }
+
+/// Operators, templates, indexes and `for` over a value not known yet give a value not known yet;
+/// only where the known side decides (`false && x`, `true || x`, equal branches) is it known.
+#[test]
+fn operators_keep_values_not_known_yet_unknown() {
+    let model = eval_fixture("semantics", &EvalOptions::default());
+    let t = input(&model, "operators");
+    for key in [
+        "arith", "compare", "equal", "not", "negate", "and_true", "cond", "template", "index",
+        "for_each",
+    ] {
+        let v = t.get(key).unwrap();
+        assert!(
+            v.unknown_reason()
+                .is_some_and(|r| r.contains("known after apply")),
+            "{key}: {}",
+            v.render()
+        );
+    }
+    assert_eq!(t.get("and_false").unwrap().as_bool(), Some(false));
+    assert_eq!(t.get("or_true").unwrap().as_bool(), Some(true));
+    assert_eq!(t.get("cond_same").unwrap().as_str(), Some("eu-west-1"));
+}

@@ -298,6 +298,10 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
     Ok(match name {
         "format" => string(format_fn(&str_arg(args, 0)?, &args[1..])?),
         "formatlist" => {
+            // Lists not known yet (or with elements not known yet) make the list not known yet.
+            if let Some(pending) = args.iter().find_map(Tracked::pending_unknown) {
+                return Err(Failure::Unknown(Box::new(propagate_unknown(pending))));
+            }
             let fmt = str_arg(args, 0)?;
             let lists: Vec<Option<Vec<Tracked>>> = args[1..]
                 .iter()
@@ -676,6 +680,10 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             list(rows.into_iter().map(list).collect())
         }
         "setintersection" | "setsubtract" => {
+            // Which elements match depends on every element.
+            if let Some(pending) = args.iter().find_map(Tracked::pending_unknown) {
+                return Err(Failure::Unknown(Box::new(propagate_unknown(pending))));
+            }
             let first = list_arg(args, 0)?;
             let others = (1..args.len())
                 .map(|i| list_arg(args, i))
@@ -1029,4 +1037,211 @@ fn base64_encode(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Tracked {
+        string(v)
+    }
+    fn n(v: f64) -> Tracked {
+        number(v)
+    }
+    fn l(items: Vec<Tracked>) -> Tracked {
+        list(items)
+    }
+    fn m(entries: &[(&str, Tracked)]) -> Tracked {
+        map(entries
+            .iter()
+            .map(|(k, v)| ((*k).into(), v.clone()))
+            .collect())
+    }
+    fn pending() -> Tracked {
+        unknown("aws_s3_bucket.x.arn (known after apply)")
+    }
+
+    /// A call as `call()` finishes it: an argument error with an argument not known yet is that
+    /// unknown (the argument may be what made it look wrong).
+    fn result(name: &str, args: &[Tracked]) -> Tracked {
+        match apply(name, args) {
+            Ok(v) => v,
+            Err(Failure::Unknown(u)) => *u,
+            Err(Failure::Invalid(message)) => {
+                match args.iter().find_map(Tracked::pending_unknown) {
+                    Some(p) => propagate_unknown(p),
+                    None => error(message),
+                }
+            }
+        }
+    }
+
+    /// Every function, with arguments it accepts.
+    fn calls() -> Vec<(&'static str, Vec<Tracked>)> {
+        let strs = || l(vec![s("b"), s("a")]);
+        vec![
+            ("format", vec![s("%s-%s"), s("a"), s("b")]),
+            ("formatlist", vec![s("%s-x"), strs()]),
+            ("lookup", vec![m(&[("a", s("1"))]), s("a"), s("d")]),
+            ("merge", vec![m(&[("a", s("1"))]), m(&[("b", s("2"))])]),
+            ("concat", vec![strs(), strs()]),
+            ("coalesce", vec![s("a"), s("b")]),
+            ("coalescelist", vec![strs(), strs()]),
+            ("element", vec![strs(), n(1.0)]),
+            ("index", vec![strs(), s("a")]),
+            ("join", vec![s(","), strs()]),
+            ("split", vec![s(","), s("a,b")]),
+            ("lower", vec![s("A")]),
+            ("upper", vec![s("a")]),
+            ("title", vec![s("a b")]),
+            ("trimspace", vec![s(" a ")]),
+            ("trim", vec![s("xax"), s("x")]),
+            ("replace", vec![s("a-b"), s("-"), s("_")]),
+            ("substr", vec![s("abcdef"), n(1.0), n(2.0)]),
+            ("trimprefix", vec![s("eu-west-1"), s("eu-")]),
+            ("trimsuffix", vec![s("eu-west-1a"), s("a")]),
+            ("startswith", vec![s("eu-west-1"), s("eu-")]),
+            ("endswith", vec![s("eu-west-1"), s("-1")]),
+            ("strcontains", vec![s("eu-west-1"), s("west")]),
+            ("contains", vec![strs(), s("a")]),
+            ("length", vec![strs()]),
+            ("keys", vec![m(&[("a", s("1"))])]),
+            ("values", vec![m(&[("a", s("1"))])]),
+            ("tomap", vec![m(&[("a", s("1"))])]),
+            ("tolist", vec![strs()]),
+            ("toset", vec![strs()]),
+            ("tostring", vec![n(1.0)]),
+            ("tonumber", vec![s("1")]),
+            ("tobool", vec![s("true")]),
+            ("jsonencode", vec![m(&[("a", s("1"))])]),
+            ("jsondecode", vec![s("{\"a\":1}")]),
+            ("flatten", vec![l(vec![strs(), strs()])]),
+            ("distinct", vec![strs()]),
+            ("zipmap", vec![strs(), strs()]),
+            ("compact", vec![strs()]),
+            ("reverse", vec![strs()]),
+            ("sort", vec![strs()]),
+            ("slice", vec![strs(), n(0.0), n(1.0)]),
+            ("setunion", vec![strs(), strs()]),
+            ("one", vec![l(vec![s("a")])]),
+            ("min", vec![n(1.0), n(2.0)]),
+            ("max", vec![n(1.0), n(2.0)]),
+            ("abs", vec![n(-1.0)]),
+            ("ceil", vec![n(1.5)]),
+            ("floor", vec![n(1.5)]),
+            ("range", vec![n(3.0)]),
+            ("cidrsubnet", vec![s("10.0.0.0/16"), n(8.0), n(1.0)]),
+            ("base64encode", vec![s("a")]),
+            ("sensitive", vec![s("a")]),
+            ("nonsensitive", vec![s("a")]),
+            ("setproduct", vec![strs(), strs()]),
+            ("setintersection", vec![strs(), strs()]),
+            ("setsubtract", vec![strs(), strs()]),
+            ("alltrue", vec![l(vec![boolean(true)])]),
+            ("anytrue", vec![l(vec![boolean(false)])]),
+            ("sum", vec![l(vec![n(1.0), n(2.0)])]),
+            ("chunklist", vec![strs(), n(1.0)]),
+            ("matchkeys", vec![strs(), strs(), l(vec![s("a")])]),
+            ("transpose", vec![m(&[("a", l(vec![s("x")]))])]),
+            ("chomp", vec![s("a\n")]),
+            ("strrev", vec![s("ab")]),
+            ("parseint", vec![s("ff"), n(16.0)]),
+            (
+                "provider::aws::arn_parse",
+                vec![s("arn:aws:kms:eu-west-1:123456789012:key/k")],
+            ),
+            (
+                "provider::aws::arn_build",
+                vec![
+                    s("aws"),
+                    s("kms"),
+                    s("eu-west-1"),
+                    s("123456789012"),
+                    s("key/k"),
+                ],
+            ),
+        ]
+    }
+
+    /// Terraform's rule: a function whose argument is not known yet returns a value not known yet
+    /// — never a known value computed as if it were absent, never an error. (Functions that look
+    /// inside collections follow the same rule for the elements they need; `length` of a known
+    /// list stays known.)
+    #[test]
+    fn every_function_keeps_an_argument_not_known_yet_unknown() {
+        // Terraform's documented exceptions: arguments after the one that decides.
+        let decided_earlier = [("lookup", 3), ("coalesce", 2), ("coalescelist", 2)];
+        let mut wrong = Vec::new();
+        for (name, args) in calls() {
+            let known = result(name, &args);
+            assert!(
+                !known.contains_unknown(),
+                "{name} with known arguments: {}",
+                known.render()
+            );
+            for i in 0..args.len() {
+                let mut with_unknown = args.clone();
+                with_unknown[i] = pending();
+                let r = result(name, &with_unknown);
+                if r.pending_unknown().is_none() && !decided_earlier.contains(&(name, i + 1)) {
+                    wrong.push(format!("{name} (argument {}): {}", i + 1, r.render()));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "known results from unknown arguments: {wrong:#?}"
+        );
+    }
+
+    /// Elements not known yet inside a known collection: the result is unknown unless it does not
+    /// depend on them (Terraform's `length`, `keys`, `concat`... of a known collection).
+    #[test]
+    fn elements_not_known_yet_inside_collections() {
+        let with_pending = || l(vec![s("a"), pending()]);
+        for (name, args) in [
+            ("join", vec![s(","), with_pending()]),
+            ("contains", vec![with_pending(), s("x")]),
+            ("index", vec![with_pending(), s("x")]),
+            ("formatlist", vec![s("%s"), with_pending()]),
+            ("distinct", vec![with_pending()]),
+            ("toset", vec![with_pending()]),
+            ("sort", vec![with_pending()]),
+            ("compact", vec![with_pending()]),
+            ("one", vec![l(vec![pending()])]),
+            ("alltrue", vec![l(vec![boolean(true), pending()])]),
+            ("anytrue", vec![l(vec![boolean(false), pending()])]),
+            ("sum", vec![l(vec![n(1.0), pending()])]),
+            ("setintersection", vec![with_pending(), l(vec![s("x")])]),
+            ("setsubtract", vec![with_pending(), l(vec![s("a")])]),
+        ] {
+            let r = result(name, &args);
+            assert!(
+                r.contains_unknown(),
+                "{name}: known result {} from an element not known yet",
+                r.render()
+            );
+        }
+        // What does not depend on the element stays known, as in Terraform.
+        assert_eq!(
+            result("lookup", &[m(&[("a", s("1"))]), s("a"), pending()]).as_str(),
+            Some("1")
+        );
+        assert_eq!(result("coalesce", &[s("a"), pending()]).as_str(), Some("a"));
+        assert!(
+            result("coalesce", &[pending(), s("a")])
+                .pending_unknown()
+                .is_some()
+        );
+        assert_eq!(result("length", &[with_pending()]).as_number(), Some(2.0));
+        assert_eq!(
+            result("contains", &[with_pending(), s("a")]).as_bool(),
+            Some(true)
+        );
+        assert_eq!(
+            result("alltrue", &[l(vec![boolean(false), pending()])]).as_bool(),
+            Some(false)
+        );
+    }
 }
