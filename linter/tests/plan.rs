@@ -675,3 +675,78 @@ fn plan_variable_without_a_value_in_the_sources_points_at_its_declaration() {
         [r#"var.region = "us-east-1" (plan variable) (from variables.tf:1)"#]
     );
 }
+
+/// A plan from before Terraform 1.1 does not record a module call's `providers = { aws = aws.west }`:
+/// with the configuration at hand, the module's resources take the provider the sources give them.
+#[test]
+fn provider_passed_to_a_module_in_an_old_plan_comes_from_the_sources() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("store")).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        r#"provider "aws" {
+  region = "eu-central-1"
+}
+
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+
+module "store" {
+  source = "./store"
+
+  providers = {
+    aws = aws.west
+  }
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("store/main.tf"),
+        "resource \"aws_sqs_queue\" \"jobs\" {\n  name = \"jobs\"\n}\n",
+    )
+    .unwrap();
+    let plan = serde_json::json!({
+        "format_version": "0.2",
+        "terraform_version": "1.0.11",
+        "resource_changes": [{
+            "address": "module.store.aws_sqs_queue.jobs", "module_address": "module.store",
+            "mode": "managed", "type": "aws_sqs_queue", "name": "jobs",
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "change": {"actions": ["create"], "before": null, "after": {"name": "jobs"},
+                       "after_unknown": {"arn": true}}
+        }],
+        "configuration": {
+            "provider_config": {
+                "aws": {"name": "aws", "expressions": {"region": {"constant_value": "eu-central-1"}}},
+                "aws.west": {"name": "aws", "alias": "west",
+                             "expressions": {"region": {"constant_value": "us-west-2"}}}
+            },
+            "root_module": {"module_calls": {"store": {"source": "./store", "module": {"resources": [{
+                "address": "aws_sqs_queue.jobs", "mode": "managed", "type": "aws_sqs_queue",
+                "name": "jobs", "provider_config_key": "store:aws",
+                "expressions": {"name": {"constant_value": "jobs"}}
+            }]}}}}
+        }
+    });
+    std::fs::write(dir.join("plan.json"), plan.to_string()).unwrap();
+    let provider_of = |model: &Model| {
+        let r = resource(model, "module.store.aws_sqs_queue.jobs");
+        model.provider_of(r).unwrap().address.clone()
+    };
+    // The plan alone: the caller's configuration of the same name.
+    let bare = plan::read_plan(&dir.join("plan.json"), dir);
+    assert_eq!(
+        provider_of(&bare),
+        r#"provider["registry.terraform.io/hashicorp/aws"]"#
+    );
+    // With the sources: the configuration passed in.
+    let model = plan::load_plan(&dir.join("plan.json"), dir, &EvalOptions::default());
+    assert_eq!(
+        provider_of(&model),
+        r#"provider["registry.terraform.io/hashicorp/aws"].west"#
+    );
+}
