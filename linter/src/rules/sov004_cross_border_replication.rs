@@ -14,6 +14,8 @@
 //!   `source_db_cluster_snapshot_identifier`);
 //! - `aws_ebs_snapshot_copy` `source_region` and `aws_ami_copy` `source_ami_region`;
 //! - AWS Backup `copy_action { destination_vault_arn }` (or the vault resource it refers to);
+//! - S3 Tables table bucket replication (`aws_s3tables_table_bucket_replication`): `rule {
+//!   destination { destination_table_bucket_arn } }` (or the table bucket it refers to);
 //! - KMS keys with `multi_region = true` (their replicas can be created in any region of the
 //!   partition);
 //! - ECR `replication_configuration` `destination { region }`;
@@ -102,6 +104,7 @@ const REPLICATION_ATTRS: &[&str] = &[
     "primary_key_arn",
     "source_db_snapshot_identifier",
     "source_db_cluster_snapshot_identifier",
+    "destination_table_bucket_arn",
 ];
 
 /// Whether an attribute path of a resource type is a replication target SOV004 owns.
@@ -217,6 +220,28 @@ impl Rule for CrossBorderReplication {
                     };
                     if let Some(t) = r.attr(attr) {
                         region_target(cx, out, r, shown, t, "copies from");
+                    }
+                }
+                // S3 Tables replication (hashicorp/aws 6.x): `rule { destination {
+                // destination_table_bucket_arn } }`, an ARN or the table bucket it refers to.
+                "aws_s3tables_table_bucket_replication" => {
+                    for rule in r.attr("rule").map(Tracked::items).unwrap_or_default() {
+                        for destination in rule
+                            .get("destination")
+                            .map(Tracked::items)
+                            .unwrap_or_default()
+                        {
+                            if let Some(t) = destination.get("destination_table_bucket_arn") {
+                                arn_target(
+                                    cx,
+                                    out,
+                                    r,
+                                    "destination_table_bucket_arn",
+                                    t,
+                                    "replicates tables to",
+                                );
+                            }
+                        }
                     }
                 }
                 "aws_backup_plan" => {
