@@ -433,7 +433,8 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             let from = str_arg(args, 1)?;
             let to = str_arg(args, 2)?;
             if from.len() > 2 && from.starts_with('/') && from.ends_with('/') {
-                return Err(invalid("regular-expression replace is not evaluated"));
+                let re = compile_regex(&from[1..from.len() - 1])?;
+                return Ok(string(re.replace_all(&s, to.as_str()).into_owned()));
             }
             string(s.replace(&from, &to))
         }
@@ -652,6 +653,23 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             num_arg(args, 2)?,
         )?),
         "base64encode" => string(base64_encode(str_arg(args, 0)?.as_bytes())),
+        "regex" => {
+            let re = compile_regex(&str_arg(args, 0)?)?;
+            let text = str_arg(args, 1)?;
+            match re.captures(&text) {
+                Some(c) => regex_match(&re, &c)?,
+                None => return Err(invalid("the pattern does not match")),
+            }
+        }
+        "regexall" => {
+            let re = compile_regex(&str_arg(args, 0)?)?;
+            let text = str_arg(args, 1)?;
+            list(
+                re.captures_iter(&text)
+                    .map(|c| regex_match(&re, &c))
+                    .collect::<Result<Vec<_>>>()?,
+            )
+        }
         // Values pass through; sensitivity does not change where data lives.
         "sensitive" | "nonsensitive" => arg(args, 0)?.clone(),
         "setproduct" => {
@@ -835,6 +853,37 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             )))));
         }
     })
+}
+
+/// A pattern of Terraform's regex functions (RE2 syntax, which the `regex` crate follows), with a
+/// size limit: patterns come from configurations.
+fn compile_regex(pattern: &str) -> Result<regex::Regex> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| invalid(format!("invalid pattern {pattern:?}: {e}")))
+}
+
+/// One match as Terraform's `regex()` returns it: the matched text without capture groups, a list
+/// of the groups when they are unnamed, an object of them when they are named.
+fn regex_match(re: &regex::Regex, c: &regex::Captures<'_>) -> Result<Tracked> {
+    let group = |m: Option<regex::Match<'_>>| m.map_or_else(null, |m| string(m.as_str()));
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    if names.is_empty() {
+        return Ok(group(c.get(0)));
+    }
+    match (
+        names.iter().all(Option::is_some),
+        names.iter().all(Option::is_none),
+    ) {
+        (true, _) => Ok(map(names
+            .iter()
+            .flatten()
+            .map(|n| ((*n).into(), group(c.name(n))))
+            .collect())),
+        (_, true) => Ok(list((1..=names.len()).map(|i| group(c.get(i))).collect())),
+        _ => Err(invalid("named and unnamed capture groups cannot be mixed")),
+    }
 }
 
 fn first_nested_unknown(t: &Tracked) -> Tracked {
@@ -1147,6 +1196,9 @@ mod tests {
             ("chomp", vec![s("a\n")]),
             ("strrev", vec![s("ab")]),
             ("parseint", vec![s("ff"), n(16.0)]),
+            ("regex", vec![s("^([a-z]+)-([a-z]+)"), s("eu-west-1")]),
+            ("regexall", vec![s("[0-9]"), s("eu-west-1a2")]),
+            ("replace", vec![s("eu-west-1a"), s("/[a-z]$/"), s("")]),
             (
                 "provider::aws::arn_parse",
                 vec![s("arn:aws:kms:eu-west-1:123456789012:key/k")],
@@ -1162,6 +1214,42 @@ mod tests {
                 ],
             ),
         ]
+    }
+
+    /// `regex`, `regexall` and `replace` with a `/pattern/`: availability zones to regions, registry
+    /// hosts out of image references.
+    #[test]
+    fn regular_expressions_evaluate_like_terraform() {
+        let r = |name: &str, args: &[Tracked]| result(name, args).render();
+        assert_eq!(
+            r("replace", &[s("eu-west-1a"), s("/[a-z]$/"), s("")]),
+            "\"eu-west-1\""
+        );
+        assert_eq!(
+            r(
+                "replace",
+                &[s("eu-west-1"), s("/^(\\w+)-(\\w+)/"), s("$2-$1")]
+            ),
+            "\"west-eu-1\""
+        );
+        assert_eq!(
+            r("regex", &[s("^[^/]+"), s("ghcr.io/acme/model:1")]),
+            "\"ghcr.io\""
+        );
+        assert_eq!(
+            r("regex", &[s("^([^/]+)/(.*)$"), s("ghcr.io/acme/model")]),
+            "[\"ghcr.io\", \"acme/model\"]"
+        );
+        assert_eq!(
+            r("regex", &[s("^(?P<host>[^/]+)/"), s("ghcr.io/acme/model")]),
+            "{ host = \"ghcr.io\" }"
+        );
+        assert_eq!(r("regexall", &[s("[0-9]"), s("a1b2")]), "[\"1\", \"2\"]");
+        // No match and bad patterns are errors (try() falls through them), not unknowns.
+        for args in [[s("^x"), s("eu")], [s("("), s("eu")]] {
+            let v = result("regex", &args);
+            assert!(v.evaluation_error().is_some(), "{}", v.render());
+        }
     }
 
     /// Terraform's rule: a function whose argument is not known yet returns a value not known yet
