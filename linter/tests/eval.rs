@@ -1089,3 +1089,39 @@ fn operators_keep_values_not_known_yet_unknown() {
     assert_eq!(t.get("or_true").unwrap().as_bool(), Some(true));
     assert_eq!(t.get("cond_same").unwrap().as_str(), Some("eu-west-1"));
 }
+
+/// `fileset()` + `yamldecode(file())`: a factory's settings come from its YAML files, so the
+/// regions written there are checked.
+#[test]
+fn factories_read_their_yaml_files() {
+    let model = eval_fixture("factory", &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    let region = |key: &str| {
+        resource(&model, &format!("aws_s3_bucket.factory[\"{key}\"]"))
+            .attr("region")
+            .unwrap()
+            .render()
+    };
+    assert_eq!(region("training"), "\"eu-west-1\"");
+    assert_eq!(region("exports"), "\"us-east-1\"");
+    assert_eq!(
+        resource(&model, "terraform_data.listing")
+            .attr("input")
+            .unwrap()
+            .render(),
+        r#"["archive/old.yaml", "exports.yaml", "training.yaml"]"#
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sovereign-lint"))
+        .args([".", "--format", "compact"])
+        .current_dir(fixtures().join("factory"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let regions: Vec<&str> = stdout.lines().filter(|l| l.contains("SOV001")).collect();
+    assert_eq!(regions.len(), 1, "{stdout}");
+    assert!(
+        regions[0].contains("aws_s3_bucket.factory[\"exports\"]")
+            && regions[0].contains("us-east-1")
+    );
+    assert!(!stdout.contains("SOV010"), "{stdout}");
+}

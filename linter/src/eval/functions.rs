@@ -99,6 +99,9 @@ pub(crate) fn call(
     if name == "templatefile" {
         return template_file(scope, &args, call);
     }
+    if name == "fileset" {
+        return file_set(scope, &args, call);
+    }
     let result = apply(name, &args);
     let mut result = match result {
         Ok(v) => v,
@@ -258,9 +261,72 @@ fn with_bindings(
 /// `file(PATH)`: the text of a file, the path relative to the root module directory (as
 /// Terraform resolves it; `path.module` makes module paths relative to it too). What cannot be
 /// read is unknown, with the reason.
+/// `fileset(PATH, PATTERN)`: the files under PATH (relative to the root module, like `file()`)
+/// whose path relative to PATH matches PATTERN (`*` within a directory, `**` across them), sorted.
+/// Module factories read their YAML and JSON files this way.
+fn file_set(scope: &Scope<'_>, args: &[Tracked], call: &Expr) -> Tracked {
+    const MAX_FILES: usize = 10_000;
+    const MAX_VISITED: usize = 100_000;
+    let at = || scope.location(call.span);
+    let [dir, pattern] = args else {
+        return error(format!("fileset() takes a path and a pattern at {}", at()));
+    };
+    if let Some(pending) = args.iter().find_map(Tracked::pending_unknown) {
+        return propagate_unknown(pending);
+    }
+    let (Some(dir_text), Some(pattern_text)) = (as_string(dir), as_string(pattern)) else {
+        return error(format!("fileset() takes two strings at {}", at()));
+    };
+    let matcher = match globset::GlobBuilder::new(&pattern_text)
+        .literal_separator(true)
+        .build()
+    {
+        Ok(glob) => glob.compile_matcher(),
+        Err(e) => {
+            return error(format!(
+                "fileset(): invalid pattern {pattern_text:?}: {e} at {}",
+                at()
+            ));
+        }
+    };
+    let base = scope.inst.shared.root_dir.join(&dir_text);
+    let mut found = Vec::new();
+    for (visited, entry) in walkdir::WalkDir::new(&base)
+        .follow_links(false)
+        .max_depth(32)
+        .into_iter()
+        .enumerate()
+    {
+        if visited > MAX_VISITED || found.len() > MAX_FILES {
+            return unknown(format!(
+                "fileset({dir_text:?}, {pattern_text:?}): more files than sovereign-lint reads at {}",
+                at()
+            ));
+        }
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(relative) = entry.path().strip_prefix(&base) else {
+            continue;
+        };
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        if matcher.is_match(&relative) {
+            found.push(relative);
+        }
+    }
+    found.sort();
+    let mut t = list(found.into_iter().map(string).collect());
+    t.provenance.push(crate::model::ProvenanceStep {
+        description: format!("fileset({dir_text:?}, {pattern_text:?})").into(),
+        location: Some(at()),
+    });
+    t
+}
+
 fn read_file(scope: &Scope<'_>, args: &[Tracked], call: &Expr) -> Tracked {
     let [arg] = args else {
-        return unknown(format!(
+        return error(format!(
             "file() takes one argument at {}",
             scope.location(call.span)
         ));
@@ -551,6 +617,16 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             let v: serde_json::Value =
                 serde_json::from_str(&s).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
             from_json(&v)
+        }
+        "yamldecode" => {
+            let text = str_arg(args, 0)?;
+            let documents = yaml_rust2::YamlLoader::load_from_str(&text)
+                .map_err(|e| invalid(format!("invalid YAML: {e}")))?;
+            match documents.as_slice() {
+                [] => null(),
+                [document] => from_yaml(document, 0)?,
+                _ => return Err(invalid("a YAML stream of several documents")),
+            }
         }
         "flatten" => {
             let mut out = Vec::new();
@@ -852,6 +928,45 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
                 "function {other}() is not evaluated by sovereign-lint"
             )))));
         }
+    })
+}
+
+/// A YAML node as a value: mappings become objects (keys as strings), sequences lists, scalars
+/// as YAML 1.2's core schema reads them (`yes` is a string), as Terraform's `yamldecode` does.
+fn from_yaml(node: &yaml_rust2::Yaml, depth: usize) -> Result<Tracked> {
+    use yaml_rust2::Yaml;
+    if depth > 64 {
+        return Err(invalid("YAML nested more than 64 levels"));
+    }
+    Ok(match node {
+        Yaml::Null => null(),
+        Yaml::Boolean(b) => boolean(*b),
+        Yaml::Integer(i) => number(*i as f64),
+        Yaml::Real(r) => number(
+            r.parse::<f64>()
+                .map_err(|_| invalid(format!("invalid YAML number {r:?}")))?,
+        ),
+        Yaml::String(s) => string(s.as_str()),
+        Yaml::Array(items) => list(
+            items
+                .iter()
+                .map(|i| from_yaml(i, depth + 1))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        Yaml::Hash(entries) => {
+            let mut out = AttrMap::with_capacity(entries.len());
+            for (k, v) in entries {
+                let key = match k {
+                    Yaml::String(s) | Yaml::Real(s) => s.clone(),
+                    Yaml::Integer(i) => i.to_string(),
+                    Yaml::Boolean(b) => b.to_string(),
+                    _ => return Err(invalid("a YAML mapping key that is not a scalar")),
+                };
+                out.insert(key.into(), from_yaml(v, depth + 1)?);
+            }
+            map(out)
+        }
+        Yaml::Alias(_) | Yaml::BadValue => return Err(invalid("an unresolved YAML alias")),
     })
 }
 
@@ -1165,6 +1280,7 @@ mod tests {
             ("tobool", vec![s("true")]),
             ("jsonencode", vec![m(&[("a", s("1"))])]),
             ("jsondecode", vec![s("{\"a\":1}")]),
+            ("yamldecode", vec![s("region: eu-west-1\n")]),
             ("flatten", vec![l(vec![strs(), strs()])]),
             ("distinct", vec![strs()]),
             ("zipmap", vec![strs(), strs()]),
@@ -1249,6 +1365,38 @@ mod tests {
         for args in [[s("^x"), s("eu")], [s("("), s("eu")]] {
             let v = result("regex", &args);
             assert!(v.evaluation_error().is_some(), "{}", v.render());
+        }
+    }
+
+    /// `yamldecode`: settings kept in YAML files (factories of published modules) are read.
+    #[test]
+    fn yaml_decodes_like_terraform() {
+        let v = result(
+            "yamldecode",
+            &[s(
+                "region: eu-west-1\nzones: [a, b]\nlabels:\n  team: ml\n  on: yes\nsize: 3\n",
+            )],
+        );
+        assert_eq!(
+            v.render(),
+            "{ region = \"eu-west-1\", zones = [\"a\", \"b\"], labels = { team = \"ml\", on = \"yes\" }, size = 3 }"
+        );
+        let anchors = result(
+            "yamldecode",
+            &[s("base: &b {region: eu-north-1}\ncopy: *b\n")],
+        );
+        assert_eq!(
+            anchors
+                .get("copy")
+                .and_then(|c| c.get("region"))
+                .and_then(Tracked::as_str),
+            Some("eu-north-1")
+        );
+        for bad in ["a: [", "a: 1\n---\nb: 2\n"] {
+            assert!(
+                result("yamldecode", &[s(bad)]).evaluation_error().is_some(),
+                "{bad}"
+            );
         }
     }
 
