@@ -222,44 +222,22 @@ impl Rule for CrossBorderReplication {
                         region_target(cx, out, r, shown, t, "copies from");
                     }
                 }
-                // S3 Tables replication (hashicorp/aws 6.x): `rule { destination {
-                // destination_table_bucket_arn } }`, an ARN or the table bucket it refers to.
-                "aws_s3tables_table_bucket_replication" => {
+                // `rule { BLOCK { ARGUMENT } }` naming the target by ARN or by the resource it
+                // refers to: AWS Backup copies and S3 Tables replication (hashicorp/aws 6.x).
+                t @ ("aws_backup_plan" | "aws_s3tables_table_bucket_replication") => {
+                    let (block, argument, verb) = if t == "aws_backup_plan" {
+                        ("copy_action", "destination_vault_arn", "copies backups to")
+                    } else {
+                        (
+                            "destination",
+                            "destination_table_bucket_arn",
+                            "replicates tables to",
+                        )
+                    };
                     for rule in r.attr("rule").map(Tracked::items).unwrap_or_default() {
-                        for destination in rule
-                            .get("destination")
-                            .map(Tracked::items)
-                            .unwrap_or_default()
-                        {
-                            if let Some(t) = destination.get("destination_table_bucket_arn") {
-                                arn_target(
-                                    cx,
-                                    out,
-                                    r,
-                                    "destination_table_bucket_arn",
-                                    t,
-                                    "replicates tables to",
-                                );
-                            }
-                        }
-                    }
-                }
-                "aws_backup_plan" => {
-                    for rule in r.attr("rule").map(Tracked::items).unwrap_or_default() {
-                        for copy in rule
-                            .get("copy_action")
-                            .map(Tracked::items)
-                            .unwrap_or_default()
-                        {
-                            if let Some(t) = copy.get("destination_vault_arn") {
-                                arn_target(
-                                    cx,
-                                    out,
-                                    r,
-                                    "destination_vault_arn",
-                                    t,
-                                    "copies backups to",
-                                );
+                        for target in rule.get(block).map(Tracked::items).unwrap_or_default() {
+                            if let Some(t) = target.get(argument) {
+                                arn_target(cx, out, r, argument, t, verb);
                             }
                         }
                     }
