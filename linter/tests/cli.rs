@@ -384,7 +384,7 @@ fn baseline_write_then_apply() {
     let baseline: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("baseline.json")).unwrap())
             .unwrap();
-    assert_eq!(baseline["version"], 1);
+    assert_eq!(baseline["version"], 2);
     assert_eq!(baseline["findings"][0]["rule"], "SOV001");
     assert_eq!(
         baseline["findings"][0]["fingerprint"]
@@ -641,6 +641,17 @@ fn findings_of_a_shared_module_name_their_module_call_in_every_format() {
         .map(|f| call_text(&f["module_calls"][0], "file"))
         .collect();
     assert_eq!(json_calls, calls);
+    // Their fingerprints differ too: a baseline accepting one does not accept the other.
+    let fingerprints: std::collections::BTreeSet<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["fingerprint"].as_str())
+        .collect();
+    assert_eq!(
+        fingerprints.len(),
+        json["findings"].as_array().unwrap().len()
+    );
     let sarif: serde_json::Value = serde_json::from_str(&output("sarif")).unwrap();
     let sarif_calls: Vec<String> = sarif["runs"][0]["results"]
         .as_array()

@@ -93,7 +93,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             "level": level(f.severity),
             "message": { "text": text },
             "locations": [physical_location(&f.location)],
-            "partialFingerprints": { "sovereignLint/v1": fingerprint(f) },
+            "partialFingerprints": { "sovereignLint/v2": fingerprint(f) },
             "properties": { "address": f.address },
         });
         let calls: Vec<Value> = f
