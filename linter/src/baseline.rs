@@ -1,8 +1,11 @@
 //! Baselines: accepted findings recorded by a stable fingerprint, so a team can adopt the linter on
 //! an existing configuration and fail only on new findings.
 //!
-//! The fingerprint hashes the rule, the file (relative to the scanned root), the address and the
-//! normalised message — never the line or column, so unrelated edits above a finding keep it baselined.
+//! The fingerprint hashes the rule, the file (relative to the scanned root), the address, the
+//! normalised message, the value and the files of the module calls the finding was reached through
+//! — never a line or column, so unrelated edits above a finding keep it baselined. The calls' files
+//! tell apart the findings of a module that several roots call (same module file, same address);
+//! version-1 baselines were written without them and are matched by the version-1 fingerprint.
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -11,8 +14,11 @@ use sha2::{Digest, Sha256};
 
 use crate::finding::Finding;
 
-/// The baseline file format version this build reads and writes.
-pub const BASELINE_VERSION: u32 = 1;
+/// The baseline file format version this build writes (it reads 1 too).
+pub const BASELINE_VERSION: u32 = 2;
+
+/// The oldest baseline version this build reads.
+const OLDEST_BASELINE_VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
@@ -24,7 +30,7 @@ pub enum BaselineError {
     #[error("baseline `{path}` is not a sovereign-lint baseline: {message}")]
     Parse { path: PathBuf, message: String },
     #[error(
-        "baseline `{path}` has version {found}; this sovereign-lint reads version {BASELINE_VERSION}"
+        "baseline `{path}` has version {found}; this sovereign-lint reads versions {OLDEST_BASELINE_VERSION} to {BASELINE_VERSION}"
     )]
     Version { path: PathBuf, found: u32 },
     #[error("cannot write baseline `{path}`: {source}")]
@@ -76,6 +82,16 @@ fn normalise_message(message: &str) -> String {
 /// The stable fingerprint of a finding (hex SHA-256). `file` is the finding's path relative to the
 /// scanned root, `/`-separated.
 pub fn fingerprint(finding: &Finding) -> String {
+    let calls: Vec<&str> = finding.module_calls().map(|(_, at)| &*at.file).collect();
+    hash_parts(finding, &calls)
+}
+
+/// The fingerprint version-1 baselines hold: without the module calls' files.
+fn fingerprint_v1(finding: &Finding) -> String {
+    hash_parts(finding, &[])
+}
+
+fn hash_parts(finding: &Finding, call_files: &[&str]) -> String {
     let mut hasher = Sha256::new();
     for part in [
         finding.rule,
@@ -83,7 +99,10 @@ pub fn fingerprint(finding: &Finding) -> String {
         &finding.address,
         &normalise_message(&finding.message),
         finding.value.as_deref().unwrap_or(""),
-    ] {
+    ]
+    .into_iter()
+    .chain(call_files.iter().copied())
+    {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
@@ -133,7 +152,7 @@ impl Baseline {
                 path: path.to_path_buf(),
                 message: e.to_string(),
             })?;
-        if versioned.version != BASELINE_VERSION {
+        if !(OLDEST_BASELINE_VERSION..=BASELINE_VERSION).contains(&versioned.version) {
             return Err(BaselineError::Version {
                 path: path.to_path_buf(),
                 found: versioned.version,
@@ -164,11 +183,17 @@ impl Baseline {
             .collect()
     }
 
-    /// Removes baselined findings; returns how many were removed.
+    /// Removes baselined findings; returns how many were removed. A version-1 baseline is matched
+    /// by the fingerprint it was written with.
     pub fn filter(&self, findings: &mut Vec<Finding>) -> usize {
         let known = self.fingerprints();
+        let of = if self.version == 1 {
+            fingerprint_v1
+        } else {
+            fingerprint
+        };
         let before = findings.len();
-        findings.retain(|f| !known.contains(fingerprint(f).as_str()));
+        findings.retain(|f| !known.contains(of(f).as_str()));
         before - findings.len()
     }
 }
@@ -213,5 +238,56 @@ mod tests {
         assert_eq!(current, findings[1..]);
         let err = Baseline::parse("{\"version\": 9}", Path::new("b.json")).unwrap_err();
         assert!(err.to_string().contains("version 9"), "{err}");
+    }
+
+    /// The findings of a module that two roots call differ only in the call: accepting one root's
+    /// finding does not accept the other's. A version-1 baseline (written without the calls) still
+    /// matches what it matched.
+    #[test]
+    fn findings_of_one_module_called_from_two_roots_have_their_own_fingerprints() {
+        let in_module = |root: &str| {
+            let mut f = finding(5, "data-bearing bucket lacks a tag");
+            f.location = Location::new("modules/store/main.tf", 5, 1);
+            f.address = "module.store.aws_s3_bucket.data".into();
+            f.related = vec![crate::finding::Related {
+                location: Location::new(format!("stacks/{root}/main.tf"), 5, 1),
+                message: "in module call module.store".into(),
+                module_call: Some("module.store".into()),
+            }]
+            .into();
+            f
+        };
+        let (dev, prod) = (in_module("dev"), in_module("prod"));
+        assert_ne!(fingerprint(&dev), fingerprint(&prod));
+        let mut moved = in_module("dev");
+        moved.related = vec![crate::finding::Related {
+            location: Location::new("stacks/dev/main.tf", 40, 3),
+            message: "in module call module.store".into(),
+            module_call: Some("module.store".into()),
+        }]
+        .into();
+        assert_eq!(
+            fingerprint(&dev),
+            fingerprint(&moved),
+            "lines are not part of it"
+        );
+
+        let current = Baseline::from_findings([&dev]);
+        assert_eq!(current.version, 2);
+        let mut both = vec![dev.clone(), prod.clone()];
+        assert_eq!(current.filter(&mut both), 1);
+        assert_eq!(both, std::slice::from_ref(&prod));
+
+        let mut old = current.clone();
+        old.version = 1;
+        old.findings[0].fingerprint = fingerprint_v1(&dev);
+        let text = serde_json::to_string(&old).unwrap();
+        let read = Baseline::parse(&text, Path::new("b.json")).unwrap();
+        let mut both = vec![dev, prod];
+        assert_eq!(
+            read.filter(&mut both),
+            2,
+            "version 1 matched both, and still does"
+        );
     }
 }

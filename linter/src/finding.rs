@@ -12,6 +12,21 @@ pub struct Related {
     pub location: Location,
     /// Shared between the findings of one module instance.
     pub message: std::sync::Arc<str>,
+    /// Set when this is a module call on the way from the root to the finding's instance: the
+    /// call's address (`module.store["eu"]`). Findings in a module that several roots (or calls)
+    /// use are told apart by it.
+    #[serde(skip)]
+    pub module_call: Option<std::sync::Arc<str>>,
+}
+
+impl Finding {
+    /// The module calls from the root to the finding's instance, outermost first: address and the
+    /// `module` block's location.
+    pub fn module_calls(&self) -> impl Iterator<Item = (&str, &Location)> {
+        self.related
+            .iter()
+            .filter_map(|r| Some((r.module_call.as_deref()?, &r.location)))
+    }
 }
 
 /// One rule violation.

@@ -292,9 +292,36 @@ pub enum Value {
 }
 
 /// Why a value is unknown.
+///
+/// Two kinds, as in Terraform: a value not known yet (a variable without a value, an attribute
+/// known after apply, a function the linter does not evaluate) and an evaluation error (a missing
+/// attribute, a wrong argument). `try()` and `can()` tell them apart: an error falls through to
+/// the next argument, an unknown makes the result unknown. Rules treat both as unresolved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Unknown {
     pub reason: String,
+    /// Evaluating the expression failed (Terraform would report an error), rather than its value
+    /// not being known yet.
+    #[serde(skip)]
+    pub error: bool,
+}
+
+impl Unknown {
+    /// A value not known yet.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Unknown {
+            reason: reason.into(),
+            error: false,
+        }
+    }
+
+    /// An expression that fails to evaluate.
+    pub fn error(reason: impl Into<String>) -> Self {
+        Unknown {
+            reason: reason.into(),
+            error: true,
+        }
+    }
 }
 
 /// A value with where it was written and how it was resolved.
@@ -318,12 +345,7 @@ impl Tracked {
     }
 
     pub fn unknown(reason: impl Into<String>, location: Option<Location>) -> Self {
-        Tracked::new(
-            Value::Unknown(Unknown {
-                reason: reason.into(),
-            }),
-            location,
-        )
+        Tracked::new(Value::Unknown(Unknown::new(reason)), location)
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -399,6 +421,27 @@ impl Tracked {
         }
     }
 
+    /// The first value inside this one (itself included) that is not known yet — not an
+    /// evaluation error (see [`Unknown`]).
+    pub fn pending_unknown(&self) -> Option<&Tracked> {
+        match &self.value {
+            Value::Unknown(u) if !u.error => Some(self),
+            Value::List(items) => items.iter().find_map(Tracked::pending_unknown),
+            Value::Map(m) => m.values().find_map(Tracked::pending_unknown),
+            _ => None,
+        }
+    }
+
+    /// The first evaluation error inside this value (itself included).
+    pub fn evaluation_error(&self) -> Option<&Tracked> {
+        match &self.value {
+            Value::Unknown(u) if u.error => Some(self),
+            Value::List(items) => items.iter().find_map(Tracked::evaluation_error),
+            Value::Map(m) => m.values().find_map(Tracked::evaluation_error),
+            _ => None,
+        }
+    }
+
     /// The value as users read it in messages: strings quoted, `(known after apply)` for unknowns.
     pub fn render(&self) -> String {
         render_value(&self.value)
@@ -465,6 +508,8 @@ pub struct ResourceInstance {
 
 impl ResourceInstance {
     pub fn attr(&self, name: &str) -> Option<&Tracked> {
+        #[cfg(test)]
+        argument_reads::record(&self.resource_type, name);
         lookup(&self.attributes, name)
     }
 
@@ -650,5 +695,32 @@ mod tests {
             assert!(lookup(&map, "missing").is_none());
             assert!(lookup(&map, "k").is_none());
         }
+    }
+}
+
+/// Which arguments of which resource types are read (tests only): the argument record's test
+/// checks every read against the providers' documented arguments.
+#[cfg(test)]
+pub(crate) mod argument_reads {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+
+    thread_local! {
+        static READS: RefCell<Option<BTreeSet<(String, String)>>> = const { RefCell::new(None) };
+    }
+
+    pub(crate) fn record(resource_type: &str, argument: &str) {
+        READS.with(|r| {
+            if let Some(reads) = r.borrow_mut().as_mut() {
+                reads.insert((resource_type.to_string(), argument.to_string()));
+            }
+        });
+    }
+
+    /// Runs `f` and returns what it read (on this thread).
+    pub(crate) fn during(f: impl FnOnce()) -> BTreeSet<(String, String)> {
+        READS.with(|r| *r.borrow_mut() = Some(BTreeSet::new()));
+        f();
+        READS.with(|r| r.borrow_mut().take().unwrap_or_default())
     }
 }

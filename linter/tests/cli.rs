@@ -384,7 +384,7 @@ fn baseline_write_then_apply() {
     let baseline: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("baseline.json")).unwrap())
             .unwrap();
-    assert_eq!(baseline["version"], 1);
+    assert_eq!(baseline["version"], 2);
     assert_eq!(baseline["findings"][0]["rule"], "SOV001");
     assert_eq!(
         baseline["findings"][0]["fingerprint"]
@@ -581,4 +581,93 @@ fn file_function_contents_are_checked() {
         out.contains("SOV009 container image \"ghcr.io/acme/trainer:2\""),
         "{out}"
     );
+}
+
+/// `module.store at stacks/prod/main.tf:5` from a JSON or SARIF module call (`file_key` names its file).
+fn call_text(call: &serde_json::Value, file_key: &str) -> String {
+    format!(
+        "{} at {}:{}",
+        call["address"].as_str().unwrap(),
+        call[file_key].as_str().unwrap(),
+        call["line"]
+    )
+}
+
+/// Findings in a module that several roots call sit at the same module lines: every format carries
+/// the call (address and `file:line`) so the two are told apart.
+#[test]
+fn findings_of_a_shared_module_name_their_module_call_in_every_format() {
+    let dir = fixtures().join("shared_module");
+    let calls = [
+        "module.store at stacks/dev/main.tf:5",
+        "module.store at stacks/prod/main.tf:5",
+    ];
+    let output = |format: &str| {
+        let o = run_in(&dir, &[".", "--format", format]);
+        assert_eq!(code(&o), 1, "{format}: {}", stderr(&o));
+        stdout(&o)
+    };
+    // One-line formats: every finding's line is distinct and names its call.
+    for format in ["compact", "github"] {
+        let out = output(format);
+        let lines: Vec<&str> = out.lines().filter(|l| l.contains("SOV003")).collect();
+        assert_eq!(lines.len(), 2, "{format}: {out}");
+        for (line, call) in lines.iter().zip(calls) {
+            assert!(line.contains(&format!("(via {call})")), "{format}: {line}");
+        }
+    }
+    let junit = output("junit");
+    for call in calls {
+        assert!(
+            junit.contains(&format!(
+                "<testcase name=\"module.store.aws_s3_bucket.data (modules/store/main.tf:5:1, via {call})\""
+            )),
+            "{junit}"
+        );
+    }
+    let human = output("human");
+    for call in [
+        "in module call module.store (stacks/dev/main.tf:5)",
+        "in module call module.store (stacks/prod/main.tf:5)",
+    ] {
+        assert!(human.contains(call), "{human}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&output("json")).unwrap();
+    let json_calls: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "SOV003")
+        .map(|f| call_text(&f["module_calls"][0], "file"))
+        .collect();
+    assert_eq!(json_calls, calls);
+    // Their fingerprints differ too: a baseline accepting one does not accept the other.
+    let fingerprints: std::collections::BTreeSet<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["fingerprint"].as_str())
+        .collect();
+    assert_eq!(
+        fingerprints.len(),
+        json["findings"].as_array().unwrap().len()
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&output("sarif")).unwrap();
+    let sarif_calls: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "SOV003")
+        .map(|r| {
+            assert!(
+                r["message"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains("\nvia module.store at stacks/"),
+                "{r}"
+            );
+            call_text(&r["properties"]["moduleCalls"][0], "uri")
+        })
+        .collect();
+    assert_eq!(sarif_calls, calls);
 }

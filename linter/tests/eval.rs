@@ -905,3 +905,223 @@ module "m" {
         model.notes
     );
 }
+
+/// The `semantics` fixture's `terraform_data.NAME` input as a map.
+fn input<'m>(model: &'m Model, name: &str) -> &'m Tracked {
+    resource(model, &format!("terraform_data.{name}"))
+        .attr("input")
+        .unwrap()
+}
+
+fn reason(t: &Tracked) -> &str {
+    t.unknown_reason()
+        .unwrap_or_else(|| panic!("expected an unknown, got {}", t.render()))
+}
+
+#[test]
+fn semantics_snapshot() {
+    let model = eval_fixture("semantics", &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    insta::assert_snapshot!(render(&model));
+}
+
+/// Like Terraform's `try`/`can`: an argument that fails to evaluate falls through, one that is not
+/// known yet (known after apply, a variable without a value, anything inside it) makes the result
+/// unknown — never the fallback, which would hide what the value becomes.
+#[test]
+fn try_and_can_keep_unknowns_and_fall_through_errors() {
+    let model = eval_fixture("semantics", &EvalOptions::default());
+    let t = input(&model, "try_and_can");
+    let get = |k: &str| t.get(k).unwrap();
+    assert_eq!(
+        reason(get("replica_arn")),
+        "aws_s3_bucket.replica.arn (known after apply)"
+    );
+    assert_eq!(reason(get("unset")), "var.instance_region has no value");
+    assert_eq!(get("missing").as_str(), Some("fallback"));
+    assert_eq!(get("present").as_str(), Some("yes"));
+    assert_eq!(
+        reason(get("joined")),
+        "aws_s3_bucket.replica.id (known after apply)"
+    );
+    assert_eq!(get("can_missing").as_bool(), Some(false));
+    assert!(get("can_unknown").unknown_reason().is_some());
+    assert!(get("contains").unknown_reason().is_some());
+    assert!(get("equal").unknown_reason().is_some());
+    // Partly unknown: the value itself, its known parts intact.
+    let nested = &get("nested").items()[0];
+    assert_eq!(nested.get("id").unwrap().as_str(), Some("offsite"));
+    assert_eq!(
+        reason(nested.get("bucket").unwrap()),
+        "aws_s3_bucket.replica.arn (known after apply)"
+    );
+    assert_eq!(get("nested_miss").items()[0].as_str(), Some("fallback"));
+}
+
+#[test]
+fn keys_not_known_yet_stay_unknown_and_set_functions_evaluate() {
+    let model = eval_fixture("semantics", &EvalOptions::default());
+    let t = input(&model, "keys");
+    let keyed = t.get("keyed_region").unwrap();
+    assert_eq!(reason(keyed), "var.instance_region has no value");
+    assert!(!keyed.render().contains("(var."), "{}", keyed.render());
+    let pairs: Vec<String> = t
+        .get("pairs")
+        .unwrap()
+        .items()
+        .iter()
+        .map(Tracked::render)
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            r#"["eu-west-1", "a"]"#,
+            r#"["eu-west-1", "b"]"#,
+            r#"["eu-central-1", "a"]"#,
+            r#"["eu-central-1", "b"]"#
+        ]
+    );
+    assert_eq!(t.get("common").unwrap().render(), r#"["eu-west-1"]"#);
+    assert_eq!(t.get("arn_region").unwrap().as_str(), Some("eu-west-3"));
+}
+
+/// `optional(T, DEFAULT)` attributes take their defaults when absent, at every depth: in map
+/// elements, in nested objects (merged with what is given), in the elements of nested lists.
+#[test]
+fn optional_attribute_defaults_apply_at_every_depth() {
+    let model = eval_fixture("semantics", &EvalOptions::default());
+    let data = resource(&model, r#"aws_s3_bucket.typed["data"]"#);
+    let region = data.attr("region").unwrap();
+    assert_eq!(region.as_str(), Some("eu-west-1"));
+    let steps = provenance(region);
+    assert!(
+        steps.iter().any(|s| s.starts_with(
+            "default of optional attribute `region` in the type of var.buckets (from main.tf:19"
+        )),
+        "{steps:?}"
+    );
+    let tags = |r: &ResourceInstance| {
+        let tags = r.attr("tags").unwrap();
+        [
+            tags.get("data-classification").unwrap().render(),
+            tags.get("owner").unwrap().render(),
+        ]
+    };
+    assert_eq!(tags(data), [r#""internal""#, r#""ml-platform""#]);
+    let logs = resource(&model, r#"aws_s3_bucket.typed["logs"]"#);
+    assert_eq!(logs.attr("region").unwrap().as_str(), Some("eu-north-1"));
+    assert_eq!(tags(logs), [r#""internal""#, r#""sec""#]);
+    let replication = resource(
+        &model,
+        r#"aws_s3_bucket_replication_configuration.typed["data"]"#,
+    );
+    let destination = &replication.attr("rule").unwrap().items()[0]
+        .get("destination")
+        .unwrap()
+        .items()[0];
+    assert_eq!(
+        destination.get("region").unwrap().as_str(),
+        Some("eu-central-1")
+    );
+    assert!(
+        model
+            .resources
+            .iter()
+            .all(|r| r.address != r#"aws_s3_bucket_replication_configuration.typed["logs"]"#)
+    );
+}
+
+/// What the user sees: the replication read through `try()` is reported, and nothing is
+/// unresolved that Terraform resolves.
+#[test]
+fn semantics_findings() {
+    let dir = fixtures().join("semantics");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sovereign-lint"))
+        .args([".", "--format", "compact"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(!stdout.contains("SOV010"), "{stdout}");
+    insta::assert_snapshot!(stdout);
+}
+
+/// A resource or data source that does not write its region takes its provider's, known when the
+/// provider's is: `data.aws_region`, an AWS resource's `region`.
+#[test]
+fn values_taken_from_the_provider_configuration_are_resolved() {
+    let model = eval_fixture("semantics", &EvalOptions::default());
+    let t = input(&model, "from_provider");
+    let get = |k: &str| t.get(k).unwrap();
+    assert_eq!(get("current_region").as_str(), Some("eu-central-1"));
+    assert_eq!(get("us_region").as_str(), Some("us-east-1"));
+    assert_eq!(get("replica_region").as_str(), Some("us-east-1"));
+    assert_eq!(
+        get("key_arn").as_str(),
+        Some("arn:aws:kms:eu-central-1:123456789012:key/abc")
+    );
+    assert_eq!(
+        provenance(get("us_region"))[0],
+        r#"data.aws_region.us.region = "us-east-1" (the `region` of its provider aws.us) (from main.tf:9)"#
+    );
+}
+
+/// Operators, templates, indexes and `for` over a value not known yet give a value not known yet;
+/// only where the known side decides (`false && x`, `true || x`, equal branches) is it known.
+#[test]
+fn operators_keep_values_not_known_yet_unknown() {
+    let model = eval_fixture("semantics", &EvalOptions::default());
+    let t = input(&model, "operators");
+    for key in [
+        "arith", "compare", "equal", "not", "negate", "and_true", "cond", "template", "index",
+        "for_each",
+    ] {
+        let v = t.get(key).unwrap();
+        assert!(
+            v.unknown_reason()
+                .is_some_and(|r| r.contains("known after apply")),
+            "{key}: {}",
+            v.render()
+        );
+    }
+    assert_eq!(t.get("and_false").unwrap().as_bool(), Some(false));
+    assert_eq!(t.get("or_true").unwrap().as_bool(), Some(true));
+    assert_eq!(t.get("cond_same").unwrap().as_str(), Some("eu-west-1"));
+}
+
+/// `fileset()` + `yamldecode(file())`: a factory's settings come from its YAML files, so the
+/// regions written there are checked.
+#[test]
+fn factories_read_their_yaml_files() {
+    let model = eval_fixture("factory", &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    let region = |key: &str| {
+        resource(&model, &format!("aws_s3_bucket.factory[\"{key}\"]"))
+            .attr("region")
+            .unwrap()
+            .render()
+    };
+    assert_eq!(region("training"), "\"eu-west-1\"");
+    assert_eq!(region("exports"), "\"us-east-1\"");
+    assert_eq!(
+        resource(&model, "terraform_data.listing")
+            .attr("input")
+            .unwrap()
+            .render(),
+        r#"["archive/old.yaml", "exports.yaml", "training.yaml"]"#
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sovereign-lint"))
+        .args([".", "--format", "compact"])
+        .current_dir(fixtures().join("factory"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let regions: Vec<&str> = stdout.lines().filter(|l| l.contains("SOV001")).collect();
+    assert_eq!(regions.len(), 1, "{stdout}");
+    assert!(
+        regions[0].contains("aws_s3_bucket.factory[\"exports\"]")
+            && regions[0].contains("us-east-1")
+    );
+    assert!(!stdout.contains("SOV010"), "{stdout}");
+}

@@ -158,6 +158,111 @@ fn per_resource_region_is_kept_and_inherited_region_is_left_to_the_provider() {
     );
 }
 
+/// One configuration planned by Terraform 0.12 (format 0.1), 1.0 (0.2) and 1.15 (1.2): the short
+/// provider keys (`storage:aws`), provider names without a namespace (0.12) and the module's
+/// version-only provider entry (0.2) resolve to the root configuration the module inherits, so
+/// every format gives the same findings: one provider region finding, no SOV010.
+#[test]
+fn every_plan_format_gives_the_same_findings() {
+    let dir = fixture("formats");
+    let findings = |plan: &str| {
+        let (code, stdout, stderr) = lint(&dir, &["--plan", plan, ".", "--format", "json"]);
+        assert_eq!(code, 1, "{plan}: {stderr}");
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        report["findings"].clone()
+    };
+    let current = findings("plan-1.x.json");
+    insta::assert_json_snapshot!("plan_formats_findings", current);
+    assert_eq!(
+        findings("plan-0.2.json"),
+        current,
+        "format 0.2 (Terraform 1.0)"
+    );
+    assert_eq!(
+        findings("plan-0.1.json"),
+        current,
+        "format 0.1 (Terraform 0.12)"
+    );
+
+    // Each format read on its own, without the sources: one provider, the root's, used by both
+    // module resources.
+    for plan in ["plan-0.1.json", "plan-0.2.json", "plan-1.x.json"] {
+        let model = plan::read_plan(&dir.join(plan), &dir);
+        assert!(model.errors.is_empty(), "{plan}: {:?}", model.errors);
+        let providers: Vec<&str> = model.providers.iter().map(|p| p.address.as_str()).collect();
+        assert_eq!(
+            providers,
+            [r#"provider["registry.terraform.io/hashicorp/aws"]"#],
+            "{plan}"
+        );
+        for r in &model.resources {
+            assert_eq!(r.provider, Some(0), "{plan}: {}", r.address);
+        }
+        assert_eq!(
+            model.providers[0].attr("region").unwrap().as_str(),
+            Some("us-east-1"),
+            "{plan}"
+        );
+    }
+}
+
+/// A module with its own provider block keeps it; a module below it inherits that block, not
+/// the root's, whichever key form the plan uses.
+#[test]
+fn short_provider_keys_reach_the_nearest_configured_ancestor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let resource = |key: &str| {
+        serde_json::json!({"address": "aws_sqs_queue.q", "mode": "managed", "type": "aws_sqs_queue",
+                           "name": "q", "provider_config_key": key,
+                           "expressions": {"name": {"constant_value": "q"}}})
+    };
+    let change = |address: &str, module: &str| {
+        serde_json::json!({"address": address, "module_address": module, "mode": "managed",
+                           "type": "aws_sqs_queue", "name": "q", "provider_name": "registry.terraform.io/hashicorp/aws",
+                           "change": {"actions": ["create"], "before": null, "after": {"name": "q"},
+                                      "after_unknown": {"arn": true}}})
+    };
+    let plan = serde_json::json!({
+        "format_version": "0.2",
+        "terraform_version": "1.0.11",
+        "resource_changes": [
+            change("module.a.aws_sqs_queue.q", "module.a"),
+            change("module.a.module.b.aws_sqs_queue.q", "module.a.module.b"),
+        ],
+        "configuration": {
+            "provider_config": {
+                "aws": {"name": "aws", "expressions": {"region": {"constant_value": "eu-west-1"}}},
+                "module.a:aws": {"name": "aws", "module_address": "module.a",
+                                 "expressions": {"region": {"constant_value": "us-east-1"}}}
+            },
+            "root_module": {"module_calls": {"a": {"source": "./a", "module": {
+                "resources": [resource("a:aws")],
+                "module_calls": {"b": {"source": "./b", "module": {"resources": [resource("b:aws")]}}}
+            }}}}
+        }
+    });
+    let path = tmp.path().join("plan.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let model = plan::read_plan(&path, tmp.path());
+    for r in &model.resources {
+        let provider = &model.providers[r.provider.unwrap()];
+        assert_eq!(
+            provider.address, r#"module.a.provider["registry.terraform.io/hashicorp/aws"]"#,
+            "{}",
+            r.address
+        );
+    }
+    let (code, stdout, _) = lint(
+        tmp.path(),
+        &["--plan", "plan.json", ".", "--format", "compact"],
+    );
+    assert_eq!(code, 1);
+    let regions: Vec<&str> = stdout.lines().filter(|l| l.contains("SOV001")).collect();
+    assert_eq!(regions.len(), 1, "{stdout}");
+    assert!(regions[0].contains("us-east-1"), "{stdout}");
+    assert!(!stdout.contains("SOV010"), "{stdout}");
+}
+
 #[test]
 fn default_tags_arrive_as_tags_all() {
     let model = load("aws");
@@ -568,5 +673,80 @@ fn plan_variable_without_a_value_in_the_sources_points_at_its_declaration() {
     assert_eq!(
         steps,
         [r#"var.region = "us-east-1" (plan variable) (from variables.tf:1)"#]
+    );
+}
+
+/// A plan from before Terraform 1.1 does not record a module call's `providers = { aws = aws.west }`:
+/// with the configuration at hand, the module's resources take the provider the sources give them.
+#[test]
+fn provider_passed_to_a_module_in_an_old_plan_comes_from_the_sources() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("store")).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        r#"provider "aws" {
+  region = "eu-central-1"
+}
+
+provider "aws" {
+  alias  = "west"
+  region = "us-west-2"
+}
+
+module "store" {
+  source = "./store"
+
+  providers = {
+    aws = aws.west
+  }
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("store/main.tf"),
+        "resource \"aws_sqs_queue\" \"jobs\" {\n  name = \"jobs\"\n}\n",
+    )
+    .unwrap();
+    let plan = serde_json::json!({
+        "format_version": "0.2",
+        "terraform_version": "1.0.11",
+        "resource_changes": [{
+            "address": "module.store.aws_sqs_queue.jobs", "module_address": "module.store",
+            "mode": "managed", "type": "aws_sqs_queue", "name": "jobs",
+            "provider_name": "registry.terraform.io/hashicorp/aws",
+            "change": {"actions": ["create"], "before": null, "after": {"name": "jobs"},
+                       "after_unknown": {"arn": true}}
+        }],
+        "configuration": {
+            "provider_config": {
+                "aws": {"name": "aws", "expressions": {"region": {"constant_value": "eu-central-1"}}},
+                "aws.west": {"name": "aws", "alias": "west",
+                             "expressions": {"region": {"constant_value": "us-west-2"}}}
+            },
+            "root_module": {"module_calls": {"store": {"source": "./store", "module": {"resources": [{
+                "address": "aws_sqs_queue.jobs", "mode": "managed", "type": "aws_sqs_queue",
+                "name": "jobs", "provider_config_key": "store:aws",
+                "expressions": {"name": {"constant_value": "jobs"}}
+            }]}}}}
+        }
+    });
+    std::fs::write(dir.join("plan.json"), plan.to_string()).unwrap();
+    let provider_of = |model: &Model| {
+        let r = resource(model, "module.store.aws_sqs_queue.jobs");
+        model.provider_of(r).unwrap().address.clone()
+    };
+    // The plan alone: the caller's configuration of the same name.
+    let bare = plan::read_plan(&dir.join("plan.json"), dir);
+    assert_eq!(
+        provider_of(&bare),
+        r#"provider["registry.terraform.io/hashicorp/aws"]"#
+    );
+    // With the sources: the configuration passed in.
+    let model = plan::load_plan(&dir.join("plan.json"), dir, &EvalOptions::default());
+    assert_eq!(
+        provider_of(&model),
+        r#"provider["registry.terraform.io/hashicorp/aws"].west"#
     );
 }

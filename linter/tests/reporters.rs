@@ -61,6 +61,7 @@ fn fixed_report() -> Report {
                 related: vec![Related {
                     location: Location::new("main.tf", 5, 1),
                     message: "in module.store, called here".into(),
+                    module_call: Some("module.store".into()),
                 }]
                 .into(),
             },

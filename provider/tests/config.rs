@@ -196,11 +196,6 @@ fn global_and_foreign_endpoints_are_refused_with_their_path() {
         ),
         ("kms", "http://kms.eu-central-1.amazonaws.com", "plain http"),
         ("ec2", "https://evil.example", "allowed_endpoint_hosts"),
-        (
-            "s3",
-            "http://127.0.0.1:4566",
-            "not listed in allowed_endpoint_hosts",
-        ),
     ];
     for (service, url, expected) in cases {
         let mut pairs = eu("eu-central-1");
@@ -213,23 +208,29 @@ fn global_and_foreign_endpoints_are_refused_with_their_path() {
     }
 }
 
+/// SPEC §2 (c): a loopback host (a local emulator or sidecar) is sovereign, listed in
+/// `allowed_endpoint_hosts` or not; plain http is allowed to it.
 #[test]
-fn loopback_http_only_when_listed() {
-    let mut pairs = eu("eu-central-1");
-    pairs.push((
-        "endpoints",
-        endpoints(vec![("s3", Value::from("http://127.0.0.1:4566"))]),
-    ));
-    pairs.push(("allowed_endpoint_hosts", Value::string_list(["127.0.0.1"])));
-    pairs.push(("s3_use_path_style", Value::from(true)));
-    let (out, diags) = validate(pairs);
-    assert!(!diags.has_errors(), "{diags:?}");
-    let cfg = out.unwrap();
-    assert_eq!(
-        cfg.client.endpoints.s3.as_deref(),
-        Some("http://127.0.0.1:4566")
-    );
-    assert!(cfg.client.s3_use_path_style);
+fn loopback_http_listed_or_not() {
+    for listed in [false, true] {
+        let mut pairs = eu("eu-central-1");
+        pairs.push((
+            "endpoints",
+            endpoints(vec![("s3", Value::from("http://127.0.0.1:4566"))]),
+        ));
+        if listed {
+            pairs.push(("allowed_endpoint_hosts", Value::string_list(["127.0.0.1"])));
+        }
+        pairs.push(("s3_use_path_style", Value::from(true)));
+        let (out, diags) = validate(pairs);
+        assert!(!diags.has_errors(), "listed={listed}: {diags:?}");
+        let cfg = out.unwrap();
+        assert_eq!(
+            cfg.client.endpoints.s3.as_deref(),
+            Some("http://127.0.0.1:4566")
+        );
+        assert!(cfg.client.s3_use_path_style);
+    }
 }
 
 #[test]

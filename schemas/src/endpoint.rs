@@ -123,14 +123,23 @@ fn has_suffix<'h>(host: &'h str, suffix: &str) -> Option<&'h str> {
     host.strip_suffix(suffix)?.strip_suffix('.')
 }
 
+/// SPEC §2's loopback hosts: `localhost`, 127.0.0.0/8 and `::1` (also written `[::1]`, or as the
+/// IPv4-mapped `::ffff:127.x.y.z`): traffic to them never leaves the machine.
 fn is_loopback(host: &str) -> bool {
-    if host == "localhost" || host.ends_with(".localhost") || host == "::1" {
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if host == "localhost" {
         return true;
     }
-    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
-        return ip.is_loopback();
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback(),
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Err(_) => false,
     }
-    false
 }
 
 /// Classifies a host name (lower-case, no port).

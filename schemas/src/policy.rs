@@ -431,8 +431,9 @@ impl Scope<'_> {
             .any(|p| host_matches(host, p))
     }
 
-    /// Is an endpoint URL (or bare host) sovereign? SPEC §2: a regional host of a region inside, or a
-    /// host the policy allows; global hosts are not; plain http only to loopback.
+    /// Is an endpoint URL (or bare host) sovereign? SPEC §2: a regional host of a region inside, a
+    /// host the policy allows, or a loopback host; global hosts are not; plain http only to
+    /// loopback.
     pub fn check_endpoint(&self, url: &str) -> Verdict {
         let endpoint = match parse_endpoint(url) {
             Ok(e) => e,
@@ -449,8 +450,9 @@ impl Scope<'_> {
             return Verdict::inside(format!("`{host}` is listed in allowed_endpoint_hosts"));
         }
         match kind {
-            HostKind::Loopback => Verdict::outside(format!(
-                "loopback host `{host}` is not listed in allowed_endpoint_hosts"
+            // SPEC §2 (c): a sidecar or local emulator; the traffic never leaves the machine.
+            HostKind::Loopback => Verdict::inside(format!(
+                "`{host}` is a loopback host: traffic to it never leaves the machine"
             )),
             HostKind::AwsRegional { region, .. } => self.region_host(host, Cloud::Aws, &region),
             HostKind::AzureRegional { region, .. } => self.region_host(host, Cloud::Azure, &region),
@@ -790,15 +792,45 @@ SOV005 = "warn"
         assert!(!s.check_endpoint("https://storage.googleapis.com").inside);
         let v = s.check_endpoint("http://kms.eu-central-1.amazonaws.com");
         assert!(!v.inside && v.reason.contains("plain http"), "{}", v.reason);
-        assert!(
-            !s.check_endpoint("http://127.0.0.1:4566").inside,
-            "loopback must be listed"
-        );
         let p = Policy {
             allowed_endpoint_hosts: vec!["127.0.0.1".into()],
             ..Policy::default()
         };
         assert!(p.scope().check_endpoint("http://127.0.0.1:4566").inside);
+    }
+
+    /// SPEC §2 (c): loopback hosts are sovereign without being listed, over http too; hosts that
+    /// only look local are not.
+    #[test]
+    fn loopback_hosts_are_sovereign() {
+        let policy = Policy::default();
+        let s = policy.scope();
+        for url in [
+            "http://localhost:4317",
+            "https://LOCALHOST.",
+            "http://127.0.0.1:4566",
+            "http://127.12.0.9",
+            "http://[::1]:8080",
+            "http://[::ffff:127.0.0.1]:8080",
+            "localhost",
+        ] {
+            let v = s.check_endpoint(url);
+            assert!(v.inside, "{url}: {}", v.reason);
+            assert!(v.reason.contains("loopback"), "{url}: {}", v.reason);
+        }
+        for url in [
+            "http://localhost.evil.example",
+            "http://api.localhost",
+            "http://128.0.0.1",
+            "http://0.0.0.0:8080",
+            "http://[::2]",
+            "http://10.0.0.5:4317",
+        ] {
+            assert!(!s.check_endpoint(url).inside, "{url}");
+        }
+        // Plain http to anything else is still refused.
+        let v = s.check_endpoint("http://collector.sov.example:4317");
+        assert!(!v.inside && v.reason.contains("plain http"), "{}", v.reason);
     }
 
     #[test]

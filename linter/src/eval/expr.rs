@@ -283,6 +283,10 @@ pub(crate) struct Instance {
     children: RefCell<HashMap<String, Rc<Instance>>>,
     /// `var.NAME` values with their provenance step, built on first reference.
     var_refs: RefCell<HashMap<String, Tracked>>,
+    /// The placement arguments (`region`, `zone`, `project`) of the provider configurations this
+    /// instance's resources use, by key (`aws`, `aws.west`), once they are evaluated: what a
+    /// resource that does not write its `region` gets (see [`provider_derived`]).
+    pub provider_arguments: RefCell<HashMap<String, AttrMap>>,
     pub shared: Rc<Shared>,
     /// The module's key in `.terraform/modules/modules.json` (`store.inner`), empty for the root.
     pub manifest_key: String,
@@ -323,6 +327,7 @@ impl Instance {
             locals_in_progress: RefCell::new(HashSet::new()),
             children: RefCell::new(HashMap::new()),
             var_refs: RefCell::new(HashMap::new()),
+            provider_arguments: RefCell::new(HashMap::new()),
             shared,
             manifest_key,
             path_root: ".".to_string(),
@@ -471,16 +476,31 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
                 let key: Key = match key {
                     ObjectKey::Ident(k) => k.clone(),
                     ObjectKey::Expr(e) => {
-                        // `(var.x)` keys; a bare traversal like `aws.west` in `providers` is kept as text.
                         let k = eval(scope, e);
                         match as_string(&k) {
                             Some(s) => s.into(),
-                            None => match &e.kind {
-                                ExprKind::Variable(_) | ExprKind::Traversal(..) => {
-                                    scope.file.snippet(e.span).into()
+                            None => {
+                                // A bare traversal that is no value (`aws.west` in a module's
+                                // `providers`) names a provider configuration: its text is the
+                                // key. A key not known yet (`(var.region)` without a value)
+                                // makes the whole object unknown, as in Terraform: its text is
+                                // never a value.
+                                let text = scope.file.snippet(e.span);
+                                let bare_traversal = matches!(
+                                    e.kind,
+                                    ExprKind::Variable(_) | ExprKind::Traversal(..)
+                                ) && !text.starts_with('(');
+                                if bare_traversal && k.pending_unknown().is_none() {
+                                    text.into()
+                                } else if k.is_null() {
+                                    return error(format!(
+                                        "an object key is null at {}",
+                                        scope.location(e.span)
+                                    ));
+                                } else {
+                                    return propagate_unknown(&k);
                                 }
-                                _ => return propagate_unknown(&k),
-                            },
+                            }
                         }
                     }
                 };
@@ -516,7 +536,7 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
                         propagate_unknown(&c)
                     }
                 }
-                None => unknown(format!("condition is not a bool: {}", c.render())),
+                None => error(format!("condition is not a bool: {}", c.render())),
             }
         }
         ExprKind::Unary(op, inner) => {
@@ -529,7 +549,7 @@ fn eval_inner(scope: &Scope<'_>, expr: &Expr) -> Tracked {
                 UnaryOp::Not => truthy(&v).map(|b| boolean(!b)),
             };
             derived(
-                out.unwrap_or_else(|| unknown(format!("invalid operand {}", v.render()))),
+                out.unwrap_or_else(|| error(format!("invalid operand {}", v.render()))),
                 &[&v],
             )
         }
@@ -570,6 +590,12 @@ fn eval_binary(scope: &Scope<'_>, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Track
     if let Some(u) = first_unknown(&a).or(first_unknown(&b)) {
         return propagate_unknown(u);
     }
+    // Collections with an element not known yet compare unknown, as in Terraform.
+    if matches!(op, BinaryOp::Eq | BinaryOp::NotEq)
+        && let Some(u) = a.pending_unknown().or(b.pending_unknown())
+    {
+        return propagate_unknown(u);
+    }
     let result = match op {
         BinaryOp::Eq => Some(boolean(
             values_equal(&a.value, &b.value) || loosely_equal(&a, &b),
@@ -588,13 +614,13 @@ fn eval_binary(scope: &Scope<'_>, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Track
                 BinaryOp::Mul => number(x * y),
                 BinaryOp::Div => number(x / y),
                 BinaryOp::Mod => number(x % y),
-                _ => unknown("invalid operator"),
+                _ => error("invalid operator"),
             }),
             _ => None,
         },
     };
     let result = result.unwrap_or_else(|| {
-        unknown(format!(
+        error(format!(
             "cannot apply an arithmetic operator to {} and {}",
             a.render(),
             b.render()
@@ -646,13 +672,13 @@ fn render_parts(
                         return Err(Box::new(propagate_unknown(&v)));
                     }
                     None if v.is_null() => {
-                        return Err(Box::new(unknown(format!(
+                        return Err(Box::new(error(format!(
                             "template interpolates null at {}",
                             scope.location(e.span)
                         ))));
                     }
                     None => {
-                        return Err(Box::new(unknown(format!(
+                        return Err(Box::new(error(format!(
                             "cannot interpolate {} into a string",
                             v.render()
                         ))));
@@ -708,7 +734,7 @@ pub(crate) fn iterate(coll: &Tracked) -> Result<Vec<(Tracked, Tracked)>, Box<Tra
             .collect()),
         Value::Null => Ok(Vec::new()),
         Value::Unknown(_) => Err(Box::new(coll.clone())),
-        _ => Err(Box::new(unknown(format!(
+        _ => Err(Box::new(error(format!(
             "cannot iterate over {}",
             coll.render()
         )))),
@@ -811,13 +837,13 @@ pub(crate) fn apply_ops(scope: &Scope<'_>, mut base: Tracked, ops: &[TraversalOp
                 base = match (&base.value, &key.value) {
                     (Value::List(_), _) => match key.as_number() {
                         Some(n) if n >= 0.0 => get_index(base, n as usize),
-                        _ => unknown(format!("invalid list index {}", key.render())),
+                        _ => error(format!("invalid list index {}", key.render())),
                     },
                     (Value::Map(_), _) => match as_string(&key) {
                         Some(k) => get_member(base, &k),
-                        None => unknown(format!("invalid map key {}", key.render())),
+                        None => error(format!("invalid map key {}", key.render())),
                     },
-                    _ => unknown(format!("cannot index {}", base.render())),
+                    _ => error(format!("cannot index {}", base.render())),
                 };
                 let key_steps = key.provenance;
                 merge_provenance(&mut base.provenance, &key_steps);
@@ -837,10 +863,10 @@ fn get_member(base: Tracked, name: &str) -> Tracked {
                 v.provenance = steps;
                 v
             }
-            None => unknown(format!("no attribute or key `{name}`")),
+            None => error(format!("no attribute or key `{name}`")),
         },
-        Value::Null => unknown(format!("attribute `{name}` of null")),
-        _ => unknown(format!("`{name}` of a {} value", type_name(&base.value))),
+        Value::Null => error(format!("attribute `{name}` of null")),
+        _ => error(format!("`{name}` of a {} value", type_name(&base.value))),
     }
 }
 
@@ -854,9 +880,9 @@ fn get_index(base: Tracked, index: usize) -> Tracked {
                 v.provenance = steps;
                 v
             }
-            None => unknown(format!("index {index} out of range")),
+            None => error(format!("index {index} out of range")),
         },
-        _ => unknown("index of a non-list value"),
+        _ => error("index of a non-list value"),
     }
 }
 
@@ -873,33 +899,33 @@ fn resolve_root(scope: &Scope<'_>, name: &str, ops: &[TraversalOp], expr: &Expr)
     match name {
         "var" => {
             let Some(var) = attr(0) else {
-                return unknown("`var` needs a variable name");
+                return error("`var` needs a variable name");
             };
             let base = variable_value(inst, var);
             apply_ops(scope, base, &ops[1..])
         }
         "local" => {
             let Some(local) = attr(0) else {
-                return unknown("`local` needs a name");
+                return error("`local` needs a name");
             };
             let base = local_value(inst, local);
             apply_ops(scope, base, &ops[1..])
         }
         "count" => match (attr(0), scope.count_index) {
             (Some("index"), Some(i)) => apply_ops(scope, i.clone(), &ops[1..]),
-            _ => unknown("count.index outside a resource with count"),
+            _ => error("count.index outside a resource with count"),
         },
         "each" => match (attr(0), scope.each) {
             (Some("key"), Some((k, _))) => apply_ops(scope, k.clone(), &ops[1..]),
             (Some("value"), Some((_, v))) => apply_ops(scope, v.clone(), &ops[1..]),
-            _ => unknown("each.key/each.value outside a block with for_each"),
+            _ => error("each.key/each.value outside a block with for_each"),
         },
         "path" => {
             let value = match attr(0) {
                 Some("module") => inst.path_module.clone(),
                 Some("root") => inst.path_root.clone(),
                 Some("cwd") => ".".to_string(),
-                _ => return unknown("unknown path attribute"),
+                _ => return error("unknown path attribute"),
             };
             located(scope, expr, Value::String(value.into()))
         }
@@ -910,19 +936,19 @@ fn resolve_root(scope: &Scope<'_>, name: &str, ops: &[TraversalOp], expr: &Expr)
         "self" => unknown("self (known after apply)"),
         "module" => {
             let Some(module) = attr(0) else {
-                return unknown("`module` needs a name");
+                return error("`module` needs a name");
             };
             module_output(scope, module, &ops[1..])
         }
         "data" => {
             let (Some(t), Some(n)) = (attr(0), attr(1)) else {
-                return unknown("`data` needs a type and name");
+                return error("`data` needs a type and name");
             };
             resource_reference(scope, &concat(&["data.", t, ".", n]), &ops[2..])
         }
         _ => match attr(0) {
             Some(n) => resource_reference(scope, &concat(&[name, ".", n]), &ops[1..]),
-            None => unknown(format!("unknown name `{name}`")),
+            None => error(format!("unknown name `{name}`")),
         },
     }
 }
@@ -967,7 +993,7 @@ fn build_variable_value(inst: &Instance, name: &str) -> Tracked {
                 provenance,
             }
         }
-        None => unknown(format!("var.{name} is not declared")),
+        None => error(format!("var.{name} is not declared")),
     }
 }
 
@@ -976,7 +1002,7 @@ fn local_value(inst: &Instance, name: &str) -> Tracked {
         return v.clone();
     }
     let Some(&(block_ref, attr_idx)) = inst.def.locals.get(name) else {
-        return unknown(format!("local.{name} is not declared"));
+        return error(format!("local.{name} is not declared"));
     };
     if !inst
         .locals_in_progress
@@ -1064,7 +1090,10 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
         return unknown(reason);
     }
     let Some((file, attr)) = def.attribute(local_address, block_ref, attr_name) else {
-        return unknown(reason);
+        return match provider_derived(inst, local_address, block_ref, attr_name, &address) {
+            Some(t) => apply_ops(scope, t, &rest[1..]),
+            None => unknown(reason),
+        };
     };
     if inst.shared.depth.get() > MAX_REFERENCE_DEPTH {
         return unknown(format!("{reason}: reference cycle"));
@@ -1111,6 +1140,64 @@ fn resource_reference(scope: &Scope<'_>, local_address: &str, ops: &[TraversalOp
     apply_ops(scope, t, &rest[1..])
 }
 
+/// An attribute a resource or data source does not write but takes from its provider
+/// configuration, known when the configuration is: the `region` of AWS resources and data sources
+/// (provider v6 plans it as the provider's region), `data.aws_region`'s `name`/`id`, and
+/// `data.google_client_config`'s `region`/`zone`/`project`.
+fn provider_derived(
+    inst: &Instance,
+    local_address: &str,
+    block_ref: BlockRef,
+    attr_name: &str,
+    address: &str,
+) -> Option<Tracked> {
+    let (mode_data, resource_type) = match local_address.strip_prefix("data.") {
+        Some(rest) => (true, rest.split('.').next()?),
+        None => (false, local_address.split('.').next()?),
+    };
+    let provider_attribute = match (mode_data, resource_type, attr_name) {
+        (true, "aws_region", "name" | "id" | "region") => "region",
+        (true, "google_client_config", "region" | "zone" | "project") => attr_name,
+        (_, t, "region") if t.starts_with("aws_") => "region",
+        _ => return None,
+    };
+    if mode_data && resource_type == "aws_region" {
+        // `data "aws_region" "x" { name = "…" }` (or `region`) names another region.
+        let written = ["region", "name"]
+            .into_iter()
+            .any(|a| inst.def.attribute(local_address, block_ref, a).is_some());
+        if written {
+            return None;
+        }
+    }
+    let body = &inst
+        .def
+        .block_setting(local_address, block_ref, "provider")
+        .1
+        .body;
+    let key = super::provider_key(body, resource_type);
+    let arguments = inst.provider_arguments.borrow();
+    let value = arguments.get(key.as_ref())?.get(provider_attribute)?;
+    if value.contains_unknown() {
+        return None;
+    }
+    Some(Tracked {
+        value: value.value.clone(),
+        location: None,
+        provenance: Provenance::chain(
+            ProvenanceStep {
+                description: format!(
+                    "{address}.{attr_name} = {} (the `{provider_attribute}` of its provider {key})",
+                    value.render()
+                )
+                .into(),
+                location: value.location.clone(),
+            },
+            &value.provenance,
+        ),
+    })
+}
+
 /// `each.value` of the instance `key` of a block with `for_each`.
 fn for_each_value(scope: &Scope<'_>, for_each: &Attribute, key: &Tracked) -> Option<Tracked> {
     let for_each = eval(scope, &for_each.expr);
@@ -1132,7 +1219,7 @@ fn module_output(scope: &Scope<'_>, name: &str, ops: &[TraversalOp]) -> Tracked 
         .map(|r| def.block(*r))
         .find(|(_, b)| b.labels.first().is_some_and(|l| &**l == name));
     let Some((file, block)) = found else {
-        return unknown(format!("{address} is not declared"));
+        return error(format!("{address} is not declared"));
     };
     let expanded =
         block.body.attribute("count").is_some() || block.body.attribute("for_each").is_some();

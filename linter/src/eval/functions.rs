@@ -3,7 +3,7 @@
 //! whose reason names them (never an error: the rules then report SOV010 where it matters).
 use crate::model::AttrMap;
 
-use super::expr::{Scope, eval};
+use super::expr::{Scope, eval, truthy};
 use super::value::*;
 use crate::load::ast::Expr;
 use crate::model::{Provenance, Tracked, Value};
@@ -15,25 +15,41 @@ pub(crate) fn call(
     expand_final: bool,
     call: &Expr,
 ) -> Tracked {
-    let name = name.strip_prefix("provider::").map_or(name, |_| name);
     match name {
-        // Lazy: errors (unknowns) in arguments are the point.
+        // Lazy, and the one place errors and unknowns differ: like Terraform, an argument whose
+        // evaluation fails falls through to the next; one that depends on a value not known yet
+        // makes the result unknown (it may fail or succeed once known).
         "try" => {
-            let mut last = unknown("try() with no arguments");
+            let mut last = error("try() with no arguments");
             for e in arg_exprs {
                 let v = eval(scope, e);
-                if !v.contains_unknown() || is_reference_unknown(&v) {
+                if v.pending_unknown().is_some() {
+                    return match v.evaluation_error() {
+                        None => v,
+                        Some(_) => v.pending_unknown().map_or(v.clone(), propagate_unknown),
+                    };
+                }
+                if v.evaluation_error().is_none() {
                     return v;
                 }
                 last = v;
             }
-            return last;
+            return match last.evaluation_error() {
+                Some(e) => error(format!(
+                    "try(): no argument could be evaluated (the last: {}) at {}",
+                    e.unknown_reason().unwrap_or_default(),
+                    scope.location(call.span)
+                )),
+                None => last,
+            };
         }
         "can" => {
             return match arg_exprs.first().map(|e| eval(scope, e)) {
-                Some(v) if is_reference_unknown(&v) => v,
-                Some(v) => boolean(!v.contains_unknown()),
-                None => unknown("can() needs an argument"),
+                Some(v) => match v.pending_unknown() {
+                    Some(u) => propagate_unknown(u),
+                    None => boolean(v.evaluation_error().is_none()),
+                },
+                None => error("can() needs an argument"),
             };
         }
         _ => {}
@@ -43,7 +59,7 @@ pub(crate) fn call(
         match last.value {
             Value::List(items) => args.extend(items),
             Value::Unknown(_) => return propagate_unknown(&last),
-            _ => return unknown(format!("{name}(…): the expanded argument is not a list")),
+            _ => return error(format!("{name}(…): the expanded argument is not a list")),
         }
     }
     // `merge` of known maps (tags on every resource): move the arguments instead of copying them.
@@ -83,24 +99,25 @@ pub(crate) fn call(
     if name == "templatefile" {
         return template_file(scope, &args, call);
     }
+    if name == "fileset" {
+        return file_set(scope, &args, call);
+    }
     let result = apply(name, &args);
     let mut result = match result {
         Ok(v) => v,
         Err(Failure::Unknown(u)) => return *u,
-        Err(Failure::Invalid(message)) => unknown(format!(
-            "{name}(): {message} at {}",
-            scope.location(call.span)
-        )),
+        // Arguments not known yet may be what made them look wrong: the result is not known yet.
+        Err(Failure::Invalid(message)) => match args.iter().find_map(Tracked::pending_unknown) {
+            Some(pending) => propagate_unknown(pending),
+            None => error(format!(
+                "{name}(): {message} at {}",
+                scope.location(call.span)
+            )),
+        },
     };
     let inputs: Vec<&Tracked> = args.iter().collect();
     result.location = None;
     derived(result, &inputs)
-}
-
-/// Unknowns that come from other resources stay unknown through `try`/`can` (Terraform defers them too).
-fn is_reference_unknown(v: &Tracked) -> bool {
-    v.unknown_reason()
-        .is_some_and(|r| r.ends_with(super::expr::KNOWN_AFTER_APPLY) || r.contains("has no value"))
 }
 
 enum Failure {
@@ -207,7 +224,7 @@ fn template_file(scope: &Scope<'_>, args: &[Tracked], call: &Expr) -> Tracked {
     };
     let name = as_string(path).unwrap_or_default();
     let Some(parts) = crate::load::parse_template(body) else {
-        return unknown(format!("templatefile({name:?}): not a valid template"));
+        return error(format!("templatefile({name:?}): not a valid template"));
     };
     let vars: Vec<(&str, &Tracked)> = match &vars.value {
         Value::Map(m) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
@@ -244,9 +261,72 @@ fn with_bindings(
 /// `file(PATH)`: the text of a file, the path relative to the root module directory (as
 /// Terraform resolves it; `path.module` makes module paths relative to it too). What cannot be
 /// read is unknown, with the reason.
+/// `fileset(PATH, PATTERN)`: the files under PATH (relative to the root module, like `file()`)
+/// whose path relative to PATH matches PATTERN (`*` within a directory, `**` across them), sorted.
+/// Module factories read their YAML and JSON files this way.
+fn file_set(scope: &Scope<'_>, args: &[Tracked], call: &Expr) -> Tracked {
+    const MAX_FILES: usize = 10_000;
+    const MAX_VISITED: usize = 100_000;
+    let at = || scope.location(call.span);
+    let [dir, pattern] = args else {
+        return error(format!("fileset() takes a path and a pattern at {}", at()));
+    };
+    if let Some(pending) = args.iter().find_map(Tracked::pending_unknown) {
+        return propagate_unknown(pending);
+    }
+    let (Some(dir_text), Some(pattern_text)) = (as_string(dir), as_string(pattern)) else {
+        return error(format!("fileset() takes two strings at {}", at()));
+    };
+    let matcher = match globset::GlobBuilder::new(&pattern_text)
+        .literal_separator(true)
+        .build()
+    {
+        Ok(glob) => glob.compile_matcher(),
+        Err(e) => {
+            return error(format!(
+                "fileset(): invalid pattern {pattern_text:?}: {e} at {}",
+                at()
+            ));
+        }
+    };
+    let base = scope.inst.shared.root_dir.join(&dir_text);
+    let mut found = Vec::new();
+    for (visited, entry) in walkdir::WalkDir::new(&base)
+        .follow_links(false)
+        .max_depth(32)
+        .into_iter()
+        .enumerate()
+    {
+        if visited > MAX_VISITED || found.len() > MAX_FILES {
+            return unknown(format!(
+                "fileset({dir_text:?}, {pattern_text:?}): more files than sovereign-lint reads at {}",
+                at()
+            ));
+        }
+        let Ok(entry) = entry else { continue };
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(relative) = entry.path().strip_prefix(&base) else {
+            continue;
+        };
+        let relative = relative.to_string_lossy().replace('\\', "/");
+        if matcher.is_match(&relative) {
+            found.push(relative);
+        }
+    }
+    found.sort();
+    let mut t = list(found.into_iter().map(string).collect());
+    t.provenance.push(crate::model::ProvenanceStep {
+        description: format!("fileset({dir_text:?}, {pattern_text:?})").into(),
+        location: Some(at()),
+    });
+    t
+}
+
 fn read_file(scope: &Scope<'_>, args: &[Tracked], call: &Expr) -> Tracked {
     let [arg] = args else {
-        return unknown(format!(
+        return error(format!(
             "file() takes one argument at {}",
             scope.location(call.span)
         ));
@@ -276,7 +356,7 @@ fn read_file(scope: &Scope<'_>, args: &[Tracked], call: &Expr) -> Tracked {
             );
             t
         }
-        Err(e) => unknown(format!("file({path:?}) cannot be read: {e}")),
+        Err(e) => error(format!("file({path:?}) cannot be read: {e}")),
     }
 }
 
@@ -284,6 +364,10 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
     Ok(match name {
         "format" => string(format_fn(&str_arg(args, 0)?, &args[1..])?),
         "formatlist" => {
+            // Lists not known yet (or with elements not known yet) make the list not known yet.
+            if let Some(pending) = args.iter().find_map(Tracked::pending_unknown) {
+                return Err(Failure::Unknown(Box::new(propagate_unknown(pending))));
+            }
             let fmt = str_arg(args, 0)?;
             let lists: Vec<Option<Vec<Tracked>>> = args[1..]
                 .iter()
@@ -415,7 +499,8 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             let from = str_arg(args, 1)?;
             let to = str_arg(args, 2)?;
             if from.len() > 2 && from.starts_with('/') && from.ends_with('/') {
-                return Err(invalid("regular-expression replace is not evaluated"));
+                let re = compile_regex(&from[1..from.len() - 1])?;
+                return Ok(string(re.replace_all(&s, to.as_str()).into_owned()));
             }
             string(s.replace(&from, &to))
         }
@@ -452,7 +537,14 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
         "contains" => {
             let items = list_arg(args, 0)?;
             let needle = arg(args, 1)?;
-            boolean(items.iter().any(|t| values_equal(&t.value, &needle.value)))
+            if items.iter().any(|t| values_equal(&t.value, &needle.value)) {
+                boolean(true)
+            } else if let Some(pending) = items.iter().find_map(Tracked::pending_unknown) {
+                // An element not known yet may be the one.
+                return Err(Failure::Unknown(Box::new(propagate_unknown(pending))));
+            } else {
+                boolean(false)
+            }
         }
         "length" => {
             let t = arg(args, 0)?;
@@ -525,6 +617,16 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             let v: serde_json::Value =
                 serde_json::from_str(&s).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
             from_json(&v)
+        }
+        "yamldecode" => {
+            let text = str_arg(args, 0)?;
+            let documents = yaml_rust2::YamlLoader::load_from_str(&text)
+                .map_err(|e| invalid(format!("invalid YAML: {e}")))?;
+            match documents.as_slice() {
+                [] => null(),
+                [document] => from_yaml(document, 0)?,
+                _ => return Err(invalid("a YAML stream of several documents")),
+            }
         }
         "flatten" => {
             let mut out = Vec::new();
@@ -627,6 +729,195 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             num_arg(args, 2)?,
         )?),
         "base64encode" => string(base64_encode(str_arg(args, 0)?.as_bytes())),
+        "regex" => {
+            let re = compile_regex(&str_arg(args, 0)?)?;
+            let text = str_arg(args, 1)?;
+            match re.captures(&text) {
+                Some(c) => regex_match(&re, &c)?,
+                None => return Err(invalid("the pattern does not match")),
+            }
+        }
+        "regexall" => {
+            let re = compile_regex(&str_arg(args, 0)?)?;
+            let text = str_arg(args, 1)?;
+            list(
+                re.captures_iter(&text)
+                    .map(|c| regex_match(&re, &c))
+                    .collect::<Result<Vec<_>>>()?,
+            )
+        }
+        // Values pass through; sensitivity does not change where data lives.
+        "sensitive" | "nonsensitive" => arg(args, 0)?.clone(),
+        "setproduct" => {
+            let sets = (0..args.len())
+                .map(|i| list_arg(args, i))
+                .collect::<Result<Vec<_>>>()?;
+            if sets.is_empty() {
+                return Err(invalid("setproduct() needs at least one set"));
+            }
+            let mut rows: Vec<Vec<Tracked>> = vec![Vec::new()];
+            for set in &sets {
+                if rows.len().saturating_mul(set.len()) > 4096 {
+                    return Err(invalid("setproduct() of more than 4096 combinations"));
+                }
+                rows = rows
+                    .iter()
+                    .flat_map(|row| {
+                        set.iter().map(move |item| {
+                            let mut next = row.clone();
+                            next.push(item.clone());
+                            next
+                        })
+                    })
+                    .collect();
+            }
+            list(rows.into_iter().map(list).collect())
+        }
+        "setintersection" | "setsubtract" => {
+            // Which elements match depends on every element.
+            if let Some(pending) = args.iter().find_map(Tracked::pending_unknown) {
+                return Err(Failure::Unknown(Box::new(propagate_unknown(pending))));
+            }
+            let first = list_arg(args, 0)?;
+            let others = (1..args.len())
+                .map(|i| list_arg(args, i))
+                .collect::<Result<Vec<_>>>()?;
+            let in_all = |t: &Tracked| {
+                others
+                    .iter()
+                    .all(|o| o.iter().any(|x| values_equal(&x.value, &t.value)))
+            };
+            let in_any = |t: &Tracked| {
+                others
+                    .iter()
+                    .any(|o| o.iter().any(|x| values_equal(&x.value, &t.value)))
+            };
+            let kept = first
+                .into_iter()
+                .filter(|t| {
+                    if name == "setintersection" {
+                        in_all(t)
+                    } else {
+                        !in_any(t)
+                    }
+                })
+                .collect();
+            list(to_set(kept))
+        }
+        "alltrue" | "anytrue" => {
+            let items = list_arg(args, 0)?;
+            let decided = name == "anytrue";
+            if items.iter().any(|t| truthy(t) == Some(decided)) {
+                boolean(decided)
+            } else if let Some(pending) = items.iter().find_map(Tracked::pending_unknown) {
+                return Err(Failure::Unknown(Box::new(propagate_unknown(pending))));
+            } else if items.iter().all(|t| truthy(t).is_some()) {
+                boolean(!decided)
+            } else {
+                return Err(invalid(format!("{name}() of a list that is not all bools")));
+            }
+        }
+        "sum" => {
+            let items = list_arg(args, 0)?;
+            let mut total = 0.0;
+            for (i, _) in items.iter().enumerate() {
+                total += num_arg(&items, i)?;
+            }
+            number(total)
+        }
+        "chunklist" => {
+            let items = list_arg(args, 0)?;
+            let size = num_arg(args, 1)?;
+            if size < 0.0 {
+                return Err(invalid("chunklist() size must not be negative"));
+            }
+            if size == 0.0 {
+                list(vec![list(items)])
+            } else {
+                list(
+                    items
+                        .chunks(size as usize)
+                        .map(|c| list(c.to_vec()))
+                        .collect(),
+                )
+            }
+        }
+        "matchkeys" => {
+            let values = list_arg(args, 0)?;
+            let keys = list_arg(args, 1)?;
+            let wanted = list_arg(args, 2)?;
+            if values.len() != keys.len() {
+                return Err(invalid("matchkeys() lists must have the same length"));
+            }
+            list(
+                values
+                    .into_iter()
+                    .zip(keys)
+                    .filter(|(_, k)| wanted.iter().any(|w| values_equal(&w.value, &k.value)))
+                    .map(|(v, _)| v)
+                    .collect(),
+            )
+        }
+        "transpose" => {
+            let m = map_arg(args, 0)?;
+            let mut out: AttrMap = AttrMap::default();
+            for (k, v) in sorted_entries(&m) {
+                for item in string_list(known(v)?.as_list().unwrap_or_default())? {
+                    match out.get_mut(item.as_str()) {
+                        Some(Tracked {
+                            value: Value::List(keys),
+                            ..
+                        }) => keys.push(string(k.clone())),
+                        _ => {
+                            out.insert(item.as_str().into(), list(vec![string(k.clone())]));
+                        }
+                    }
+                }
+            }
+            map(out)
+        }
+        "chomp" => string(str_arg(args, 0)?.trim_end_matches(['\n', '\r']).to_string()),
+        "strrev" => string(str_arg(args, 0)?.chars().rev().collect::<String>()),
+        "parseint" => {
+            let text = str_arg(args, 0)?;
+            let base = num_arg(args, 1)?;
+            if !(2.0..=62.0).contains(&base) {
+                return Err(invalid("parseint() base must be between 2 and 62"));
+            }
+            match i64::from_str_radix(&text, base as u32) {
+                Ok(n) => number(n as f64),
+                Err(_) => return Err(invalid(format!("{text:?} is not a base-{base} integer"))),
+            }
+        }
+        // The AWS provider's functions (Terraform ≥ 1.8): ARNs carry regions.
+        "provider::aws::arn_parse" => {
+            let text = str_arg(args, 0)?;
+            let parts: Vec<&str> = text.splitn(6, ':').collect();
+            let [prefix, partition, service, region, account_id, resource] = parts.as_slice()
+            else {
+                return Err(invalid(format!("{text:?} is not an ARN")));
+            };
+            if *prefix != "arn" {
+                return Err(invalid(format!("{text:?} is not an ARN")));
+            }
+            let mut out = AttrMap::default();
+            for (k, v) in [
+                ("partition", partition),
+                ("service", service),
+                ("region", region),
+                ("account_id", account_id),
+                ("resource", resource),
+            ] {
+                out.insert(k.into(), string(*v));
+            }
+            map(out)
+        }
+        "provider::aws::arn_build" => {
+            let parts = (0..5)
+                .map(|i| str_arg(args, i))
+                .collect::<Result<Vec<_>>>()?;
+            string(format!("arn:{}", parts.join(":")))
+        }
         "filebase64" | "fileexists" | "timestamp" | "uuid" | "bcrypt" => {
             return Err(Failure::Unknown(Box::new(unknown(format!(
                 "{name}() is not evaluated by sovereign-lint"
@@ -638,6 +929,76 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             )))));
         }
     })
+}
+
+/// A YAML node as a value: mappings become objects (keys as strings), sequences lists, scalars
+/// as YAML 1.2's core schema reads them (`yes` is a string), as Terraform's `yamldecode` does.
+fn from_yaml(node: &yaml_rust2::Yaml, depth: usize) -> Result<Tracked> {
+    use yaml_rust2::Yaml;
+    if depth > 64 {
+        return Err(invalid("YAML nested more than 64 levels"));
+    }
+    Ok(match node {
+        Yaml::Null => null(),
+        Yaml::Boolean(b) => boolean(*b),
+        Yaml::Integer(i) => number(*i as f64),
+        Yaml::Real(r) => number(
+            r.parse::<f64>()
+                .map_err(|_| invalid(format!("invalid YAML number {r:?}")))?,
+        ),
+        Yaml::String(s) => string(s.as_str()),
+        Yaml::Array(items) => list(
+            items
+                .iter()
+                .map(|i| from_yaml(i, depth + 1))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        Yaml::Hash(entries) => {
+            let mut out = AttrMap::with_capacity(entries.len());
+            for (k, v) in entries {
+                let key = match k {
+                    Yaml::String(s) | Yaml::Real(s) => s.clone(),
+                    Yaml::Integer(i) => i.to_string(),
+                    Yaml::Boolean(b) => b.to_string(),
+                    _ => return Err(invalid("a YAML mapping key that is not a scalar")),
+                };
+                out.insert(key.into(), from_yaml(v, depth + 1)?);
+            }
+            map(out)
+        }
+        Yaml::Alias(_) | Yaml::BadValue => return Err(invalid("an unresolved YAML alias")),
+    })
+}
+
+/// A pattern of Terraform's regex functions (RE2 syntax, which the `regex` crate follows), with a
+/// size limit: patterns come from configurations.
+fn compile_regex(pattern: &str) -> Result<regex::Regex> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| invalid(format!("invalid pattern {pattern:?}: {e}")))
+}
+
+/// One match as Terraform's `regex()` returns it: the matched text without capture groups, a list
+/// of the groups when they are unnamed, an object of them when they are named.
+fn regex_match(re: &regex::Regex, c: &regex::Captures<'_>) -> Result<Tracked> {
+    let group = |m: Option<regex::Match<'_>>| m.map_or_else(null, |m| string(m.as_str()));
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    if names.is_empty() {
+        return Ok(group(c.get(0)));
+    }
+    match (
+        names.iter().all(Option::is_some),
+        names.iter().all(Option::is_none),
+    ) {
+        (true, _) => Ok(map(names
+            .iter()
+            .flatten()
+            .map(|n| ((*n).into(), group(c.name(n))))
+            .collect())),
+        (_, true) => Ok(list((1..=names.len()).map(|i| group(c.get(i))).collect())),
+        _ => Err(invalid("named and unnamed capture groups cannot be mixed")),
+    }
 }
 
 fn first_nested_unknown(t: &Tracked) -> Tracked {
@@ -840,4 +1201,283 @@ fn base64_encode(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Tracked {
+        string(v)
+    }
+    fn n(v: f64) -> Tracked {
+        number(v)
+    }
+    fn l(items: Vec<Tracked>) -> Tracked {
+        list(items)
+    }
+    fn m(entries: &[(&str, Tracked)]) -> Tracked {
+        map(entries
+            .iter()
+            .map(|(k, v)| ((*k).into(), v.clone()))
+            .collect())
+    }
+    fn pending() -> Tracked {
+        unknown("aws_s3_bucket.x.arn (known after apply)")
+    }
+
+    /// A call as `call()` finishes it: an argument error with an argument not known yet is that
+    /// unknown (the argument may be what made it look wrong).
+    fn result(name: &str, args: &[Tracked]) -> Tracked {
+        match apply(name, args) {
+            Ok(v) => v,
+            Err(Failure::Unknown(u)) => *u,
+            Err(Failure::Invalid(message)) => {
+                match args.iter().find_map(Tracked::pending_unknown) {
+                    Some(p) => propagate_unknown(p),
+                    None => error(message),
+                }
+            }
+        }
+    }
+
+    /// Every function, with arguments it accepts.
+    fn calls() -> Vec<(&'static str, Vec<Tracked>)> {
+        let strs = || l(vec![s("b"), s("a")]);
+        vec![
+            ("format", vec![s("%s-%s"), s("a"), s("b")]),
+            ("formatlist", vec![s("%s-x"), strs()]),
+            ("lookup", vec![m(&[("a", s("1"))]), s("a"), s("d")]),
+            ("merge", vec![m(&[("a", s("1"))]), m(&[("b", s("2"))])]),
+            ("concat", vec![strs(), strs()]),
+            ("coalesce", vec![s("a"), s("b")]),
+            ("coalescelist", vec![strs(), strs()]),
+            ("element", vec![strs(), n(1.0)]),
+            ("index", vec![strs(), s("a")]),
+            ("join", vec![s(","), strs()]),
+            ("split", vec![s(","), s("a,b")]),
+            ("lower", vec![s("A")]),
+            ("upper", vec![s("a")]),
+            ("title", vec![s("a b")]),
+            ("trimspace", vec![s(" a ")]),
+            ("trim", vec![s("xax"), s("x")]),
+            ("replace", vec![s("a-b"), s("-"), s("_")]),
+            ("substr", vec![s("abcdef"), n(1.0), n(2.0)]),
+            ("trimprefix", vec![s("eu-west-1"), s("eu-")]),
+            ("trimsuffix", vec![s("eu-west-1a"), s("a")]),
+            ("startswith", vec![s("eu-west-1"), s("eu-")]),
+            ("endswith", vec![s("eu-west-1"), s("-1")]),
+            ("strcontains", vec![s("eu-west-1"), s("west")]),
+            ("contains", vec![strs(), s("a")]),
+            ("length", vec![strs()]),
+            ("keys", vec![m(&[("a", s("1"))])]),
+            ("values", vec![m(&[("a", s("1"))])]),
+            ("tomap", vec![m(&[("a", s("1"))])]),
+            ("tolist", vec![strs()]),
+            ("toset", vec![strs()]),
+            ("tostring", vec![n(1.0)]),
+            ("tonumber", vec![s("1")]),
+            ("tobool", vec![s("true")]),
+            ("jsonencode", vec![m(&[("a", s("1"))])]),
+            ("jsondecode", vec![s("{\"a\":1}")]),
+            ("yamldecode", vec![s("region: eu-west-1\n")]),
+            ("flatten", vec![l(vec![strs(), strs()])]),
+            ("distinct", vec![strs()]),
+            ("zipmap", vec![strs(), strs()]),
+            ("compact", vec![strs()]),
+            ("reverse", vec![strs()]),
+            ("sort", vec![strs()]),
+            ("slice", vec![strs(), n(0.0), n(1.0)]),
+            ("setunion", vec![strs(), strs()]),
+            ("one", vec![l(vec![s("a")])]),
+            ("min", vec![n(1.0), n(2.0)]),
+            ("max", vec![n(1.0), n(2.0)]),
+            ("abs", vec![n(-1.0)]),
+            ("ceil", vec![n(1.5)]),
+            ("floor", vec![n(1.5)]),
+            ("range", vec![n(3.0)]),
+            ("cidrsubnet", vec![s("10.0.0.0/16"), n(8.0), n(1.0)]),
+            ("base64encode", vec![s("a")]),
+            ("sensitive", vec![s("a")]),
+            ("nonsensitive", vec![s("a")]),
+            ("setproduct", vec![strs(), strs()]),
+            ("setintersection", vec![strs(), strs()]),
+            ("setsubtract", vec![strs(), strs()]),
+            ("alltrue", vec![l(vec![boolean(true)])]),
+            ("anytrue", vec![l(vec![boolean(false)])]),
+            ("sum", vec![l(vec![n(1.0), n(2.0)])]),
+            ("chunklist", vec![strs(), n(1.0)]),
+            ("matchkeys", vec![strs(), strs(), l(vec![s("a")])]),
+            ("transpose", vec![m(&[("a", l(vec![s("x")]))])]),
+            ("chomp", vec![s("a\n")]),
+            ("strrev", vec![s("ab")]),
+            ("parseint", vec![s("ff"), n(16.0)]),
+            ("regex", vec![s("^([a-z]+)-([a-z]+)"), s("eu-west-1")]),
+            ("regexall", vec![s("[0-9]"), s("eu-west-1a2")]),
+            ("replace", vec![s("eu-west-1a"), s("/[a-z]$/"), s("")]),
+            (
+                "provider::aws::arn_parse",
+                vec![s("arn:aws:kms:eu-west-1:123456789012:key/k")],
+            ),
+            (
+                "provider::aws::arn_build",
+                vec![
+                    s("aws"),
+                    s("kms"),
+                    s("eu-west-1"),
+                    s("123456789012"),
+                    s("key/k"),
+                ],
+            ),
+        ]
+    }
+
+    /// `regex`, `regexall` and `replace` with a `/pattern/`: availability zones to regions, registry
+    /// hosts out of image references.
+    #[test]
+    fn regular_expressions_evaluate_like_terraform() {
+        let r = |name: &str, args: &[Tracked]| result(name, args).render();
+        assert_eq!(
+            r("replace", &[s("eu-west-1a"), s("/[a-z]$/"), s("")]),
+            "\"eu-west-1\""
+        );
+        assert_eq!(
+            r(
+                "replace",
+                &[s("eu-west-1"), s("/^(\\w+)-(\\w+)/"), s("$2-$1")]
+            ),
+            "\"west-eu-1\""
+        );
+        assert_eq!(
+            r("regex", &[s("^[^/]+"), s("ghcr.io/acme/model:1")]),
+            "\"ghcr.io\""
+        );
+        assert_eq!(
+            r("regex", &[s("^([^/]+)/(.*)$"), s("ghcr.io/acme/model")]),
+            "[\"ghcr.io\", \"acme/model\"]"
+        );
+        assert_eq!(
+            r("regex", &[s("^(?P<host>[^/]+)/"), s("ghcr.io/acme/model")]),
+            "{ host = \"ghcr.io\" }"
+        );
+        assert_eq!(r("regexall", &[s("[0-9]"), s("a1b2")]), "[\"1\", \"2\"]");
+        // No match and bad patterns are errors (try() falls through them), not unknowns.
+        for args in [[s("^x"), s("eu")], [s("("), s("eu")]] {
+            let v = result("regex", &args);
+            assert!(v.evaluation_error().is_some(), "{}", v.render());
+        }
+    }
+
+    /// `yamldecode`: settings kept in YAML files (factories of published modules) are read.
+    #[test]
+    fn yaml_decodes_like_terraform() {
+        let v = result(
+            "yamldecode",
+            &[s(
+                "region: eu-west-1\nzones: [a, b]\nlabels:\n  team: ml\n  on: yes\nsize: 3\n",
+            )],
+        );
+        assert_eq!(
+            v.render(),
+            "{ region = \"eu-west-1\", zones = [\"a\", \"b\"], labels = { team = \"ml\", on = \"yes\" }, size = 3 }"
+        );
+        let anchors = result(
+            "yamldecode",
+            &[s("base: &b {region: eu-north-1}\ncopy: *b\n")],
+        );
+        assert_eq!(
+            anchors
+                .get("copy")
+                .and_then(|c| c.get("region"))
+                .and_then(Tracked::as_str),
+            Some("eu-north-1")
+        );
+        for bad in ["a: [", "a: 1\n---\nb: 2\n"] {
+            assert!(
+                result("yamldecode", &[s(bad)]).evaluation_error().is_some(),
+                "{bad}"
+            );
+        }
+    }
+
+    /// Terraform's rule: a function whose argument is not known yet returns a value not known yet
+    /// — never a known value computed as if it were absent, never an error. (Functions that look
+    /// inside collections follow the same rule for the elements they need; `length` of a known
+    /// list stays known.)
+    #[test]
+    fn every_function_keeps_an_argument_not_known_yet_unknown() {
+        // Terraform's documented exceptions: arguments after the one that decides.
+        let decided_earlier = [("lookup", 3), ("coalesce", 2), ("coalescelist", 2)];
+        let mut wrong = Vec::new();
+        for (name, args) in calls() {
+            let known = result(name, &args);
+            assert!(
+                !known.contains_unknown(),
+                "{name} with known arguments: {}",
+                known.render()
+            );
+            for i in 0..args.len() {
+                let mut with_unknown = args.clone();
+                with_unknown[i] = pending();
+                let r = result(name, &with_unknown);
+                if r.pending_unknown().is_none() && !decided_earlier.contains(&(name, i + 1)) {
+                    wrong.push(format!("{name} (argument {}): {}", i + 1, r.render()));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "known results from unknown arguments: {wrong:#?}"
+        );
+    }
+
+    /// Elements not known yet inside a known collection: the result is unknown unless it does not
+    /// depend on them (Terraform's `length`, `keys`, `concat`... of a known collection).
+    #[test]
+    fn elements_not_known_yet_inside_collections() {
+        let with_pending = || l(vec![s("a"), pending()]);
+        for (name, args) in [
+            ("join", vec![s(","), with_pending()]),
+            ("contains", vec![with_pending(), s("x")]),
+            ("index", vec![with_pending(), s("x")]),
+            ("formatlist", vec![s("%s"), with_pending()]),
+            ("distinct", vec![with_pending()]),
+            ("toset", vec![with_pending()]),
+            ("sort", vec![with_pending()]),
+            ("compact", vec![with_pending()]),
+            ("one", vec![l(vec![pending()])]),
+            ("alltrue", vec![l(vec![boolean(true), pending()])]),
+            ("anytrue", vec![l(vec![boolean(false), pending()])]),
+            ("sum", vec![l(vec![n(1.0), pending()])]),
+            ("setintersection", vec![with_pending(), l(vec![s("x")])]),
+            ("setsubtract", vec![with_pending(), l(vec![s("a")])]),
+        ] {
+            let r = result(name, &args);
+            assert!(
+                r.contains_unknown(),
+                "{name}: known result {} from an element not known yet",
+                r.render()
+            );
+        }
+        // What does not depend on the element stays known, as in Terraform.
+        assert_eq!(
+            result("lookup", &[m(&[("a", s("1"))]), s("a"), pending()]).as_str(),
+            Some("1")
+        );
+        assert_eq!(result("coalesce", &[s("a"), pending()]).as_str(), Some("a"));
+        assert!(
+            result("coalesce", &[pending(), s("a")])
+                .pending_unknown()
+                .is_some()
+        );
+        assert_eq!(result("length", &[with_pending()]).as_number(), Some(2.0));
+        assert_eq!(
+            result("contains", &[with_pending(), s("a")]).as_bool(),
+            Some(true)
+        );
+        assert_eq!(
+            result("alltrue", &[l(vec![boolean(false), pending()])]).as_bool(),
+            Some(false)
+        );
+    }
 }

@@ -30,6 +30,7 @@
 //! provenance step, so `"${aws_s3_bucket.data.id}-logs"` still refers to `aws_s3_bucket.data`.
 mod expr;
 mod functions;
+mod types;
 mod value;
 
 use crate::model::AttrMap;
@@ -49,7 +50,7 @@ use crate::model::{
     Provenance, ProvenanceStep, ProviderConfig, ResourceInstance, ResourceMode, Tracked, Value,
 };
 use expr::{Instance, ModuleDef, Scope, Shared, VarValue, eval, index_key};
-use value::{as_string, format_number, unknown};
+use value::{as_string, unknown};
 
 /// Values given on the command line and in the environment.
 #[derive(Debug, Default, Clone)]
@@ -579,7 +580,7 @@ impl Evaluator<'_> {
                 }
                 let scope = Scope::new(&constant, &file.source);
                 let mut value = eval(&scope, &attr.expr);
-                value = convert_to_type(value, variable_type(def, &name));
+                value = types::convert(value, &types::variable_type(&constant, def, &name));
                 value.location = None;
                 let origin = file.source.location(attr.span);
                 values.insert(
@@ -619,17 +620,17 @@ impl Evaluator<'_> {
 
     /// A `--var`/`TF_VAR_` string: kept as a string for primitive types, parsed for complex ones.
     fn cli_value(&self, def: &ModuleDef, constant: &Instance, name: &str, raw: &str) -> Tracked {
-        let hint = variable_type(def, name);
-        if hint == TypeHint::Complex
+        let constraint = types::variable_type(constant, def, name);
+        if constraint.is_complex()
             && let Some(expr) = load::parse_cli_expr(raw)
         {
             let file = SourceFile::new(Arc::from("<command line>"), Arc::from(raw));
             let scope = Scope::new(constant, &file);
             let mut value = eval(&scope, &expr);
             strip_locations(&mut value);
-            return value;
+            return types::convert(value, &constraint);
         }
-        convert_to_type(Tracked::new(Value::String(raw.into()), None), hint)
+        types::convert(Tracked::new(Value::String(raw.into()), None), &constraint)
     }
 
     #[allow(clippy::too_many_lines)]
@@ -681,6 +682,20 @@ impl Evaluator<'_> {
                 implicit: false,
             });
             providers.insert(key, self.model.providers.len() - 1);
+        }
+
+        // What resources that do not write their region take from their provider.
+        {
+            let mut arguments = inst.provider_arguments.borrow_mut();
+            for (key, &index) in &providers {
+                if let Some(p) = self.model.providers.get(index) {
+                    let placement: AttrMap = ["region", "zone", "project"]
+                        .into_iter()
+                        .filter_map(|a| Some((a.into(), p.attributes.get(a)?.clone())))
+                        .collect();
+                    arguments.insert(key.clone(), placement);
+                }
+            }
         }
 
         // Module calls and outputs in override files are not merged: say so where they are.
@@ -1116,8 +1131,10 @@ fn fill_defaults(def: &ModuleDef, constant: &Instance, values: &mut HashMap<Stri
         let var = match def.variable_attribute(name, "default") {
             Some((file, default)) => {
                 let scope = Scope::new(constant, file);
-                let mut value =
-                    convert_to_type(eval(&scope, &default.expr), variable_type(def, name));
+                let mut value = types::convert(
+                    eval(&scope, &default.expr),
+                    &types::variable_type(constant, def, name),
+                );
                 value.location = None;
                 VarValue {
                     value,
@@ -1192,13 +1209,13 @@ fn module_inputs(
                 },
                 &value.provenance,
             );
-            let value = convert_to_type(
+            let value = types::convert(
                 Tracked {
                     value: value.value,
                     location: None,
                     provenance,
                 },
-                variable_type(child_def, var_name),
+                &types::variable_type(scope.inst, child_def, var_name),
             );
             vars.insert(
                 var_name.clone(),
@@ -1467,52 +1484,6 @@ fn provider_type(def: &ModuleDef, local_name: &str) -> String {
         .get(local_name)
         .and_then(|s| s.rsplit('/').next())
         .map_or_else(|| local_name.to_string(), str::to_lowercase)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TypeHint {
-    Any,
-    String,
-    Number,
-    Bool,
-    Complex,
-}
-
-fn variable_type(def: &ModuleDef, name: &str) -> TypeHint {
-    let Some((_, attr)) = def.variable_attribute(name, "type") else {
-        return TypeHint::Any;
-    };
-    let text = match &attr.expr.kind {
-        ExprKind::Variable(v) => v.to_string(),
-        ExprKind::String(s) => s.to_string(),
-        ExprKind::FuncCall { .. } => return TypeHint::Complex,
-        _ => return TypeHint::Any,
-    };
-    match text.as_str() {
-        "string" => TypeHint::String,
-        "number" => TypeHint::Number,
-        "bool" => TypeHint::Bool,
-        "any" => TypeHint::Any,
-        _ => TypeHint::Complex,
-    }
-}
-
-fn convert_to_type(mut t: Tracked, hint: TypeHint) -> Tracked {
-    let converted = match (&t.value, hint) {
-        (Value::Number(n), TypeHint::String) => Some(Value::String(format_number(*n).into())),
-        (Value::Bool(b), TypeHint::String) => Some(Value::String(b.to_string().into())),
-        (Value::String(s), TypeHint::Number) => s.parse::<f64>().ok().map(Value::Number),
-        (Value::String(s), TypeHint::Bool) => match s.as_str() {
-            "true" => Some(Value::Bool(true)),
-            "false" => Some(Value::Bool(false)),
-            _ => None,
-        },
-        _ => None,
-    };
-    if let Some(v) = converted {
-        t.value = v;
-    }
-    t
 }
 
 fn strip_locations(t: &mut Tracked) {

@@ -3,13 +3,15 @@ use crate::model::AttrMap;
 
 use crate::model::{Provenance, Tracked, Unknown, Value};
 
+/// A value not known yet (see [`Unknown`]).
 pub(crate) fn unknown(reason: impl Into<String>) -> Tracked {
-    Tracked::new(
-        Value::Unknown(Unknown {
-            reason: reason.into(),
-        }),
-        None,
-    )
+    Tracked::new(Value::Unknown(Unknown::new(reason)), None)
+}
+
+/// An expression that fails to evaluate, where Terraform reports an error: unresolved for the
+/// rules, a failure for `try()`/`can()`.
+pub(crate) fn error(reason: impl Into<String>) -> Tracked {
+    Tracked::new(Value::Unknown(Unknown::error(reason)), None)
 }
 
 pub(crate) fn string(s: impl Into<crate::model::Key>) -> Tracked {

@@ -11,11 +11,12 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 
-use super::address::{join, module_call_names, strip_instance_keys};
+use super::address::{join, module_call_names, module_config_path, strip_instance_keys};
 use super::json::{
-    ConfigModule, ConfigModuleCall, ConfigResource, Configuration, PlanDocument, ResourceChange,
-    apply_unknowns, tracked_from_json,
+    ConfigModule, ConfigModuleCall, ConfigResource, Configuration, PlanDocument, apply_unknowns,
+    tracked_from_json,
 };
+use super::providers::ProviderKeys;
 use crate::model::{
     Location, Model, ModuleCall, ModuleResolution, Note, ProvenanceStep, ProviderConfig,
     ResourceInstance, ResourceMode, Tracked, Value,
@@ -97,34 +98,45 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
     };
 
     // Provider configurations, by their configuration key (`aws`, `aws.west`, `module.store:aws`).
-    // A module call's `providers = { aws = aws.west }` does not appear in the plan JSON: Terraform
-    // (checked with 1.15.5) gives the child module's resources the parent's key (`aws.west`)
-    // directly, so following `provider_config_key` reaches the configuration that was passed in.
+    // Module requirement records (no `provider` block) are not configurations: their resources
+    // resolve to the configuration they inherit (see [`ProviderKeys`]).
+    let no_entries = IndexMap::new();
+    let entries = doc
+        .configuration
+        .as_ref()
+        .map_or(&no_entries, |c| &c.provider_config);
+    let provider_names = doc
+        .resource_changes
+        .iter()
+        .flatten()
+        .map(|c| c.provider_name.as_str());
+    let keys = ProviderKeys::new(entries, provider_names);
     let mut provider_index: HashMap<String, usize> = HashMap::new();
-    if let Some(configuration) = &doc.configuration {
-        for (key, provider) in &configuration.provider_config {
-            let module_path = provider.module_address.clone();
-            let mut attributes = AttrMap::new();
-            for (name, expression) in &provider.expressions {
-                attributes.insert(name.into(), resolver.resolve(expression, &module_path));
-            }
-            let full_name = if provider.full_name.is_empty() {
-                provider.name.clone()
-            } else {
-                provider.full_name.clone()
-            };
-            provider_index.insert(key.clone(), model.providers.len());
-            model.providers.push(ProviderConfig {
-                address: provider_address(&module_path, &full_name, provider.alias.as_deref()),
-                provider_type: provider.name.clone(),
-                alias: provider.alias.clone(),
-                module_address: module_path,
-                implicit: provider.expressions.is_empty(),
-                attributes,
-                location: plan_location.clone(),
-                call_chain: Vec::new(),
-            });
+    for (key, provider) in entries {
+        if !keys.is_configuration(provider) {
+            continue;
         }
+        let module_path = provider.module_address.clone();
+        let mut attributes = AttrMap::new();
+        for (name, expression) in &provider.expressions {
+            attributes.insert(name.into(), resolver.resolve(expression, &module_path));
+        }
+        let full_name = keys.full_name(provider);
+        if module_path.is_empty() && provider.alias.is_none() {
+            // The root's default configuration is also what resources without a key use.
+            provider_index.insert(implicit_key(&full_name), model.providers.len());
+        }
+        provider_index.insert(key.clone(), model.providers.len());
+        model.providers.push(ProviderConfig {
+            address: provider_address(&module_path, &full_name, provider.alias.as_deref()),
+            provider_type: ProviderKeys::provider_type(provider).to_string(),
+            alias: provider.alias.clone(),
+            module_address: module_path,
+            implicit: provider.expressions.is_empty(),
+            attributes,
+            location: plan_location.clone(),
+            call_chain: Vec::new(),
+        });
     }
 
     // Inherited placements seen per provider: the region Terraform planned for resources that
@@ -137,13 +149,14 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
         }
         seen_addresses.insert(change.address.clone());
         let block = config.resources.get(&strip_instance_keys(&change.address));
-        let provider = match block {
-            Some(b) if !b.provider_config_key.is_empty() => {
-                provider_index.get(b.provider_config_key).copied()
-            }
-            _ => None,
-        }
-        .or_else(|| implicit_provider(&mut model, &mut provider_index, &change, &plan_location));
+        let module_path = module_config_path(&change.module_address);
+        let provider = block
+            .and_then(|b| keys.resolve(&module_path, b.provider_config_key))
+            .and_then(|key| provider_index.get(key).copied())
+            .or_else(|| {
+                let full_name = keys.full_name_of(&change.provider_name);
+                implicit_provider(&mut model, &mut provider_index, &full_name, &plan_location)
+            });
         let (attributes, placements) =
             planned_attributes(change.change.after, change.change.after_unknown, block);
         if let Some(p) = provider {
@@ -179,10 +192,18 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
             let block = config
                 .resources
                 .get(&strip_instance_keys(&resource.address));
-            let provider = block.and_then(|b| provider_index.get(b.provider_config_key).copied());
+            let module_address = module_of(&resource.address);
+            let provider = block
+                .and_then(|b| {
+                    keys.resolve(&module_config_path(&module_address), b.provider_config_key)
+                })
+                .and_then(|key| provider_index.get(key).copied())
+                .or_else(|| {
+                    let full_name = keys.full_name_of(&resource.provider_name);
+                    implicit_provider(&mut model, &mut provider_index, &full_name, &plan_location)
+                });
             let (attributes, _) =
                 planned_attributes(Some(super::json::JsonTracked(values.clone())), None, block);
-            let module_address = module_of(&resource.address);
             model.resources.push(ResourceInstance {
                 address: resource.address.clone(),
                 module_address: module_address.into(),
@@ -314,30 +335,34 @@ pub fn provider_address(module_path: &str, full_name: &str, alias: Option<&str>)
     address
 }
 
-/// A provider configuration for a resource the configuration section does not describe: the
-/// default configuration of its provider, without arguments.
+/// The index key of the root module's default configuration of a provider.
+fn implicit_key(full_name: &str) -> String {
+    format!("implicit:{full_name}")
+}
+
+/// The root module's default configuration of a provider (`full_name`), for resources no
+/// configuration in the plan applies to: without a `provider` block it has no arguments.
 fn implicit_provider(
     model: &mut Model,
     index: &mut HashMap<String, usize>,
-    change: &ResourceChange,
+    full_name: &str,
     at: &Location,
 ) -> Option<usize> {
-    if change.provider_name.is_empty() {
+    if full_name.is_empty() {
         return None;
     }
-    let key = format!("implicit:{}", change.provider_name);
+    let key = implicit_key(full_name);
     if let Some(i) = index.get(&key) {
         return Some(*i);
     }
-    let provider_type = change
-        .provider_name
+    let provider_type = full_name
         .rsplit('/')
         .next()
-        .unwrap_or(&change.provider_name)
+        .unwrap_or(full_name)
         .to_string();
     index.insert(key, model.providers.len());
     model.providers.push(ProviderConfig {
-        address: provider_address("", &change.provider_name, None),
+        address: provider_address("", full_name, None),
         provider_type,
         alias: None,
         module_address: String::new(),

@@ -1,4 +1,4 @@
-//! Typed view of the JSON that `terraform show -json PLANFILE` prints (format_version 1.x).
+//! Typed view of the JSON that `terraform show -json PLANFILE` prints (format_version 0.1, 0.2, 1.x).
 //!
 //! Field names follow Terraform's documented "JSON Output Format". Only what the linter needs is
 //! kept: large subtrees it never reads (`before`, `*_sensitive`, the values of managed resources in
@@ -425,11 +425,7 @@ impl<'de> Visitor<'de> for MaskVisitor {
 pub fn apply_unknowns(value: &mut Tracked, mask: &UnknownMask, reason: &str) {
     match mask {
         UnknownMask::Known => {}
-        UnknownMask::Unknown => {
-            value.value = Value::Unknown(crate::model::Unknown {
-                reason: reason.to_string(),
-            })
-        }
+        UnknownMask::Unknown => value.value = Value::Unknown(crate::model::Unknown::new(reason)),
         UnknownMask::Map(entries) => {
             if matches!(value.value, Value::Null) && entries.values().any(mask_has_unknown) {
                 value.value = Value::Map(AttrMap::default());

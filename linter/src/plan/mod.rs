@@ -1,9 +1,10 @@
 //! Reading `terraform show -json` plan output into the evaluated-instance model.
 //!
-//! - [`json`]: the documented plan JSON (format_version 1.x), parsed into typed structs that skip
+//! - [`json`]: the documented plan JSON (format_version 0.1, 0.2 and 1.x), parsed into typed structs that skip
 //!   what the linter never reads;
 //! - [`build`]: planned objects → [`ResourceInstance`](crate::model::ResourceInstance)s, provider
 //!   configurations with their expressions resolved through the plan's variables;
+//! - [`providers`]: which provider configuration each resource uses, whatever the format;
 //! - [`address`]: instance addresses → configuration addresses;
 //! - [`sources`]: when PATH holds the configuration, every address is mapped to its `.tf` block so
 //!   findings point at source lines, and backends come from the sources.
@@ -17,10 +18,22 @@ use crate::model::{InputError, Location, Model};
 pub mod address;
 pub mod build;
 pub mod json;
+pub mod providers;
 pub mod sources;
 
-/// The plan format major version this reader understands.
-const SUPPORTED_MAJOR: &str = "1";
+/// Whether this reader understands a plan `format_version`: 0.1 (Terraform 0.12–0.14), 0.2
+/// (0.15–1.0) and every 1.x (Terraform ≥ 1.1, OpenTofu). 1.0 only renamed 0.2; minor versions
+/// add fields, which are ignored. The differences that matter (short provider keys, provider
+/// names without a namespace, requirement-only provider entries) are resolved in
+/// [`providers`].
+fn supported_format(version: &str) -> bool {
+    let mut parts = version.split('.');
+    match (parts.next(), parts.next()) {
+        (Some("0"), Some("1" | "2")) => true,
+        (Some("1"), Some(minor)) => minor.parse::<u32>().is_ok(),
+        _ => false,
+    }
+}
 
 /// Reads plan JSON; maps addresses to `.tf` blocks under `source_root` when it holds the
 /// configuration. Problems with the plan file are reported in [`Model::errors`].
@@ -71,11 +84,15 @@ pub fn read_plan(plan_path: &Path, source_root: &Path) -> Model {
                 Some(HOW_TO_PRODUCE),
             );
         }
-        Some(v) if v.split('.').next() != Some(SUPPORTED_MAJOR) => {
+        Some(v) if !supported_format(v) => {
             return error_model(
-                format!("{display} uses plan format_version {v}; sovereign-lint reads format 1.x"),
+                format!(
+                    "{display} uses plan format_version {v}; sovereign-lint reads formats 0.1, 0.2 and 1.x"
+                ),
                 None,
-                Some("produce the plan JSON with Terraform 1.x (`terraform show -json PLANFILE`)"),
+                Some(
+                    "produce the plan JSON with Terraform 0.12 or later, or OpenTofu (`terraform show -json PLANFILE`)",
+                ),
             );
         }
         Some(_) => {}
@@ -139,4 +156,19 @@ fn display_path(plan_path: &Path, root: &Path) -> String {
     };
     let shown = relative.unwrap_or_else(|| plan_path.to_path_buf());
     shown.to_string_lossy().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::supported_format;
+
+    #[test]
+    fn every_format_terraform_and_opentofu_write_is_read() {
+        for v in ["0.1", "0.2", "1.0", "1.1", "1.2", "1.10"] {
+            assert!(supported_format(v), "{v}");
+        }
+        for v in ["0.3", "0", "2.0", "1", "1.x", ""] {
+            assert!(!supported_format(v), "{v}");
+        }
+    }
 }

@@ -92,7 +92,10 @@ pub fn map_to_sources(plan: &mut Model, source: Model) {
                 .copied()
         });
         match found {
-            Some(block) => adopt_resource_locations(resource, block),
+            Some(block) => {
+                adopt_resource_locations(resource, block);
+                adopt_provider_choice(resource, block, &plan.providers, &source);
+            }
             None => unmatched.push(resource.address.clone()),
         }
     }
@@ -169,6 +172,27 @@ fn adopt_resource_locations(resource: &mut ResourceInstance, block: &ResourceIns
         if let Some(written) = block.attributes.get(name) {
             adopt_value(value, written, &block.location);
         }
+    }
+}
+
+/// The provider configuration the sources give a resource, when the plan has it: plans before
+/// Terraform 1.1 do not record a module call's `providers = { aws = aws.west }`, so the plan alone
+/// can only take the caller's configuration of the same name (see `plan::providers`).
+fn adopt_provider_choice(
+    resource: &mut ResourceInstance,
+    block: &ResourceInstance,
+    plan_providers: &[ProviderConfig],
+    source: &Model,
+) {
+    let Some(chosen) = source.provider_of(block) else {
+        return;
+    };
+    if chosen.implicit && chosen.attributes.is_empty() {
+        // An implicit configuration in the sources says nothing the plan does not know.
+        return;
+    }
+    if let Some(index) = plan_providers.iter().position(|p| same_provider(p, chosen)) {
+        resource.provider = Some(index);
     }
 }
 

@@ -68,7 +68,7 @@ fn render_findings(report: &Report, findings: &[Finding]) -> String {
                     .1
             }
         };
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{path}:{}:{}: {severity} {} {}",
             f.location.line,
@@ -76,6 +76,13 @@ fn render_findings(report: &Report, findings: &[Finding]) -> String {
             f.rule,
             one_line(&f.message)
         );
+        // Findings of a module used by several roots differ only in the call.
+        match report.module_call_text(f) {
+            Some(via) => {
+                let _ = writeln!(out, " ({})", one_line(&via));
+            }
+            None => out.push('\n'),
+        }
     }
     out
 }

@@ -60,6 +60,9 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         };
         let title = format!("{} {}", f.rule, report.rule_name(f.rule));
         let mut message = f.message.clone();
+        if let Some(via) = report.module_call_text(f) {
+            message.push_str(&format!(" ({via})"));
+        }
         for step in &f.provenance {
             message.push_str(&format!("\nresolved: {}", report.step_text(step)));
         }

@@ -45,6 +45,13 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
                 v
             }).collect::<Vec<_>>(),
             "fingerprint": fingerprint(f),
+            // The module calls from the root, outermost first (empty at the root): what tells
+            // apart the findings of a module that several roots call.
+            "module_calls": f.module_calls().map(|(address, at)| {
+                let mut v = location_json(report, at);
+                v["address"] = json!(address);
+                v
+            }).collect::<Vec<_>>(),
         })
     });
     let errors: Vec<Value> = report

@@ -69,8 +69,13 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         )?;
         for f in report.findings.iter().filter(|f| f.rule == *rule) {
             let file = report.display_path(&f.location.file);
-            let place = format!("{file}:{}:{}", f.location.line, f.location.column);
+            let mut place = format!("{file}:{}:{}", f.location.line, f.location.column);
             let mut body = format!("{place}: {}", f.message);
+            if let Some(via) = report.module_call_text(f) {
+                body.push_str(&format!("\n{via}"));
+                // Test names must differ between the roots that call one module.
+                place.push_str(&format!(", {via}"));
+            }
             if let Some(value) = &f.value {
                 body.push_str(&format!("\nvalue: {value}"));
             }

@@ -182,6 +182,18 @@ impl Report {
         self.rules.iter().find(|r| r.id == id)
     }
 
+    /// The module calls a finding was reached through, for one-line formats: `via module.store at
+    /// stacks/prod/main.tf:5` (nested calls outermost first, joined by ` > `); `None` at the root.
+    pub fn module_call_text(&self, f: &Finding) -> Option<String> {
+        let calls: Vec<String> = f
+            .module_calls()
+            .map(|(address, at)| {
+                format!("{address} at {}:{}", self.display_path(&at.file), at.line)
+            })
+            .collect();
+        (!calls.is_empty()).then(|| format!("via {}", calls.join(" > ")))
+    }
+
     pub fn rule_name(&self, id: &str) -> &str {
         self.rule(id).map_or("", |r| r.name.as_str())
     }
@@ -394,6 +406,7 @@ mod tests {
                 f.related = vec![Related {
                     location: Location::new(format!("stacks/{i}/main.tf"), 1, 1),
                     message: "call".into(),
+                    module_call: Some("module.m".into()),
                 }]
                 .into();
                 f

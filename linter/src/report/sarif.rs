@@ -79,6 +79,9 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         if let Some(value) = &f.value {
             text.push_str(&format!(" (value: {value})"));
         }
+        if let Some(via) = report.module_call_text(f) {
+            text.push_str(&format!("\n{via}"));
+        }
         for step in &f.provenance {
             text.push_str(&format!("\nresolved: {step}"));
         }
@@ -90,9 +93,22 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             "level": level(f.severity),
             "message": { "text": text },
             "locations": [physical_location(&f.location)],
-            "partialFingerprints": { "sovereignLint/v1": fingerprint(f) },
+            "partialFingerprints": { "sovereignLint/v2": fingerprint(f) },
             "properties": { "address": f.address },
         });
+        let calls: Vec<Value> = f
+            .module_calls()
+            .map(|(address, at)| {
+                json!({
+                    "address": address,
+                    "uri": report.display_path(&at.file),
+                    "line": at.line,
+                })
+            })
+            .collect();
+        if !calls.is_empty() {
+            result["properties"]["moduleCalls"] = json!(calls);
+        }
         if let Some(index) = report.rules.iter().position(|r| r.id == f.rule) {
             result["ruleIndex"] = json!(index);
         }

@@ -14,6 +14,7 @@ use sovereign_schemas::{Policy, Scope, Severity, Unresolved};
 use crate::finding::Finding;
 use crate::model::{Location, Model, ResourceInstance};
 
+mod arguments;
 mod support;
 
 mod sov001_region_outside_jurisdiction;

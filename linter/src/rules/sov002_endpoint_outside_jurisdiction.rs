@@ -8,9 +8,10 @@
 //!   or — for `*endpoint*` arguments — a bare host name such as `api.partner.example`.
 //!
 //! A host is sovereign when it is a regional AWS, Azure or Google host of a region inside the
-//! jurisdiction (`kms.eu-central-1.amazonaws.com`) or listed in `allowed_endpoint_hosts`. Global
-//! hosts (`s3.amazonaws.com`, `management.azure.com`, `storage.googleapis.com`) are not, and plain
-//! `http://` is allowed only to loopback hosts.
+//! jurisdiction (`kms.eu-central-1.amazonaws.com`), listed in `allowed_endpoint_hosts`, or a
+//! loopback host (`localhost`, 127.0.0.0/8, `::1`: a sidecar such as `http://localhost:4317`, whose
+//! traffic never leaves the machine). Global hosts (`s3.amazonaws.com`, `management.azure.com`,
+//! `storage.googleapis.com`) are not, and plain `http://` is allowed only to loopback hosts.
 //!
 //! Values that are computed by other resources (`aws_sqs_queue.jobs.url`) are not reported: they are
 //! the resource's own endpoint, whose region other rules check. An unknown provider endpoint is

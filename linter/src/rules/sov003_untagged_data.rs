@@ -1,5 +1,6 @@
 //! ## What it does
-//! Requires the policy's tags on every data-bearing resource — object storage, databases, volumes,
+//! Requires the policy's tags on every data-bearing resource — object storage (including S3
+//! directory buckets, S3 Tables table buckets and tables, S3 Vectors vector buckets), databases, volumes,
 //! file systems, caches, queues and streams, registries, ML artifacts (SageMaker, Azure ML, Vertex
 //! AI), log groups, backup vaults, `sovereign_bucket` — and checks their values against
 //! `[tags.allowed_values]`.

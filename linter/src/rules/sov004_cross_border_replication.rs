@@ -7,11 +7,15 @@
 //!   refers to (its `region` or its provider's); a destination bucket not in the configuration
 //!   cannot be proven inside; the replicas' KMS key (`replica_kms_key_id`) must be inside too;
 //! - DynamoDB `replica { region_name }` (tables and legacy global tables);
-//! - RDS/Aurora cross-region replicas and global clusters: `replicate_source_db`,
-//!   `replication_source_identifier`, `source_db_cluster_identifier` ARNs; snapshot copies'
-//!   `destination_region`;
-//! - `aws_ebs_snapshot_copy` and `aws_ami_copy` `source_region`;
+//! - RDS, Aurora and Neptune cross-region replicas and global clusters: the source ARN in
+//!   `replicate_source_db` (`aws_db_instance`), `replication_source_identifier` (`aws_rds_cluster`,
+//!   `aws_neptune_cluster`) or `source_db_cluster_identifier` (`aws_rds_global_cluster`); snapshot
+//!   copies' `destination_region` and source snapshot ARN (`source_db_snapshot_identifier`,
+//!   `source_db_cluster_snapshot_identifier`);
+//! - `aws_ebs_snapshot_copy` `source_region` and `aws_ami_copy` `source_ami_region`;
 //! - AWS Backup `copy_action { destination_vault_arn }` (or the vault resource it refers to);
+//! - S3 Tables table bucket replication (`aws_s3tables_table_bucket_replication`): `rule {
+//!   destination { destination_table_bucket_arn } }` (or the table bucket it refers to);
 //! - KMS keys with `multi_region = true` (their replicas can be created in any region of the
 //!   partition);
 //! - ECR `replication_configuration` `destination { region }`;
@@ -99,6 +103,8 @@ const REPLICATION_ATTRS: &[&str] = &[
     "destination_vault_arn",
     "primary_key_arn",
     "source_db_snapshot_identifier",
+    "source_db_cluster_snapshot_identifier",
+    "destination_table_bucket_arn",
 ];
 
 /// Whether an attribute path of a resource type is a replication target SOV004 owns.
@@ -171,22 +177,21 @@ impl Rule for CrossBorderReplication {
                         }
                     }
                 }
-                "aws_db_instance"
+                t @ ("aws_db_instance"
                 | "aws_rds_cluster"
                 | "aws_rds_global_cluster"
-                | "aws_docdb_cluster"
-                | "aws_neptune_cluster" => {
-                    for attr in [
-                        "replicate_source_db",
-                        "replication_source_identifier",
-                        "source_db_cluster_identifier",
-                    ] {
-                        if let Some(t) = r.attr(attr) {
-                            arn_target(cx, out, r, attr, t, "replicates from");
-                        }
+                | "aws_neptune_cluster") => {
+                    // Each type names its replica's source with its own argument (provider docs).
+                    let attr = match t {
+                        "aws_db_instance" => "replicate_source_db",
+                        "aws_rds_global_cluster" => "source_db_cluster_identifier",
+                        _ => "replication_source_identifier",
+                    };
+                    if let Some(t) = r.attr(attr) {
+                        arn_target(cx, out, r, attr, t, "replicates from");
                     }
                 }
-                "aws_db_snapshot_copy" | "aws_db_cluster_snapshot_copy" => {
+                t @ ("aws_db_snapshot_copy" | "aws_db_cluster_snapshot_copy") => {
                     if let Some(t) = r.attr("destination_region") {
                         region_target(
                             cx,
@@ -197,38 +202,42 @@ impl Rule for CrossBorderReplication {
                             "copies the snapshot to",
                         );
                     }
-                    if let Some(t) = r.attr("source_db_snapshot_identifier") {
-                        arn_target(
-                            cx,
-                            out,
-                            r,
-                            "source_db_snapshot_identifier",
-                            t,
-                            "copies the snapshot from",
-                        );
+                    let source = if t == "aws_db_cluster_snapshot_copy" {
+                        "source_db_cluster_snapshot_identifier"
+                    } else {
+                        "source_db_snapshot_identifier"
+                    };
+                    if let Some(t) = r.attr(source) {
+                        arn_target(cx, out, r, source, t, "copies the snapshot from");
                     }
                 }
-                "aws_ebs_snapshot_copy" | "aws_ami_copy" => {
-                    if let Some(t) = r.attr("source_region") {
-                        region_target(cx, out, r, "`source_region`", t, "copies from");
+                t @ ("aws_ebs_snapshot_copy" | "aws_ami_copy") => {
+                    // `aws_ami_copy` names it `source_ami_region`.
+                    let (attr, shown) = if t == "aws_ami_copy" {
+                        ("source_ami_region", "`source_ami_region`")
+                    } else {
+                        ("source_region", "`source_region`")
+                    };
+                    if let Some(t) = r.attr(attr) {
+                        region_target(cx, out, r, shown, t, "copies from");
                     }
                 }
-                "aws_backup_plan" => {
+                // `rule { BLOCK { ARGUMENT } }` naming the target by ARN or by the resource it
+                // refers to: AWS Backup copies and S3 Tables replication (hashicorp/aws 6.x).
+                t @ ("aws_backup_plan" | "aws_s3tables_table_bucket_replication") => {
+                    let (block, argument, verb) = if t == "aws_backup_plan" {
+                        ("copy_action", "destination_vault_arn", "copies backups to")
+                    } else {
+                        (
+                            "destination",
+                            "destination_table_bucket_arn",
+                            "replicates tables to",
+                        )
+                    };
                     for rule in r.attr("rule").map(Tracked::items).unwrap_or_default() {
-                        for copy in rule
-                            .get("copy_action")
-                            .map(Tracked::items)
-                            .unwrap_or_default()
-                        {
-                            if let Some(t) = copy.get("destination_vault_arn") {
-                                arn_target(
-                                    cx,
-                                    out,
-                                    r,
-                                    "destination_vault_arn",
-                                    t,
-                                    "copies backups to",
-                                );
+                        for target in rule.get(block).map(Tracked::items).unwrap_or_default() {
+                            if let Some(t) = target.get(argument) {
+                                arn_target(cx, out, r, argument, t, verb);
                             }
                         }
                     }
@@ -573,6 +582,7 @@ fn check_bucket_region(
             related.push(crate::finding::Related {
                 location: p.location.clone(),
                 message: format!("{} takes its region from {}", bucket.address, p.address).into(),
+                module_call: None,
             });
             f.related = related.into();
         }
@@ -686,7 +696,7 @@ mod tests {
             .provider("aws", json!({"region": "eu-central-1"}))
             .resource("aws_dynamodb_table", "t", json!({"replica": [{"region_name": "us-east-1"}, {"region_name": "eu-west-1"}]}))
             .resource("aws_db_instance", "r", json!({"replicate_source_db": "arn:aws:rds:us-west-2:111122223333:db:src"}))
-            .resource("aws_ami_copy", "a", json!({"source_region": "eu-west-1"}))
+            .resource("aws_ami_copy", "a", json!({"source_ami_region": "eu-west-1"}))
             .resource("aws_kms_key", "k", json!({"multi_region": true}))
             .resource("aws_backup_plan", "p", json!({"rule": [{"copy_action": [{"destination_vault_arn": "arn:aws:backup:us-east-2:111122223333:backup-vault:v"}]}]}))
             .build();

@@ -108,30 +108,32 @@ impl Rule for PublicEgress {
                     }
                 }
                 "aws_route" => {
-                    e.cidr(r.attr("destination_cidr_block"), "routes");
-                    e.cidr(r.attr("destination_ipv6_cidr_block"), "routes");
+                    let help = route_help(&|k| r.attr(k));
+                    e.cidr(r.attr("destination_cidr_block"), "routes", &help);
+                    e.cidr(r.attr("destination_ipv6_cidr_block"), "routes", &help);
                 }
                 "aws_route_table" | "aws_default_route_table" => {
                     for route in r.attr("route").map(Tracked::items).unwrap_or_default() {
-                        e.cidr(route.get("cidr_block"), "routes");
-                        e.cidr(route.get("ipv6_cidr_block"), "routes");
+                        let help = route_help(&|k| route.get(k));
+                        e.cidr(route.get("cidr_block"), "routes", &help);
+                        e.cidr(route.get("ipv6_cidr_block"), "routes", &help);
                     }
                 }
                 "aws_security_group" | "aws_default_security_group" => {
                     for egress in r.attr("egress").map(Tracked::items).unwrap_or_default() {
-                        e.cidr(egress.get("cidr_blocks"), "allows egress");
-                        e.cidr(egress.get("ipv6_cidr_blocks"), "allows egress");
+                        e.cidr(egress.get("cidr_blocks"), "allows egress", EGRESS_HELP);
+                        e.cidr(egress.get("ipv6_cidr_blocks"), "allows egress", EGRESS_HELP);
                     }
                 }
                 "aws_security_group_rule"
                     if r.attr("type").and_then(Tracked::as_str) == Some("egress") =>
                 {
-                    e.cidr(r.attr("cidr_blocks"), "allows egress");
-                    e.cidr(r.attr("ipv6_cidr_blocks"), "allows egress");
+                    e.cidr(r.attr("cidr_blocks"), "allows egress", EGRESS_HELP);
+                    e.cidr(r.attr("ipv6_cidr_blocks"), "allows egress", EGRESS_HELP);
                 }
                 "aws_vpc_security_group_egress_rule" => {
-                    e.cidr(r.attr("cidr_ipv4"), "allows egress");
-                    e.cidr(r.attr("cidr_ipv6"), "allows egress");
+                    e.cidr(r.attr("cidr_ipv4"), "allows egress", EGRESS_HELP);
+                    e.cidr(r.attr("cidr_ipv6"), "allows egress", EGRESS_HELP);
                 }
                 "aws_eip" => {
                     for attr in ["instance", "network_interface"] {
@@ -185,7 +187,7 @@ impl Rule for PublicEgress {
                         .is_some_and(|d| d.eq_ignore_ascii_case("EGRESS"));
                     let allows = r.attr("allow").is_some_and(|t| !t.items().is_empty());
                     if egress && allows {
-                        e.cidr(r.attr("destination_ranges"), "allows egress");
+                        e.cidr(r.attr("destination_ranges"), "allows egress", EGRESS_HELP);
                     }
                 }
                 "google_compute_router_nat" => {
@@ -273,7 +275,7 @@ impl Emitter<'_, '_, '_> {
     }
 
     /// A CIDR or list of CIDRs: `0.0.0.0/0` and `::/0` open egress to everything.
-    fn cidr(&mut self, t: Option<&Tracked>, verb: &str) {
+    fn cidr(&mut self, t: Option<&Tracked>, verb: &str, help: &str) {
         let Some(t) = t else { return };
         for item in t.items() {
             match &item.value {
@@ -285,11 +287,7 @@ impl Emitter<'_, '_, '_> {
                         location,
                         format!("{} {verb} to {s}, the whole internet", self.r.address),
                         Some(item),
-                        if verb == "routes" {
-                            "route only to private networks (VPC CIDRs, transit gateways, VPC endpoints)".to_string()
-                        } else {
-                            "allow egress only to the VPC CIDR, VPC endpoints or prefix lists of in-jurisdiction services".to_string()
-                        },
+                        help.to_string(),
                     ));
                 }
                 Value::Unknown(_) => unresolved(
@@ -337,6 +335,46 @@ impl Emitter<'_, '_, '_> {
     }
 }
 
+/// Where a route can send its traffic (`aws_route` arguments and `route` blocks): the target's
+/// name in help text, and whether it is a private hop that forwards traffic on (rather than a
+/// gateway out of the network).
+const ROUTE_TARGETS: [(&str, &str, bool); 11] = [
+    ("transit_gateway_id", "transit gateway", true),
+    ("vpc_peering_connection_id", "VPC peering connection", true),
+    ("vpc_endpoint_id", "VPC endpoint", true),
+    ("network_interface_id", "network interface", true),
+    ("instance_id", "instance", true),
+    ("core_network_arn", "Cloud WAN core network", true),
+    ("local_gateway_id", "local gateway", true),
+    ("gateway_id", "gateway", false),
+    ("nat_gateway_id", "NAT gateway", false),
+    (
+        "egress_only_gateway_id",
+        "egress-only internet gateway",
+        false,
+    ),
+    ("carrier_gateway_id", "carrier gateway", false),
+];
+
+/// Help for a default route, by its target: never "route to X" while reporting a route to X.
+/// Through a private hop (transit gateway, peering, endpoint, appliance) traffic goes wherever that
+/// hop forwards it: the path is what to check. Through a gateway out of the network, only private
+/// destinations belong in the route.
+fn route_help<'t>(attr: &dyn Fn(&str) -> Option<&'t Tracked>) -> String {
+    let target = ROUTE_TARGETS
+        .iter()
+        .find(|(key, _, _)| attr(key).is_some_and(|t| !t.is_null() && t.as_str() != Some("")));
+    match target {
+        Some((_, kind, true)) => format!(
+            "a default route through a {kind} sends every destination wherever the {kind} forwards it: make sure that path leaves only through egress inspected inside the jurisdiction (then suppress this finding with the reason), or route only private CIDRs through it"
+        ),
+        _ => "route only private destinations (the VPC's, peered and on-premises CIDRs) and reach cloud services through private endpoints (VPC endpoints, PrivateLink)".to_string(),
+    }
+}
+
+const EGRESS_HELP: &str =
+    "allow egress only to the VPC CIDR, VPC endpoints or prefix lists of in-jurisdiction services";
+
 fn is_everywhere(cidr: &str) -> bool {
     matches!(cidr.trim(), "0.0.0.0/0" | "::/0" | "0.0.0.0")
 }
@@ -362,5 +400,52 @@ mod tests {
             .build();
         let got = lint(&model, "", &["SOV005"]);
         assert_eq!(got.len(), 7, "{got:#?}");
+    }
+
+    /// The help of a default-route finding never recommends the kind of target the route goes to.
+    #[test]
+    fn route_help_never_recommends_the_reported_target() {
+        let mut builder = ModelBuilder::new();
+        for (key, _, _) in super::ROUTE_TARGETS {
+            builder = builder.resource(
+                "aws_route",
+                key,
+                json!({"destination_cidr_block": "0.0.0.0/0", key: "?aws_x.y.id known after apply"}),
+            );
+            builder = builder.resource(
+                "aws_route_table",
+                key,
+                json!({"route": [{"cidr_block": "0.0.0.0/0", key: "hop-123"}]}),
+            );
+        }
+        let model = builder.build();
+        let policy = sovereign_schemas::Policy::from_toml("").unwrap();
+        let findings: Vec<_> = crate::rules::run(&model, &policy)
+            .into_iter()
+            .filter(|f| f.rule == "SOV005")
+            .collect();
+        assert_eq!(findings.len(), 2 * super::ROUTE_TARGETS.len());
+        for f in findings {
+            let (key, kind, private_hop) = super::ROUTE_TARGETS
+                .iter()
+                .find(|(key, _, _)| f.address.ends_with(&format!(".{key}")))
+                .unwrap();
+            let help = f.help.to_lowercase();
+            let kind = kind.to_lowercase();
+            if *private_hop {
+                assert!(
+                    help.starts_with(&format!("a default route through a {kind} ")),
+                    "{key}: {help}"
+                );
+                assert!(
+                    !help.contains(&format!("route only to {kind}")),
+                    "{key}: {help}"
+                );
+            } else {
+                assert!(!help.contains(&format!("{kind}s")), "{key}: {help}");
+            }
+            // No recommendation names a private hop as the way out.
+            assert!(!help.contains("transit gateways"), "{key}: {help}");
+        }
     }
 }

@@ -92,6 +92,11 @@ const ON: &[&str] = &["true"];
 const SPECS: &[Spec] = &[
     spec("aws_ebs_volume", Some(("encrypted", ON)), "kms_key_id"),
     spec(
+        "aws_s3vectors_vector_bucket",
+        Some(("encryption_configuration.sse_type", &["aws:kms"])),
+        "encryption_configuration.kms_key_arn",
+    ),
+    spec(
         "aws_db_instance",
         Some(("storage_encrypted", ON)),
         "kms_key_id",
@@ -276,6 +281,22 @@ impl Rule for UnmanagedEncryption {
             }
         }
     }
+}
+
+/// The top-level arguments the encryption table reads, by resource type (for the argument
+/// record's test).
+#[cfg(test)]
+pub(super) fn encryption_arguments() -> Vec<(&'static str, &'static str)> {
+    let head = |path: &'static str| path.split('.').next().unwrap_or(path);
+    SPECS
+        .iter()
+        .flat_map(|s| {
+            let switch = s.switch.map(|(path, _)| (s.resource_type, head(path)));
+            switch
+                .into_iter()
+                .chain(std::iter::once((s.resource_type, head(s.key))))
+        })
+        .collect()
 }
 
 /// The encryption spec of a resource type (looked up for every resource: a hash, not a scan).

@@ -1,7 +1,7 @@
 //! ## What it does
 //! Checks how customer-managed keys are kept:
 //!
-//! - `aws_kms_key`: symmetric encryption keys (`key_spec` `SYMMETRIC_DEFAULT`, `key_usage`
+//! - `aws_kms_key`: symmetric encryption keys (`customer_master_key_spec` `SYMMETRIC_DEFAULT`, `key_usage`
 //!   `ENCRYPT_DECRYPT`) need `enable_key_rotation = true`; `rotation_period_in_days` must lie in
 //!   90–2560. Rotation is impossible — and not asked for — for asymmetric and HMAC keys, imported
 //!   key material (`aws_kms_external_key`) and keys in a custom key store (`custom_key_store_id`,
@@ -128,9 +128,8 @@ fn aws_kms_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
             "set `custom_key_store_id` to a CloudHSM key store (origin AWS_CLOUDHSM)",
         );
     }
-    let spec = str_attr(r, "key_spec")
-        .or_else(|| str_attr(r, "customer_master_key_spec"))
-        .unwrap_or("SYMMETRIC_DEFAULT");
+    // `aws_kms_key` names the spec `customer_master_key_spec` (there is no `key_spec` argument).
+    let spec = str_attr(r, "customer_master_key_spec").unwrap_or("SYMMETRIC_DEFAULT");
     let usage = str_attr(r, "key_usage").unwrap_or("ENCRYPT_DECRYPT");
     let rotatable = !in_key_store && spec == "SYMMETRIC_DEFAULT" && usage == "ENCRYPT_DECRYPT";
     if !rotatable {
@@ -168,9 +167,10 @@ fn aws_kms_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
 }
 
 fn azure_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
+    // Keys of a managed HSM are another type (`azurerm_key_vault_managed_hardware_security_module_key`);
+    // a vault key is HSM-protected by its `key_type`.
     let key_type = str_attr(r, "key_type").unwrap_or("");
-    let managed_hsm = is_set(r.attr("managed_hsm_id"));
-    if hsm && !key_type.ends_with("-HSM") && !managed_hsm {
+    if hsm && !key_type.ends_with("-HSM") {
         report(
             out,
             r,
@@ -239,7 +239,7 @@ mod tests {
             .resource(
                 "aws_kms_key",
                 "signing",
-                json!({"key_spec": "ECC_NIST_P256", "key_usage": "SIGN_VERIFY"}),
+                json!({"customer_master_key_spec": "ECC_NIST_P256", "key_usage": "SIGN_VERIFY"}),
             )
             .resource(
                 "aws_kms_key",

@@ -287,11 +287,9 @@ impl Emitter<'_, '_> {
             }
             None => {
                 let t = Tracked {
-                    value: Value::Unknown(crate::model::Unknown {
-                        reason: format!(
-                            "the location of `{name}` is not part of the backend configuration and it is not managed in this configuration"
-                        ),
-                    }),
+                    value: Value::Unknown(crate::model::Unknown::new(format!(
+                        "the location of `{name}` is not part of the backend configuration and it is not managed in this configuration"
+                    ))),
                     location: name_t.and_then(|t| t.location.clone()),
                     provenance: name_t.map(|t| t.provenance.clone()).unwrap_or_default(),
                 };

@@ -106,14 +106,16 @@ fn build_related(call_chain: &[Location], module_address: &str) -> Vec<Related> 
     call_chain
         .iter()
         .enumerate()
-        .map(|(i, l)| Related {
-            location: l.clone(),
-            message: match calls.get(i) {
-                Some(call) if calls.len() == call_chain.len() => {
-                    format!("in module call {call}").into()
-                }
-                _ => "in module call".into(),
-            },
+        .map(|(i, l)| {
+            let call = calls.get(i).filter(|_| calls.len() == call_chain.len());
+            Related {
+                location: l.clone(),
+                message: match call {
+                    Some(call) => format!("in module call {call}").into(),
+                    None => "in module call".into(),
+                },
+                module_call: Some(call.map_or("module", String::as_str).into()),
+            }
         })
         .collect()
 }
@@ -628,6 +630,12 @@ pub(crate) fn region_of<'m>(cx: &RuleContext<'m>, resource: &'m ResourceInstance
 pub(crate) const DATA_BEARING: &[&str] = &[
     // AWS
     "aws_s3_bucket",
+    // S3 directory buckets (S3 Express One Zone), S3 Tables and S3 Vectors (hashicorp/aws 6.21:
+    // tags on all four).
+    "aws_s3_directory_bucket",
+    "aws_s3tables_table_bucket",
+    "aws_s3tables_table",
+    "aws_s3vectors_vector_bucket",
     "aws_ebs_volume",
     "aws_db_instance",
     "aws_rds_cluster",

@@ -39,9 +39,7 @@ impl ModelBuilder {
             Json::Bool(b) => Value::Bool(*b),
             Json::Number(n) => Value::Number(n.as_f64().unwrap_or_default()),
             Json::String(s) => match s.strip_prefix('?') {
-                Some(reason) => Value::Unknown(Unknown {
-                    reason: reason.to_string(),
-                }),
+                Some(reason) => Value::Unknown(Unknown::new(reason)),
                 None => Value::String(s.as_str().into()),
             },
             Json::Array(items) => Value::List(items.iter().map(|i| self.tracked(i)).collect()),

@@ -1,0 +1,159 @@
+//! The record of what the rules read: `arguments.toml` lists, for every resource type whose
+//! arguments a rule reads by name, those arguments, and the provider documentation (name and
+//! version) they were checked against. A rule that reads an argument the provider does not have can
+//! never fire (or always fires); the test below fails when a rule reads an argument that is not in
+//! the record, so every new read is checked against the documentation first.
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::Path;
+
+    use crate::model::{Model, ResourceInstance, ResourceMode, argument_reads};
+
+    const RECORD: &str = include_str!("arguments.toml");
+
+    /// Every resource type named in the rules' sources.
+    fn types_in_rule_sources() -> BTreeSet<String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        let mut out = BTreeSet::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for piece in text.split('"').skip(1).step_by(2) {
+                let typed = ["aws_", "azurerm_", "google_", "sovereign_"]
+                    .iter()
+                    .any(|p| piece.starts_with(p));
+                if typed
+                    && piece
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    out.insert(piece.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// What the rules read over every rule fixture and over one bare instance of every type.
+    fn reads() -> BTreeSet<(String, String)> {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+        let policy = sovereign_schemas::Policy::default();
+        argument_reads::during(|| {
+            for rule in std::fs::read_dir(&fixtures).unwrap() {
+                for case in ["fail", "pass"] {
+                    let dir = rule.as_ref().unwrap().path().join(case);
+                    if !dir.is_dir() {
+                        continue;
+                    }
+                    let root = crate::load::DiscoveredRoot {
+                        dir: dir.clone(),
+                        scan_root: dir,
+                    };
+                    let model = crate::eval::evaluate_root(&root, &Default::default());
+                    super::super::run(&model, &policy);
+                }
+            }
+            let mut model = Model::default();
+            for t in types_in_rule_sources() {
+                model.resources.push(ResourceInstance {
+                    address: format!("{t}.x"),
+                    module_address: Default::default(),
+                    mode: ResourceMode::Managed,
+                    resource_type: t.as_str().into(),
+                    name: "x".into(),
+                    attributes: Default::default(),
+                    provider: None,
+                    location: crate::model::Location::new("main.tf", 1, 1),
+                    call_chain: Default::default(),
+                });
+            }
+            model.instance_features = model
+                .resources
+                .iter()
+                .map(super::super::instance_features)
+                .collect();
+            super::super::run(&model, &policy);
+        })
+    }
+
+    /// The record: `[any]` arguments and the arguments of each resource type.
+    fn record() -> (
+        BTreeSet<String>,
+        BTreeMap<String, BTreeSet<String>>,
+        toml::Table,
+    ) {
+        let table: toml::Table = RECORD.parse().expect("arguments.toml is TOML");
+        let strings = |v: &toml::Value| -> BTreeSet<String> {
+            v.as_array()
+                .expect("a list of argument names")
+                .iter()
+                .map(|a| a.as_str().expect("an argument name").to_string())
+                .collect()
+        };
+        let any = strings(&table["any"]["arguments"]);
+        let resources = table["resources"]
+            .as_table()
+            .expect("[resources]")
+            .iter()
+            .map(|(t, args)| (t.clone(), strings(args)))
+            .collect();
+        (any, resources, table)
+    }
+
+    /// Every argument a rule reads is in the record, under its resource type (or read on any
+    /// resource), and every recorded type names the provider documentation it was checked against.
+    #[test]
+    fn every_argument_the_rules_read_is_recorded() {
+        let (any, resources, table) = record();
+        let mut read = reads();
+        for (t, a) in super::super::sov006_unmanaged_encryption::encryption_arguments() {
+            read.insert((t.to_string(), a.to_string()));
+        }
+        let missing: Vec<String> = read
+            .iter()
+            .filter(|(t, a)| !any.contains(a) && !resources.get(t).is_some_and(|r| r.contains(a)))
+            .map(|(t, a)| format!("{t}.{a}"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "rules read arguments that src/rules/arguments.toml does not record (check the provider \
+             documentation, then record them): {missing:?}"
+        );
+        let providers = table["providers"].as_table().expect("[providers]");
+        for t in resources.keys() {
+            let provider = t.split('_').next().unwrap_or(t);
+            assert!(
+                providers
+                    .get(provider)
+                    .and_then(|p| p.get("documentation"))
+                    .is_some(),
+                "{t}: no [providers.{provider}] documentation"
+            );
+        }
+    }
+
+    /// Arguments providers do not have are not read (the mistakes this record was made to stop).
+    #[test]
+    fn arguments_the_providers_do_not_have_are_not_read() {
+        let read = reads();
+        for (t, a) in [
+            ("aws_ami_copy", "source_region"),
+            (
+                "aws_db_cluster_snapshot_copy",
+                "source_db_snapshot_identifier",
+            ),
+            ("aws_docdb_cluster", "replication_source_identifier"),
+            ("aws_db_instance", "replication_source_identifier"),
+            ("aws_kms_key", "key_spec"),
+            ("azurerm_key_vault_key", "managed_hsm_id"),
+        ] {
+            assert!(
+                !read.contains(&(t.to_string(), a.to_string())),
+                "{t}.{a} is read"
+            );
+        }
+        let (_, resources, _) = record();
+        assert!(resources["aws_ami_copy"].contains("source_ami_region"));
+    }
+}
