@@ -16,8 +16,9 @@ KMS custom key stores (AWS CloudHSM key stores):
     as AWS does (KMS cannot rotate keys whose material lives in CloudHSM).
 
 EC2 placement groups:
-  - CreatePlacementGroup (cluster | spread | partition, tags), DescribePlacementGroups (by names, ids or all),
-    DeletePlacementGroup. Duplicate / unknown names give InvalidPlacementGroup.Duplicate / .Unknown.
+  - CreatePlacementGroup (cluster | spread | partition, tags), DescribePlacementGroups (by names, ids or all;
+    filters group-name, group-arn, spread-level, state, strategy, tag:<key>, tag-key), DeletePlacementGroup.
+    Duplicate / unknown names give InvalidPlacementGroup.Duplicate / .Unknown.
   - DeletePlacementGroup of a group that still holds instances that are not terminated fails
     InvalidPlacementGroup.InUse ("The placement group '<name>' is in use and may not be deleted."), as on AWS.
   - CreateTags / DeleteTags accept `pg-…` ids (alone or with other ids), as AWS does; moto answered InvalidID. The
@@ -72,11 +73,10 @@ XML, other query XML, JSON `__type`), then lets calls through again. `DELETE` th
 `POST /moto-api/reset` (the middleware clears them before moto resets). Details in the class docstring.
 
 Not covered (known moto gaps the tests work around): RunInstances ignores MaxCount (launches MinCount), the
-template's NetworkInterfaces groups and the 7-instances-per-zone limit of spread groups; DescribePlacementGroups
-ignores Filters; CreateFlowLogs to an S3 ARN with a key prefix fails; in aws-eusc endpoint services keep moto's
-`…amazonaws.com` DNS names (AWS: `amazonaws.eu`) and EC2 ARNs say `arn:aws:`; CreateVpcEndpoint ignores
-ServiceRegion. The endpoint and subnet checks sit on the EC2 API handlers, so moto-internal callers (CloudFormation,
-OSIS) are not subject to them.
+template's NetworkInterfaces groups and the 7-instances-per-zone limit of spread groups; CreateFlowLogs to an S3 ARN
+with a key prefix fails; in aws-eusc endpoint services keep moto's `…amazonaws.com` DNS names (AWS: `amazonaws.eu`)
+and EC2 ARNs say `arn:aws:`; CreateVpcEndpoint ignores ServiceRegion. The endpoint and subnet checks sit on the EC2
+API handlers, so moto-internal callers (CloudFormation, OSIS) are not subject to them.
 """
 
 import copy
@@ -331,7 +331,30 @@ def describe_placement_groups(self: EC2Response) -> ActionResult:
         found = [g for g in found if g["GroupId"] in ids]
         if len(found) != len(set(ids)):
             raise EC2ClientError("InvalidPlacementGroupId.NotFound", f"Placement group ids not found: {ids}.")
+    for name, values in self._filters_from_querystring().items():
+        found = [g for g in found if _placement_group_matches(g, name, values)]
     return ActionResult({"PlacementGroups": found})
+
+
+# DescribePlacementGroups filters AWS documents, each as the group field it reads.
+_PLACEMENT_GROUP_FILTERS = {
+    "group-name": "GroupName",
+    "group-arn": "GroupArn",
+    "spread-level": "SpreadLevel",
+    "state": "State",
+    "strategy": "Strategy",
+}
+
+
+def _placement_group_matches(group: dict[str, Any], name: str, values: list[str]) -> bool:
+    tags = {t["Key"]: t["Value"] for t in group["Tags"]}
+    if name in _PLACEMENT_GROUP_FILTERS:
+        return group.get(_PLACEMENT_GROUP_FILTERS[name]) in values
+    if name == "tag-key":
+        return any(k in values for k in tags)
+    if name.startswith("tag:"):
+        return tags.get(name[4:]) in values
+    raise EC2ClientError("InvalidParameterValue", f"The filter '{name}' is invalid")
 
 
 def _placement_group_by_id_or_name(response: EC2Response, name: str | None, group_id: str | None) -> dict[str, Any]:
