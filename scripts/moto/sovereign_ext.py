@@ -38,6 +38,7 @@ EC2 RunInstances (what sovereign_gpu_cluster relies on; details in `run_instance
   - Capacity: `POST /moto-api/sovereign/capacity` {"instance_type", "zone" (optional), "available"} limits how many
     instances of a type may run in a zone; a launch that cannot place MinCount fails whole with HTTP 500
     InsufficientInstanceCapacity and AWS's message. Limits are process-wide like the faults and cleared by reset.
+  - MinCount/MaxCount: as many instances as fit, up to MaxCount (moto launched MinCount).
   - DescribeInstances filters `placement-group-name` and `client-token` (moto: NotImplementedError).
   State: client tokens on the EC2 backend; the group on moto's instance placement objects.
 
@@ -72,11 +73,11 @@ more CreateVpc through, then fails the next call with that error in the service'
 XML, other query XML, JSON `__type`), then lets calls through again. `DELETE` there clears the faults, and so does
 `POST /moto-api/reset` (the middleware clears them before moto resets). Details in the class docstring.
 
-Not covered (known moto gaps the tests work around): RunInstances ignores MaxCount (launches MinCount), the
-template's NetworkInterfaces groups and the 7-instances-per-zone limit of spread groups; CreateFlowLogs to an S3 ARN
-with a key prefix fails; in aws-eusc endpoint services keep moto's `…amazonaws.com` DNS names (AWS: `amazonaws.eu`)
-and EC2 ARNs say `arn:aws:`; CreateVpcEndpoint ignores ServiceRegion. The endpoint and subnet checks sit on the EC2
-API handlers, so moto-internal callers (CloudFormation, OSIS) are not subject to them.
+Not covered (known moto gaps the tests work around): RunInstances ignores the template's NetworkInterfaces groups
+and the 7-instances-per-zone limit of spread groups; CreateFlowLogs to an S3 ARN with a key prefix fails; in aws-eusc
+endpoint services keep moto's `…amazonaws.com` DNS names (AWS: `amazonaws.eu`) and EC2 ARNs say `arn:aws:`;
+CreateVpcEndpoint ignores ServiceRegion. The endpoint and subnet checks sit on the EC2 API handlers, so moto-internal
+callers (CloudFormation, OSIS) are not subject to them.
 """
 
 import copy
@@ -531,7 +532,8 @@ def _run_instances(self: EC2Response) -> Any:
       InvalidPlacementGroup.InUse; launched instances carry `Placement.GroupName` (and a `PartitionNumber` in a
       `partition` group: the requested one, else round-robin).
     - Capacity (see CapacityLimits): when fewer than MinCount instances of the type fit in the zone, nothing is
-      launched and the call fails with HTTP 500 InsufficientInstanceCapacity and AWS's message.
+      launched and the call fails with HTTP 500 InsufficientInstanceCapacity and AWS's message; otherwise as many
+      as fit up to MaxCount are launched (moto launched MinCount, whatever MaxCount said).
     - The launch template's MetadataOptions (under the request's, field by field) and EnclaveOptions (the request's
       first) reach the instance: DescribeInstances reports them, with `EnclaveOptions.Enabled=false` by default as
       AWS does; its `volume` TagSpecifications tag the instance's volumes (request tags win per key); when it maps
@@ -611,6 +613,9 @@ def _run_instances(self: EC2Response) -> Any:
             )
         return _error_response(self, "InsufficientInstanceCapacity", message, 500)
 
+    # AWS launches as many as it can up to MaxCount (at least MinCount); moto always launched MinCount.
+    max_count = max(int(self._get_param("MaxCount") or min_count), min_count)
+    self.params["MinCount"] = max_count if free is None else max(min(max_count, free), min_count)
     result = _original_run_instances(self)
     reservation = result.result
     if token:
