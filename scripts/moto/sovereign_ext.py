@@ -40,6 +40,10 @@ EC2 RunInstances (what sovereign_gpu_cluster relies on; details in `run_instance
     InsufficientInstanceCapacity and AWS's message. Limits are process-wide like the faults and cleared by reset.
   - MinCount/MaxCount: as many instances as fit, up to MaxCount (moto launched MinCount).
   - DescribeInstances filters `placement-group-name` and `client-token` (moto: NotImplementedError).
+  - The launch template's NetworkInterfaces are used when the request has none (moto ignored them); SubnetId or
+    SecurityGroupIds next to interfaces (the request's or the template's) fail InvalidParameterCombination, as on
+    AWS; the instance's SecurityGroups are its primary interface's (moto: empty). When both the request and the
+    template name interfaces, the request's are used as given (how AWS merges them is not established here).
   State: client tokens on the EC2 backend; the group on moto's instance placement objects.
 
 EC2 network (VPCs, subnets, endpoints, default security group):
@@ -73,11 +77,11 @@ more CreateVpc through, then fails the next call with that error in the service'
 XML, other query XML, JSON `__type`), then lets calls through again. `DELETE` there clears the faults, and so does
 `POST /moto-api/reset` (the middleware clears them before moto resets). Details in the class docstring.
 
-Not covered (known moto gaps the tests work around): RunInstances ignores the template's NetworkInterfaces groups
-and the 7-instances-per-zone limit of spread groups; CreateFlowLogs to an S3 ARN with a key prefix fails; in aws-eusc
-endpoint services keep moto's `…amazonaws.com` DNS names (AWS: `amazonaws.eu`) and EC2 ARNs say `arn:aws:`;
-CreateVpcEndpoint ignores ServiceRegion. The endpoint and subnet checks sit on the EC2 API handlers, so moto-internal
-callers (CloudFormation, OSIS) are not subject to them.
+Not covered (known moto gaps the tests work around): RunInstances ignores the 7-instances-per-zone limit of spread
+groups; CreateFlowLogs to an S3 ARN with a key prefix fails; in aws-eusc endpoint services keep moto's
+`…amazonaws.com` DNS names (AWS: `amazonaws.eu`) and EC2 ARNs say `arn:aws:`; CreateVpcEndpoint ignores
+ServiceRegion. The endpoint and subnet checks sit on the EC2 API handlers, so moto-internal callers (CloudFormation,
+OSIS) are not subject to them.
 """
 
 import copy
@@ -538,6 +542,8 @@ def _run_instances(self: EC2Response) -> Any:
       first) reach the instance: DescribeInstances reports them, with `EnclaveOptions.Enabled=false` by default as
       AWS does; its `volume` TagSpecifications tag the instance's volumes (request tags win per key); when it maps
       the AMI's root device (and the request maps nothing) there is no extra unencrypted default root volume.
+    - The template's NetworkInterfaces apply when the request has none; SubnetId or security groups next to
+      interfaces fail InvalidParameterCombination; the instance's SecurityGroups are its primary interface's.
     """
     backend = self.ec2_backend
     token = self._get_param("ClientToken")
@@ -570,6 +576,29 @@ def _run_instances(self: EC2Response) -> Any:
     template_arg = self._get_param("LaunchTemplate", {})
     template = backend._get_template_from_args(template_arg).data if template_arg else {}
     instance_type = self._get_param("InstanceType") or template.get("InstanceType") or "m1.small"
+    request_nics = self._get_param("NetworkInterfaces", []) or []
+    template_nics = template.get("NetworkInterfaces") or []
+    if request_nics or template_nics:
+        # AWS: a subnet or security groups go inside the network interface then (moto checked only the request's
+        # interfaces against SubnetId).
+        if self._get_param("SubnetId"):
+            raise EC2ClientError(
+                "InvalidParameterCombination",
+                "Network interfaces and an instance-level subnet ID may not be specified on the same request",
+            )
+        if self._get_param("SecurityGroupIds") or self._get_param("SecurityGroups"):
+            raise EC2ClientError(
+                "InvalidParameterCombination",
+                "Network interfaces and an instance-level security groups may not be specified on the same request",
+            )
+    if template_nics and not request_nics:
+        # moto ignored the template's interfaces (the instance got the VPC's default group and the subnet's
+        # public-IP default); give them to moto as if they were the request's.
+        nics = copy.deepcopy(template_nics)
+        for nic in nics:
+            if "AssociatePublicIpAddress" in nic:
+                nic["AssociatePublicIpAddress"] = _truthy(nic["AssociatePublicIpAddress"])
+        self.params["NetworkInterfaces"] = nics
     # The zone moto will give the instances (Instance.__init__): the subnet's, else Placement.AvailabilityZone.
     subnet_id = self._get_param("SubnetId") or next(
         (n["SubnetId"] for n in self._get_param("NetworkInterfaces", []) if n.get("SubnetId")), None
@@ -633,6 +662,9 @@ def _run_instances(self: EC2Response) -> Any:
     template_devices = {m.get("DeviceName") for m in template.get("BlockDeviceMappings") or []}
 
     for index, instance in enumerate(reservation.instances):
+        if not instance.security_groups and 0 in instance.nics:
+            # AWS reports the primary interface's groups as the instance's; moto left them empty.
+            instance.security_groups = list(instance.nics[0]._group_set)
         if metadata:
             instance.metadata_options = MetadataOptions(metadata)
         instance.enclave_options = {"Enabled": _truthy(enclave)}
