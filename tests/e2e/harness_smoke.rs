@@ -1,10 +1,17 @@
 //! Proves the e2e harness itself works: moto starts and resets, the project's moto extension behaves like AWS for
 //! KMS custom key stores, EC2 placement groups, eusc-de-east-1 zones and endpoint service names, endpoint and subnet
-//! refusals and the default security group, fault injection works, Terraform 1.15.5 (and a PATH Terraform
-//! 1.11–1.14 when present) runs configurations, and Terraform loads the provider through `dev_overrides`.
-
+//! refusals and the default security group, RunInstances with placement groups, client tokens, launch-template
+//! options and capacity limits (`InsufficientInstanceCapacity`), placement group tags; fault injection works,
+//! Terraform 1.15.5 (and a PATH Terraform 1.11–1.14 when present) runs configurations, and Terraform loads the
+//! provider through `dev_overrides`.
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_ec2::types::{Filter, VpcEndpointType};
+use aws_sdk_ec2::types::{
+    Filter, HttpTokensState, InstanceType, LaunchTemplateBlockDeviceMappingRequest,
+    LaunchTemplateEbsBlockDeviceRequest, LaunchTemplateEnclaveOptionsRequest,
+    LaunchTemplateHttpTokensState, LaunchTemplateInstanceMetadataOptionsRequest,
+    LaunchTemplateSpecification, LaunchTemplateTagSpecificationRequest, Placement,
+    PlacementStrategy, RequestLaunchTemplateData, ResourceType, Tag, VolumeType, VpcEndpointType,
+};
 use sovereign_e2e::{
     Fault, PROVIDER_SOURCE, Terraform, block_on, bundled_terraform, ec2_client, ec2_client_in,
     kms_client, moto, path_terraform, repo_root, terraform_versions,
@@ -656,4 +663,418 @@ fn provider_schema_through_dev_overrides() {
             resources.keys()
         );
     }
+}
+
+// ------------------------------------------------------------------------------- RunInstances for GPU clusters
+
+/// Amazon Linux 2 (root `/dev/xvda`), built into moto in every region.
+const AMI: &str = "ami-04681a1dbd79675a5";
+
+fn create_subnet(ec2: &aws_sdk_ec2::Client, vpc: &str, cidr: &str, zone: &str) -> String {
+    let out = block_on(
+        ec2.create_subnet()
+            .vpc_id(vpc)
+            .cidr_block(cidr)
+            .availability_zone(zone)
+            .send(),
+    )
+    .unwrap();
+    out.subnet().unwrap().subnet_id().unwrap().to_string()
+}
+
+/// A RunInstances request for `count` instances of `instance_type` in `subnet`.
+fn launch(
+    ec2: &aws_sdk_ec2::Client,
+    instance_type: &str,
+    subnet: &str,
+    count: i32,
+) -> aws_sdk_ec2::operation::run_instances::builders::RunInstancesFluentBuilder {
+    ec2.run_instances()
+        .image_id(AMI)
+        .instance_type(InstanceType::from(instance_type))
+        .subnet_id(subnet)
+        .min_count(count)
+        .max_count(count)
+}
+
+fn instance_ids(instances: &[aws_sdk_ec2::types::Instance]) -> Vec<String> {
+    instances
+        .iter()
+        .map(|i| i.instance_id().unwrap().to_string())
+        .collect()
+}
+
+/// The instances DescribeInstances lists for one filter, sorted by id.
+fn described_ids(ec2: &aws_sdk_ec2::Client, name: &str, value: &str) -> Vec<String> {
+    let out = block_on(ec2.describe_instances().filters(filter(name, value)).send()).unwrap();
+    let mut ids: Vec<String> = out
+        .reservations()
+        .iter()
+        .flat_map(|r| instance_ids(r.instances()))
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn terminate(ec2: &aws_sdk_ec2::Client, ids: &[String]) {
+    block_on(
+        ec2.terminate_instances()
+            .set_instance_ids(Some(ids.to_vec()))
+            .send(),
+    )
+    .unwrap();
+}
+
+/// A VPC with one subnet in eu-central-1a and one in eu-central-1b.
+fn two_zone_subnets(ec2: &aws_sdk_ec2::Client) -> (String, String) {
+    let vpc = create_vpc(ec2, "10.0.0.0/16");
+    (
+        create_subnet(ec2, &vpc, "10.0.1.0/24", "eu-central-1a"),
+        create_subnet(ec2, &vpc, "10.0.2.0/24", "eu-central-1b"),
+    )
+}
+
+#[test]
+fn run_instances_records_and_checks_placement_groups_like_aws() {
+    let moto = moto();
+    let ec2 = ec2_client(&moto.endpoint());
+    let (subnet_a, subnet_b) = two_zone_subnets(&ec2);
+    let group = block_on(
+        ec2.create_placement_group()
+            .group_name("gpu")
+            .strategy(PlacementStrategy::Cluster)
+            .send(),
+    )
+    .unwrap();
+    let group_id = group
+        .placement_group()
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string();
+    let in_group = |name: &str| Placement::builder().group_name(name).build();
+
+    // Unknown group: refused, nothing launched.
+    let err = block_on(
+        launch(&ec2, "p4d.24xlarge", &subnet_a, 1)
+            .placement(in_group("nope"))
+            .send(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error_of(err),
+        (
+            "InvalidPlacementGroup.Unknown".to_string(),
+            "The Placement Group 'nope' is unknown.".to_string()
+        )
+    );
+
+    // Launched into the group: DescribeInstances shows it, and the placement-group-name filter finds them.
+    let out = block_on(
+        launch(&ec2, "p4d.24xlarge", &subnet_a, 2)
+            .placement(in_group("gpu"))
+            .send(),
+    )
+    .unwrap();
+    let mut launched = instance_ids(out.instances());
+    launched.sort();
+    assert_eq!(described_ids(&ec2, "placement-group-name", "gpu"), launched);
+    let described = block_on(ec2.describe_instances().instance_ids(&launched[0]).send()).unwrap();
+    let placement = described.reservations()[0].instances()[0]
+        .placement()
+        .unwrap();
+    assert_eq!(placement.group_name(), Some("gpu"));
+    assert_eq!(placement.group_id(), Some(group_id.as_str()));
+    assert_eq!(placement.availability_zone(), Some("eu-central-1a"));
+
+    // A cluster group lives in one zone.
+    let err = block_on(
+        launch(&ec2, "p4d.24xlarge", &subnet_b, 1)
+            .placement(in_group("gpu"))
+            .send(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error_of(err),
+        (
+            "InvalidPlacementGroup.InUse".to_string(),
+            "The placement group 'gpu' is in use in another availability zone".to_string()
+        )
+    );
+
+    // A group with instances inside cannot be deleted; once they are terminated it can.
+    let err = block_on(ec2.delete_placement_group().group_name("gpu").send()).unwrap_err();
+    assert_eq!(error_of(err).0, "InvalidPlacementGroup.InUse");
+    terminate(&ec2, &launched);
+    block_on(ec2.delete_placement_group().group_name("gpu").send()).unwrap();
+}
+
+#[test]
+fn run_instances_client_tokens_are_idempotent_like_aws() {
+    let moto = moto();
+    let ec2 = ec2_client(&moto.endpoint());
+    let (subnet_a, _) = two_zone_subnets(&ec2);
+
+    let first = block_on(
+        launch(&ec2, "g5.xlarge", &subnet_a, 2)
+            .client_token("gpu-0-1-v1")
+            .send(),
+    )
+    .unwrap();
+    let again = block_on(
+        launch(&ec2, "g5.xlarge", &subnet_a, 2)
+            .client_token("gpu-0-1-v1")
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(again.reservation_id(), first.reservation_id());
+    let mut ids = instance_ids(first.instances());
+    ids.sort();
+    assert_eq!(instance_ids(again.instances()).len(), 2);
+    // The retry launched nothing: two instances carry the token.
+    assert_eq!(described_ids(&ec2, "client-token", "gpu-0-1-v1"), ids);
+
+    let err = block_on(
+        launch(&ec2, "g5.2xlarge", &subnet_a, 2)
+            .client_token("gpu-0-1-v1")
+            .send(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error_of(err),
+        (
+            "IdempotentParameterMismatch".to_string(),
+            "Arguments on this idempotent request are inconsistent with arguments used in previous request(s)."
+                .to_string()
+        )
+    );
+
+    terminate(&ec2, &ids);
+    let err = block_on(
+        launch(&ec2, "g5.xlarge", &subnet_a, 2)
+            .client_token("gpu-0-1-v1")
+            .send(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error_of(err),
+        (
+            "IdempotentInstanceTerminated".to_string(),
+            "The client token you have provided is associated with a terminated instance. Please use a different \
+             client token."
+                .to_string()
+        )
+    );
+}
+
+#[test]
+fn run_instances_applies_the_launch_templates_metadata_enclave_and_volume_settings() {
+    let moto = moto();
+    let ec2 = ec2_client(&moto.endpoint());
+    let (subnet_a, _) = two_zone_subnets(&ec2);
+    let key_arn = "arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
+    let data = RequestLaunchTemplateData::builder()
+        .image_id(AMI)
+        .instance_type(InstanceType::from("g5.xlarge"))
+        .metadata_options(
+            LaunchTemplateInstanceMetadataOptionsRequest::builder()
+                .http_tokens(LaunchTemplateHttpTokensState::Required)
+                .http_put_response_hop_limit(1)
+                .build(),
+        )
+        .enclave_options(
+            LaunchTemplateEnclaveOptionsRequest::builder()
+                .enabled(true)
+                .build(),
+        )
+        .block_device_mappings(
+            LaunchTemplateBlockDeviceMappingRequest::builder()
+                .device_name("/dev/xvda")
+                .ebs(
+                    LaunchTemplateEbsBlockDeviceRequest::builder()
+                        .volume_size(100)
+                        .volume_type(VolumeType::Gp3)
+                        .encrypted(true)
+                        .kms_key_id(key_arn)
+                        .delete_on_termination(true)
+                        .build(),
+                )
+                .build(),
+        )
+        .tag_specifications(
+            LaunchTemplateTagSpecificationRequest::builder()
+                .resource_type(ResourceType::Volume)
+                .tags(tag("expires-at", "2026-12-04T00:00:00Z"))
+                .build(),
+        )
+        .build();
+    let template = block_on(
+        ec2.create_launch_template()
+            .launch_template_name("gpu")
+            .launch_template_data(data)
+            .send(),
+    )
+    .unwrap();
+    let template_id = template
+        .launch_template()
+        .unwrap()
+        .launch_template_id()
+        .unwrap();
+
+    let out = block_on(
+        ec2.run_instances()
+            .launch_template(
+                LaunchTemplateSpecification::builder()
+                    .launch_template_id(template_id)
+                    .version("$Latest")
+                    .build(),
+            )
+            .subnet_id(&subnet_a)
+            .min_count(1)
+            .max_count(1)
+            .send(),
+    )
+    .unwrap();
+    let id = instance_ids(out.instances()).remove(0);
+    let described = block_on(ec2.describe_instances().instance_ids(&id).send()).unwrap();
+    let instance = &described.reservations()[0].instances()[0];
+    let metadata = instance.metadata_options().unwrap();
+    assert_eq!(metadata.http_tokens(), Some(&HttpTokensState::Required));
+    assert_eq!(metadata.http_put_response_hop_limit(), Some(1));
+    assert_eq!(
+        instance.enclave_options().and_then(|e| e.enabled()),
+        Some(true)
+    );
+
+    // One volume: the template's encrypted root, tagged from the template (no extra unencrypted default root).
+    let volumes = block_on(
+        ec2.describe_volumes()
+            .filters(filter("attachment.instance-id", &id))
+            .send(),
+    )
+    .unwrap();
+    let volumes = volumes.volumes();
+    assert_eq!(volumes.len(), 1, "{volumes:?}");
+    assert_eq!(volumes[0].encrypted(), Some(true));
+    assert_eq!(volumes[0].kms_key_id(), Some(key_arn));
+    assert_eq!(volumes[0].size(), Some(100));
+    assert!(
+        volumes[0]
+            .tags()
+            .iter()
+            .any(|t| t.key() == Some("expires-at") && t.value() == Some("2026-12-04T00:00:00Z")),
+        "{:?}",
+        volumes[0].tags()
+    );
+
+    // Without enclave options anywhere, the instance reports them disabled (as AWS does).
+    let plain = block_on(launch(&ec2, "m5.large", &subnet_a, 1).send()).unwrap();
+    assert_eq!(
+        plain.instances()[0]
+            .enclave_options()
+            .and_then(|e| e.enabled()),
+        Some(false)
+    );
+}
+
+#[test]
+fn capacity_limits_fail_launches_with_insufficient_instance_capacity() {
+    let moto = moto();
+    let ec2 = ec2_client(&moto.endpoint());
+    let (subnet_a, subnet_b) = two_zone_subnets(&ec2);
+    moto.set_capacity("p4d.24xlarge", Some("eu-central-1a"), 2);
+
+    let first = block_on(launch(&ec2, "p4d.24xlarge", &subnet_a, 2).send()).unwrap();
+    let err = block_on(launch(&ec2, "p4d.24xlarge", &subnet_a, 1).send()).unwrap_err();
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(500));
+    assert_eq!(
+        error_of(err),
+        (
+            "InsufficientInstanceCapacity".to_string(),
+            "We currently do not have sufficient p4d.24xlarge capacity in the Availability Zone you requested \
+             (eu-central-1a). Our system will be working on provisioning additional capacity. You can currently \
+             get p4d.24xlarge capacity by not specifying an Availability Zone in your request or choosing \
+             eu-central-1b, eu-central-1c."
+                .to_string()
+        )
+    );
+    // Other zones and types are not limited.
+    block_on(launch(&ec2, "p4d.24xlarge", &subnet_b, 3).send()).unwrap();
+    block_on(launch(&ec2, "g5.xlarge", &subnet_a, 1).send()).unwrap();
+
+    // One slot free: a launch needing two (MinCount) fails whole and launches nothing.
+    terminate(&ec2, &instance_ids(first.instances())[..1]);
+    let err = block_on(launch(&ec2, "p4d.24xlarge", &subnet_a, 2).send()).unwrap_err();
+    assert_eq!(error_of(err).0, "InsufficientInstanceCapacity");
+    let running_in_a = |ec2: &aws_sdk_ec2::Client| {
+        let out = block_on(
+            ec2.describe_instances()
+                .filters(filter("instance-type", "p4d.24xlarge"))
+                .filters(filter("availability-zone", "eu-central-1a"))
+                .filters(filter("instance-state-name", "running"))
+                .send(),
+        )
+        .unwrap();
+        out.reservations()
+            .iter()
+            .map(|r| r.instances().len())
+            .sum::<usize>()
+    };
+    assert_eq!(running_in_a(&ec2), 1);
+    block_on(launch(&ec2, "p4d.24xlarge", &subnet_a, 1).send()).unwrap();
+    assert_eq!(running_in_a(&ec2), 2);
+
+    // Cleared explicitly, and by every reset.
+    moto.clear_capacity();
+    block_on(launch(&ec2, "p4d.24xlarge", &subnet_a, 1).send()).unwrap();
+    moto.set_capacity("p4d.24xlarge", None, 0);
+    moto.reset();
+    let (subnet_a, _) = two_zone_subnets(&ec2);
+    block_on(launch(&ec2, "p4d.24xlarge", &subnet_a, 1).send()).unwrap();
+}
+
+#[test]
+fn placement_groups_take_tags_by_id() {
+    let moto = moto();
+    let ec2 = ec2_client(&moto.endpoint());
+    let group = block_on(
+        ec2.create_placement_group()
+            .group_name("gpu")
+            .strategy(PlacementStrategy::Spread)
+            .send(),
+    )
+    .unwrap();
+    let group_id = group
+        .placement_group()
+        .unwrap()
+        .group_id()
+        .unwrap()
+        .to_string();
+    let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
+    block_on(
+        ec2.create_tags()
+            .resources(&group_id)
+            .tags(tag("expires-at", "2026-12-04T00:00:00Z"))
+            .tags(tag("team", "ml"))
+            .send(),
+    )
+    .unwrap();
+    block_on(
+        ec2.delete_tags()
+            .resources(&group_id)
+            .tags(Tag::builder().key("team").build())
+            .send(),
+    )
+    .unwrap();
+    let found = block_on(ec2.describe_placement_groups().group_names("gpu").send()).unwrap();
+    let tags: Vec<(Option<&str>, Option<&str>)> = found.placement_groups()[0]
+        .tags()
+        .iter()
+        .map(|t| (t.key(), t.value()))
+        .collect();
+    assert_eq!(
+        tags,
+        vec![(Some("expires-at"), Some("2026-12-04T00:00:00Z"))]
+    );
 }

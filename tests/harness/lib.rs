@@ -13,6 +13,8 @@
 //! - [`kms_client`]/[`s3_client`]/[`ec2_client`]: AWS SDK clients aimed at a moto endpoint, for verifying through
 //!   the AWS API.
 //! - [`Moto::inject_fault`]/[`Moto::inject`] ([`Fault`]) and [`Moto::clear_faults`]: make chosen AWS calls fail.
+//! - [`Moto::set_capacity`]/[`Moto::clear_capacity`]: limit instance capacity per type and zone, so launches fail
+//!   with `InsufficientInstanceCapacity` as on AWS.
 //!
 //! This is test code: failures panic with a message meant for the person reading the test output.
 
@@ -174,6 +176,25 @@ impl Moto {
         self.admin("DELETE", Fault::PATH, "");
     }
 
+    /// Limits the capacity of `instance_type` (`POST /moto-api/sovereign/capacity`, see
+    /// `scripts/moto/sovereign_ext.py`): at most `available` instances of it may be pending or running at once in
+    /// `zone`, or in every zone on its own when `zone` is `None` (a zone's own limit wins). A RunInstances that
+    /// cannot place its MinCount launches nothing and fails with HTTP 500 `InsufficientInstanceCapacity` and AWS's
+    /// message. [`Moto::reset`] and [`Moto::clear_capacity`] drop every limit.
+    pub fn set_capacity(&self, instance_type: &str, zone: Option<&str>, available: u32) {
+        let body = serde_json::json!({
+            "instance_type": instance_type,
+            "zone": zone,
+            "available": available,
+        });
+        self.admin("POST", CAPACITY_PATH, &body.to_string());
+    }
+
+    /// Drops every capacity limit (`DELETE /moto-api/sovereign/capacity`): launches succeed again.
+    pub fn clear_capacity(&self) {
+        self.admin("DELETE", CAPACITY_PATH, "");
+    }
+
     fn admin(&self, method: &str, path: &str, body: &str) {
         let response = self.request(method, path, body).unwrap_or_else(|e| {
             panic!(
@@ -210,6 +231,9 @@ impl Moto {
         Ok(response)
     }
 }
+
+/// The moto extension's capacity endpoint ([`Moto::set_capacity`]).
+const CAPACITY_PATH: &str = "/moto-api/sovereign/capacity";
 
 /// A failure for moto to inject ([`Moto::inject`]): after `after` calls of `action` (counted from
 /// registration), the next `times` calls fail with `code`/`message` and HTTP `status` in the service's wire format
