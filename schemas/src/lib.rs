@@ -9,6 +9,7 @@
 pub mod arn;
 pub mod catalog;
 pub mod endpoint;
+pub mod gpu;
 pub mod policy;
 pub mod region;
 pub mod registry;
