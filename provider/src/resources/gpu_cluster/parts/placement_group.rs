@@ -1,13 +1,14 @@
 //! The root: the placement group (`cluster`, `spread` or `partition`), named after the cluster.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use aws_sdk_ec2::types::{PlacementStrategy, ResourceType, TagSpecification};
 
 use crate::aws::ec2::ec2_tags;
 use crate::aws::{AwsResultExt, error_code};
-use crate::framework::{Context, Diagnostic, Part, PartResult, Presence, Value};
-use crate::resources::gpu_cluster::state::{name, node_count, tags};
+use crate::framework::{AttributePath, Context, Diagnostic, Part, PartResult, Presence, Value};
+use crate::resources::gpu_cluster::state::{name, node_count, strings, tags};
 use crate::sovereign::SovereignData;
 
 pub struct PlacementGroup;
@@ -35,6 +36,34 @@ impl Part<SovereignData> for PlacementGroup {
         }
         let group = name(planned);
         let strategy = planned.get_str("placement_strategy").unwrap_or("cluster");
+        if strategy == "cluster" {
+            // Checked at plan time when the subnets were known; here before anything exists otherwise.
+            let subnets = ctx
+                .provider
+                .clients
+                .ec2
+                .describe_subnets()
+                .set_subnet_ids(Some(strings(planned, "subnet_ids")))
+                .send()
+                .await
+                .or_diag("DescribeSubnets", &format!("subnets of cluster {group}"))?;
+            let zones: BTreeSet<&str> = subnets
+                .subnets()
+                .iter()
+                .filter_map(|s| s.availability_zone())
+                .collect();
+            if zones.len() > 1 {
+                return Err(Diagnostic::error(
+                    "Cluster placement needs one Availability Zone",
+                    format!(
+                        "A cluster placement group lives in one Availability Zone, but the subnets are in {}. Use \
+                         subnets of one zone, or placement_strategy = \"spread\" or \"partition\".",
+                        zones.into_iter().collect::<Vec<_>>().join(", ")
+                    ),
+                )
+                .at(AttributePath::new("subnet_ids")));
+            }
+        }
         let mut request = ctx
             .provider
             .clients
