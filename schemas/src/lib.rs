@@ -2,6 +2,8 @@
 //!
 //! - [`catalog`]: the jurisdiction catalog (regions of each cloud, AWS partitions), compiled in from
 //!   `data/catalog.toml`, where every fact names its source and date.
+//! - [`gpu`]: what `sovereign_gpu_cluster` plans with — the allowed GPU/accelerator families, the dated on-demand
+//!   price table (`data/gpu_prices.toml`, a source and date per row) and per-type facts such as Nitro Enclaves.
 //! - [`region`], [`endpoint`], [`arn`], [`registry`]: classify what configurations contain — region names,
 //!   zone names, endpoint URLs, ARNs and container image references.
 //! - [`policy`]: the `sovereign.toml` policy model, its validation (with spans for diagnostics), and

@@ -3,7 +3,8 @@
 moto lacks a few AWS behaviours the provider's resources depend on. `install()` registers them on moto's
 response classes before the server starts; every piece of state lives on moto's per-account, per-region backend
 objects, so `POST /moto-api/reset` clears it like everything else (BaseBackend.reset re-creates the backend's
-attributes); the one exception, the fault-injection middleware's faults, is cleared by that same reset call.
+attributes); the exceptions, the fault-injection middleware's faults and the capacity limits, are cleared by that
+same reset call.
 
 KMS custom key stores (AWS CloudHSM key stores):
   - CreateCustomKeyStore (state DISCONNECTED, like AWS), DescribeCustomKeyStores (by id, by name, or all),
@@ -17,6 +18,27 @@ KMS custom key stores (AWS CloudHSM key stores):
 EC2 placement groups:
   - CreatePlacementGroup (cluster | spread | partition, tags), DescribePlacementGroups (by names, ids or all),
     DeletePlacementGroup. Duplicate / unknown names give InvalidPlacementGroup.Duplicate / .Unknown.
+  - DeletePlacementGroup of a group that still holds instances that are not terminated fails
+    InvalidPlacementGroup.InUse ("The placement group '<name>' is in use and may not be deleted."), as on AWS.
+  - CreateTags / DeleteTags accept `pg-…` ids (alone or with other ids), as AWS does; moto answered InvalidID. The
+    tags show in DescribePlacementGroups (not in DescribeTags). An unknown `pg-` id: InvalidPlacementGroupId.NotFound.
+
+EC2 RunInstances (what sovereign_gpu_cluster relies on; details in `run_instances`):
+  - `Placement.GroupName`/`GroupId` (or the launch template's): recorded on the instance (DescribeInstances shows
+    Placement.GroupName, GroupId, PartitionNumber in a partition group); an unknown group fails
+    InvalidPlacementGroup.Unknown; a second zone for a `cluster` group fails InvalidPlacementGroup.InUse ("The
+    placement group '<name>' is in use in another availability zone"). moto ignored the group.
+  - `ClientToken` idempotency: the same token and parameters return the first reservation (no launch); other
+    parameters fail IdempotentParameterMismatch; a token whose instances are all terminated fails
+    IdempotentInstanceTerminated. moto launched again on every call.
+  - The launch template's MetadataOptions and EnclaveOptions reach the instance (DescribeInstances reports
+    `EnclaveOptions.Enabled`, false by default, as AWS does); its `volume` tag specifications tag the volumes; a
+    template mapping of the AMI's root device replaces moto's extra unencrypted 8 GiB root volume.
+  - Capacity: `POST /moto-api/sovereign/capacity` {"instance_type", "zone" (optional), "available"} limits how many
+    instances of a type may run in a zone; a launch that cannot place MinCount fails whole with HTTP 500
+    InsufficientInstanceCapacity and AWS's message. Limits are process-wide like the faults and cleared by reset.
+  - DescribeInstances filters `placement-group-name` and `client-token` (moto: NotImplementedError).
+  State: client tokens on the EC2 backend; the group on moto's instance placement objects.
 
 EC2 network (VPCs, subnets, endpoints, default security group):
   - eusc-de-east-1 (partition aws-eusc) gets zones eusc-de-east-1a / -1b (ids eusc1-az1 / -az2): moto builds zones
@@ -49,13 +71,15 @@ more CreateVpc through, then fails the next call with that error in the service'
 XML, other query XML, JSON `__type`), then lets calls through again. `DELETE` there clears the faults, and so does
 `POST /moto-api/reset` (the middleware clears them before moto resets). Details in the class docstring.
 
-Not covered (known moto gaps the tests work around): RunInstances ignores EnclaveOptions and launch-template
-MetadataOptions; CreateFlowLogs to an S3 ARN with a key prefix fails; in aws-eusc endpoint services keep moto's
+Not covered (known moto gaps the tests work around): RunInstances ignores MaxCount (launches MinCount), the
+template's NetworkInterfaces groups and the 7-instances-per-zone limit of spread groups; DescribePlacementGroups
+ignores Filters; CreateFlowLogs to an S3 ARN with a key prefix fails; in aws-eusc endpoint services keep moto's
 `…amazonaws.com` DNS names (AWS: `amazonaws.eu`) and EC2 ARNs say `arn:aws:`; CreateVpcEndpoint ignores
 ServiceRegion. The endpoint and subnet checks sit on the EC2 API handlers, so moto-internal callers (CloudFormation,
 OSIS) are not subject to them.
 """
 
+import copy
 import io
 import json
 import re
@@ -71,9 +95,12 @@ from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import EC2ClientError, InvalidAvailabilityZoneError
 from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend, Zone
+from moto.ec2.models.instances import MetadataOptions
 from moto.ec2.models.security_groups import SecurityGroupBackend, SecurityGroupRule
 from moto.ec2.models.vpcs import VPCBackend
 from moto.ec2.responses import EC2Response
+from moto.ec2.models import validate_resource_ids
+from moto.ec2.utils import convert_tag_spec, filter_dict_attribute_mapping
 from moto.kms.models import Key
 from moto.kms.responses import KmsResponse
 from moto.s3.responses import S3Response
@@ -307,12 +334,310 @@ def describe_placement_groups(self: EC2Response) -> ActionResult:
     return ActionResult({"PlacementGroups": found})
 
 
+def _placement_group_by_id_or_name(response: EC2Response, name: str | None, group_id: str | None) -> dict[str, Any]:
+    groups = _placement_groups(response)
+    if group_id:
+        found = next((g for g in groups.values() if g["GroupId"] == group_id), None)
+        if found is None:
+            raise EC2ClientError("InvalidPlacementGroupId.NotFound", f"The Placement Group ID '{group_id}' is unknown.")
+        return found
+    if name not in groups:
+        raise EC2ClientError("InvalidPlacementGroup.Unknown", f"The Placement Group '{name}' is unknown.")
+    return groups[name]
+
+
+def _live(instance: Any) -> bool:
+    """Not terminated (moto reports `shutting-down` for a while, AWS too: both are gone for our purposes)."""
+    return instance.state not in ("shutting-down", "terminated")
+
+
+def _instances_in_group(backend: Any, name: str) -> list[Any]:
+    return [i for i in backend.all_instances() if i.placement.group_name == name and _live(i)]
+
+
 def delete_placement_group(self: EC2Response) -> ActionResult:
+    """AWS refuses to delete a group that still holds instances that are not terminated."""
     name = self._get_param("GroupName")
     self.error_on_dryrun()
-    if _placement_groups(self).pop(name, None) is None:
+    groups = _placement_groups(self)
+    if name not in groups:
         raise EC2ClientError("InvalidPlacementGroup.Unknown", f"The Placement Group '{name}' is unknown.")
+    if _instances_in_group(self.ec2_backend, name):
+        raise EC2ClientError(
+            "InvalidPlacementGroup.InUse", f"The placement group '{name}' is in use and may not be deleted."
+        )
+    del groups[name]
     return ActionResult({})
+
+
+_original_create_tags = EC2Response.create_tags
+_original_delete_tags = EC2Response.delete_tags
+
+
+def _split_placement_group_ids(response: EC2Response) -> tuple[list[dict[str, Any]], list[str]]:
+    """The placement groups among CreateTags/DeleteTags `Resources` (moto refused `pg-` ids: InvalidID), the rest."""
+    ids = response._get_param("Resources", [])
+    by_id = {g["GroupId"]: g for g in _placement_groups(response).values()}
+    groups = []
+    for resource_id in ids:
+        if resource_id.startswith("pg-"):
+            if resource_id not in by_id:
+                raise EC2ClientError(
+                    "InvalidPlacementGroupId.NotFound", f"The Placement Group ID '{resource_id}' is unknown."
+                )
+            groups.append(by_id[resource_id])
+    return groups, [i for i in ids if not i.startswith("pg-")]
+
+
+def create_tags(self: EC2Response) -> ActionResult:
+    """CreateTags on placement group ids (`pg-…`), alone or with other resources, as AWS allows."""
+    groups, others = _split_placement_group_ids(self)
+    if not groups:
+        return _original_create_tags(self)
+    tags = {tag["Key"]: tag["Value"] for tag in self._get_param("Tags", [])}
+    if others:
+        validate_resource_ids(others)
+        self.ec2_backend.do_resources_exist(others)
+    self.error_on_dryrun()
+    if others:
+        self.ec2_backend.create_tags(others, tags)
+    for group in groups:
+        merged = {t["Key"]: t["Value"] for t in group["Tags"]} | tags
+        group["Tags"] = [{"Key": k, "Value": v} for k, v in merged.items()]
+    return ActionResult({})
+
+
+def delete_tags(self: EC2Response) -> ActionResult:
+    """DeleteTags on placement group ids: a tag given with a value goes only if the value matches, as on AWS."""
+    groups, others = _split_placement_group_ids(self)
+    if not groups:
+        return _original_delete_tags(self)
+    tags = {tag["Key"]: tag.get("Value") for tag in self._get_param("Tags", [])}
+    if others:
+        validate_resource_ids(others)
+    self.error_on_dryrun()
+    if others:
+        self.ec2_backend.delete_tags(others, tags)
+    for group in groups:
+        group["Tags"] = [
+            t for t in group["Tags"] if not (t["Key"] in tags and tags[t["Key"]] in (None, t["Value"]))
+        ] if tags else []
+    return ActionResult({})
+
+
+# ----------------------------------------------------------------------------------- EC2 RunInstances (GPU clusters)
+
+_EC2_CLIENT_TOKENS_ATTR = "sovereign_client_tokens"
+# Request parameters that do not take part in RunInstances idempotency (the rest must match the first request).
+_NOT_IDEMPOTENCY_PARAMS = {"Action", "Version", "ClientToken", "DryRun"}
+
+
+class CapacityLimits:
+    """Instance capacity per (instance type, zone), set through `POST /moto-api/sovereign/capacity` (served by
+    FaultInjection). `available` is how many instances of the type may be running (pending or running) at once in
+    the zone, counting those already there; a limit without a zone applies to every zone on its own. Process-wide,
+    like the faults, and cleared by `POST /moto-api/reset` and `DELETE /moto-api/sovereign/capacity`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.limits: dict[tuple[str, str | None], int] = {}
+
+    def set(self, instance_type: str, zone: str | None, available: int) -> None:
+        with self.lock:
+            self.limits[(instance_type, zone)] = available
+
+    def clear(self) -> None:
+        with self.lock:
+            self.limits.clear()
+
+    def limit(self, instance_type: str, zone: str) -> int | None:
+        with self.lock:
+            return self.limits.get((instance_type, zone), self.limits.get((instance_type, None)))
+
+    def public(self) -> list[dict[str, Any]]:
+        with self.lock:
+            limits = sorted(self.limits.items(), key=str)
+            return [{"instance_type": t, "zone": z, "available": n} for (t, z), n in limits]
+
+
+CAPACITY = CapacityLimits()
+
+
+def _free_capacity(backend: Any, instance_type: str, zone: str) -> int | None:
+    limit = CAPACITY.limit(instance_type, zone)
+    if limit is None:
+        return None
+    running = sum(
+        1
+        for i in backend.all_instances()
+        if i.instance_type == instance_type and i.placement.zone == zone and i.state in ("pending", "running")
+    )
+    return max(limit - running, 0)
+
+
+def _error_response(response: EC2Response, code: str, message: str, status: int) -> tuple[str, dict[str, Any]]:
+    """An EC2 error in moto's wire format with another HTTP status than the 400 moto gives every EC2 error."""
+    _, headers, body = response.serialized(ActionResult(EC2ClientError(code, message)))
+    headers["status"] = status
+    return body, headers
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
+_original_run_instances = EC2Response.run_instances
+# The server is threaded: the token, zone and capacity checks and the launch happen as one step, as on AWS.
+_RUN_INSTANCES_LOCK = threading.Lock()
+
+
+def run_instances(self: EC2Response) -> Any:
+    with _RUN_INSTANCES_LOCK:
+        return _run_instances(self)
+
+
+def _run_instances(self: EC2Response) -> Any:
+    """RunInstances as AWS does it for what sovereign_gpu_cluster relies on (moto ignores all of it):
+
+    - Client tokens: a second call with the same `ClientToken` and the same parameters launches nothing and returns
+      the first call's reservation; with other parameters it fails IdempotentParameterMismatch; when every instance
+      of the first call is terminated it fails IdempotentInstanceTerminated (AWS since 2025). A token whose call
+      failed for capacity is remembered too, so reusing it with other parameters is a mismatch (as on AWS).
+    - Placement groups (`Placement.GroupName`/`GroupId`, else the launch template's `Placement`): an unknown group
+      fails InvalidPlacementGroup.Unknown; a `cluster` group whose live instances sit in another zone fails
+      InvalidPlacementGroup.InUse; launched instances carry `Placement.GroupName` (and a `PartitionNumber` in a
+      `partition` group: the requested one, else round-robin).
+    - Capacity (see CapacityLimits): when fewer than MinCount instances of the type fit in the zone, nothing is
+      launched and the call fails with HTTP 500 InsufficientInstanceCapacity and AWS's message.
+    - The launch template's MetadataOptions (under the request's, field by field) and EnclaveOptions (the request's
+      first) reach the instance: DescribeInstances reports them, with `EnclaveOptions.Enabled=false` by default as
+      AWS does; its `volume` TagSpecifications tag the instance's volumes (request tags win per key); when it maps
+      the AMI's root device (and the request maps nothing) there is no extra unencrypted default root volume.
+    """
+    backend = self.ec2_backend
+    token = self._get_param("ClientToken")
+    tokens = getattr(backend, _EC2_CLIENT_TOKENS_ATTR, None)
+    if tokens is None:
+        tokens = {}
+        setattr(backend, _EC2_CLIENT_TOKENS_ATTR, tokens)
+    fingerprint = sorted(
+        (k, tuple(v) if isinstance(v, list) else v)
+        for k, v in self.querystring.items()
+        if k not in _NOT_IDEMPOTENCY_PARAMS
+    )
+    if token and token in tokens and not self._get_bool_param("DryRun", False):
+        first = tokens[token]
+        if first["fingerprint"] != fingerprint:
+            raise EC2ClientError(
+                "IdempotentParameterMismatch",
+                "Arguments on this idempotent request are inconsistent with arguments used in previous request(s).",
+            )
+        reservation = backend.reservations.get(first["reservation_id"]) if first["reservation_id"] else None
+        if reservation is not None:
+            if not any(_live(i) for i in reservation.instances):
+                raise EC2ClientError(
+                    "IdempotentInstanceTerminated",
+                    "The client token you have provided is associated with a terminated instance. "
+                    "Please use a different client token.",
+                )
+            return ActionResult(copy.copy(reservation))
+
+    template_arg = self._get_param("LaunchTemplate", {})
+    template = backend._get_template_from_args(template_arg).data if template_arg else {}
+    instance_type = self._get_param("InstanceType") or template.get("InstanceType") or "m1.small"
+    # The zone moto will give the instances (Instance.__init__): the subnet's, else Placement.AvailabilityZone.
+    subnet_id = self._get_param("SubnetId") or next(
+        (n["SubnetId"] for n in self._get_param("NetworkInterfaces", []) if n.get("SubnetId")), None
+    )
+    if subnet_id:
+        zone = backend.get_subnet(subnet_id).availability_zone
+    else:
+        zone = self._get_param("Placement.AvailabilityZone") or self.region + "a"
+
+    template_placement = template.get("Placement") or {}
+    group_name = self._get_param("Placement.GroupName") or None
+    group_id = self._get_param("Placement.GroupId") or None
+    if not (group_name or group_id):
+        group_name, group_id = template_placement.get("GroupName"), template_placement.get("GroupId")
+    group = _placement_group_by_id_or_name(self, group_name, group_id) if (group_name or group_id) else None
+    if group is not None and group["Strategy"] == "cluster":
+        if any(i.placement.zone != zone for i in _instances_in_group(backend, group["GroupName"])):
+            raise EC2ClientError(
+                "InvalidPlacementGroup.InUse",
+                f"The placement group '{group['GroupName']}' is in use in another availability zone",
+            )
+
+    min_count = int(self._get_param("MinCount", if_none="1"))
+    free = _free_capacity(backend, instance_type, zone)
+    if free is not None and free < min_count and not self._get_bool_param("DryRun", False):
+        if token:
+            tokens[token] = {"fingerprint": fingerprint, "reservation_id": None}
+        others = [
+            z.name
+            for z in backend.describe_availability_zones()
+            if z.name != zone and _free_capacity(backend, instance_type, z.name) != 0
+        ]
+        message = (
+            f"We currently do not have sufficient {instance_type} capacity in the Availability Zone you requested "
+            f"({zone}). Our system will be working on provisioning additional capacity."
+        )
+        if others:
+            message += (
+                f" You can currently get {instance_type} capacity by not specifying an Availability Zone in your "
+                f"request or choosing {', '.join(others)}."
+            )
+        return _error_response(self, "InsufficientInstanceCapacity", message, 500)
+
+    result = _original_run_instances(self)
+    reservation = result.result
+    if token:
+        tokens[token] = {"fingerprint": fingerprint, "reservation_id": reservation.id}
+
+    request_metadata = self._get_param("MetadataOptions", {}) or {}
+    metadata = {**(template.get("MetadataOptions") or {}), **request_metadata}
+    enclave = self._get_param("EnclaveOptions.Enabled")
+    if enclave is None:
+        enclave = (template.get("EnclaveOptions") or {}).get("Enabled")
+    template_tags = convert_tag_spec(template.get("TagSpecifications") or [])
+    template_volume_tags = template_tags.get("volume", {})
+    partition = self._get_param("Placement.PartitionNumber") or template_placement.get("PartitionNumber")
+    request_maps_devices = bool(self._get_param("BlockDeviceMappings") or self._get_param("BlockDeviceMapping"))
+    template_devices = {m.get("DeviceName") for m in template.get("BlockDeviceMappings") or []}
+
+    for index, instance in enumerate(reservation.instances):
+        if metadata:
+            instance.metadata_options = MetadataOptions(metadata)
+        instance.enclave_options = {"Enabled": _truthy(enclave)}
+        if group is not None:
+            instance.placement.group_name = group["GroupName"]
+            instance.placement.group_id = group["GroupId"]
+            if group["Strategy"] == "partition":
+                instance.placement.partition_number = int(partition or index % group["PartitionCount"] + 1)
+        if template_arg and not request_maps_devices and instance.root_device_name in template_devices:
+            _drop_default_root_volume(backend, instance)
+        for _, device in instance.get_block_device_mapping:
+            volume = backend.get_volume(device.volume_id)
+            existing = backend.tags.get(volume.id, {})
+            volume.add_tags({k: v for k, v in template_volume_tags.items() if k not in existing})
+    return result
+
+
+def _drop_default_root_volume(backend: Any, instance: Any) -> None:
+    """moto's Instance.setup_defaults attaches an unencrypted 8 GiB `/dev/sda1` before the template's mappings; AWS
+    makes the root volume from the template's mapping of the AMI's root device. Remove moto's volume: the one at
+    `/dev/sda1` when the template's own root device is another name, else the one the template's mapping replaced
+    in the device map (left attached to no device)."""
+    mapped = {d.volume_id for _, d in instance.get_block_device_mapping}
+    if instance.root_device_name != "/dev/sda1" and "/dev/sda1" in instance.block_device_mapping:
+        volume_id = instance.block_device_mapping["/dev/sda1"].volume_id
+        backend.detach_volume(volume_id, instance.id, "/dev/sda1")
+        backend.delete_volume(volume_id)
+        return
+    for volume in list(backend.volumes.values()):
+        attachment = volume.attachment
+        if attachment is not None and attachment.instance.id == instance.id and volume.id not in mapped:
+            volume.attachment = None
+            backend.delete_volume(volume.id)
 
 
 # --------------------------------------------------------------------------------------------------- EC2 network
@@ -440,6 +765,10 @@ class FaultInjection:
     # `GET` answers {"calls": {"ec2:CreateVpc": 1, …}}: every call by service and action since the last reset (or
     # `DELETE`), for benchmarks that count what a provider asks of AWS. S3 (REST) calls count as "s3:<METHOD>".
     CALLS_PATH = "/moto-api/sovereign/calls"
+    # `POST` {"instance_type": "p4d.24xlarge", "zone": "eu-central-1a" (optional: every zone), "available": 2} sets
+    # how many instances of the type may run in the zone (see CapacityLimits and run_instances); `GET` lists the
+    # limits, `DELETE` clears them, and so does `POST /moto-api/reset`.
+    CAPACITY_PATH = "/moto-api/sovereign/capacity"
     _SCOPE = re.compile(r"Credential=[^/]*/[^/]*/([^/]*)/([^/]*)/")
 
     def __init__(self, app: Callable[..., Any]):
@@ -453,6 +782,8 @@ class FaultInjection:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == self.PATH:
             return self._admin(environ, method, start_response)
+        if path == self.CAPACITY_PATH:
+            return self._capacity(environ, method, start_response)
         if path == self.CALLS_PATH:
             with self.lock:
                 answer = {"calls": dict(sorted(self.calls.items()))}
@@ -465,6 +796,7 @@ class FaultInjection:
             with self.lock:
                 self.faults.clear()
                 self.calls.clear()
+            CAPACITY.clear()
         if path.startswith("/moto-api"):
             return self.app(environ, start_response)
         call = self._call(environ)
@@ -505,6 +837,32 @@ class FaultInjection:
                 answer = {"faults": [self._public(f) for f in self.faults]}
             else:
                 status, answer = "405 Method Not Allowed", {"error": f"{method} not allowed"}
+        body = json.dumps(answer).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _capacity(self, environ: dict[str, Any], method: str, start_response: Callable[..., Any]) -> list[bytes]:
+        status, answer = "200 OK", None
+        if method == "POST":
+            try:
+                spec = json.loads(self._body(environ) or b"{}")
+                if not isinstance(spec, dict) or not isinstance(spec.get("instance_type"), str):
+                    raise ValueError('a capacity limit is a JSON object with "instance_type" and "available"')
+                zone, available = spec.get("zone"), int(spec["available"])
+                if available < 0 or not (zone is None or isinstance(zone, str)):
+                    raise ValueError('need "available" >= 0 and "zone" a string or absent')
+            except (ValueError, TypeError, KeyError) as e:
+                status, answer = "400 Bad Request", {"error": str(e)}
+            else:
+                CAPACITY.set(spec["instance_type"], zone, available)
+                answer = {"capacity": CAPACITY.public()}
+        elif method == "DELETE":
+            CAPACITY.clear()
+            answer = {"capacity": []}
+        elif method == "GET":
+            answer = {"capacity": CAPACITY.public()}
+        else:
+            status, answer = "405 Method Not Allowed", {"error": f"{method} not allowed"}
         body = json.dumps(answer).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
@@ -631,6 +989,12 @@ def install() -> None:
     EC2Response.create_placement_group = create_placement_group
     EC2Response.describe_placement_groups = describe_placement_groups
     EC2Response.delete_placement_group = delete_placement_group
+    EC2Response.run_instances = run_instances
+    EC2Response.create_tags = create_tags
+    EC2Response.delete_tags = delete_tags
+    # DescribeInstances filters moto lacks (static data: the attribute each filter reads).
+    filter_dict_attribute_mapping["placement-group-name"] = "placement.group_name"
+    filter_dict_attribute_mapping["client-token"] = "client_token"
     S3Response.get_bucket_versioning = get_bucket_versioning
     # Static data (like moto's own zone table), set before any EC2 backend builds its default VPC and subnets.
     RegionsAndZonesBackend.zones[_EUSC_REGION] = [
