@@ -284,8 +284,11 @@ pub trait KeyedPart<D: ProviderData>: Send + Sync {
     /// What exists, per key (carries the AWS id).
     type Have: Clone + Send + Sync;
 
-    /// How many creates (or deletes) may run at once.
+    /// How many creates (or deletes, or batches) may run at once.
     const CONCURRENCY: usize = 1;
+    /// Outdated objects are replaced by deleting them and creating them again with the new ones (in batches),
+    /// instead of one [`KeyedPart::update`] each.
+    const REPLACE_BY_RECREATE: bool = false;
 
     fn name(&self) -> &'static str;
     /// What `planned` asks for; `None` while it cannot be known (unknown arguments). `made` holds the ids earlier
@@ -320,6 +323,29 @@ pub trait KeyedPart<D: ProviderData>: Send + Sync {
         self.create(ctx, state, key, want).await
     }
     async fn delete(&self, ctx: &Context<D>, key: &Self::Key, have: &Self::Have) -> PartResult;
+    /// Which batch a create belongs to: creates of one batch are made by one [`KeyedPart::create_batch`] call
+    /// (instances of one subnet: one RunInstances). `None` (the default): each key alone.
+    fn batch_of(&self, _key: &Self::Key, _want: &Self::Want) -> Option<String> {
+        None
+    }
+    /// Creates a batch; returns what each key got. The default creates each key in turn.
+    async fn create_batch(
+        &self,
+        ctx: &Context<D>,
+        state: &Value,
+        batch: Vec<(Self::Key, Self::Want)>,
+    ) -> Vec<(Self::Key, PartResult<Self::Have>)> {
+        let mut out = Vec::with_capacity(batch.len());
+        for (key, want) in batch {
+            let result = self.create(ctx, state, &key, &want).await;
+            let failed = result.is_err();
+            out.push((key, result));
+            if failed {
+                break;
+            }
+        }
+        out
+    }
     /// Writes the set's outputs into the state (ids, maps by key…), after every finished step.
     fn record(&self, state: &mut Value, have: &BTreeMap<Self::Key, Self::Have>);
     /// At read only: writes what exists into the arguments that name the set (e.g. the zones), so drift shows as
@@ -402,53 +428,74 @@ impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
             None => BTreeMap::new(),
         };
         part.record(state, &have);
-        let (create, update, _) = Keyed::<P>::diff(&want, &have, |w, h| part.up_to_date(w, h));
-        // Updates one at a time (they may replace), then creates with bounded concurrency.
-        for key in update {
-            let (Some(w), Some(h)) = (want.get(&key), have.get(&key).cloned()) else {
-                continue;
-            };
-            let snapshot = state.clone();
-            let result = part.update(ctx, &snapshot, &key, w, &h).await;
-            match result {
-                Ok(new) => {
-                    have.insert(key, new);
-                    part.record(state, &have);
+        let (mut create, update, _) = Keyed::<P>::diff(&want, &have, |w, h| part.up_to_date(w, h));
+        if P::REPLACE_BY_RECREATE {
+            // Outdated objects go first, then come back with the new ones, in the same batches.
+            self.delete_keys(ctx, state, &mut have, update.clone())
+                .await?;
+            create.extend(update);
+            create.sort();
+        } else {
+            // Updates one at a time (they may replace).
+            for key in update {
+                let (Some(w), Some(h)) = (want.get(&key), have.get(&key).cloned()) else {
+                    continue;
+                };
+                let snapshot = state.clone();
+                let result = part.update(ctx, &snapshot, &key, w, &h).await;
+                match result {
+                    Ok(new) => {
+                        have.insert(key, new);
+                        part.record(state, &have);
+                    }
+                    Err(d) => return Err(keyed_failure(part.name(), &key, d)),
                 }
-                Err(d) => return Err(keyed_failure(part.name(), &key, d)),
             }
         }
+        // Creates in batches (one AWS call each where the part batches), with bounded concurrency.
+        let mut batches: BTreeMap<Option<String>, Vec<(P::Key, P::Want)>> = BTreeMap::new();
+        let mut singles = Vec::new();
+        for key in create {
+            let Some(w) = want.get(&key) else { continue };
+            match part.batch_of(&key, w) {
+                Some(batch) => batches
+                    .entry(Some(batch))
+                    .or_default()
+                    .push((key, w.clone())),
+                None => singles.push(vec![(key, w.clone())]),
+            }
+        }
+        let work: Vec<Vec<(P::Key, P::Want)>> = batches.into_values().chain(singles).collect();
         let snapshot = state.clone();
         let failed = &AtomicBool::new(false);
-        let mut running = futures::stream::iter(create.into_iter().filter_map(|key| {
-            let w = want.get(&key)?.clone();
+        let mut running = futures::stream::iter(work.into_iter().map(|batch| {
             let snapshot = &snapshot;
-            Some(async move {
+            async move {
                 // After a failure, start nothing more.
                 if failed.load(Ordering::Relaxed) {
-                    return (key, None);
+                    return Vec::new();
                 }
-                let result = part.create(ctx, snapshot, &key, &w).await;
-                (key, Some(result))
-            })
+                part.create_batch(ctx, snapshot, batch).await
+            }
         }))
         .buffer_unordered(P::CONCURRENCY.max(1));
         let mut first_failure = None;
-        while let Some((key, result)) = running.next().await {
-            let Some(result) = result else { continue };
-            match result {
-                Ok(new) => {
-                    have.insert(key, new);
-                    part.record(state, &have);
-                }
-                // Let the calls already under way finish, so what they made is recorded.
-                Err(d) => {
-                    failed.store(true, Ordering::Relaxed);
-                    if first_failure.is_none() {
-                        first_failure = Some(keyed_failure(part.name(), &key, d));
+        while let Some(results) = running.next().await {
+            for (key, result) in results {
+                match result {
+                    Ok(new) => {
+                        have.insert(key, new);
+                    }
+                    // Let the calls already under way finish, so what they made is recorded.
+                    Err(d) => {
+                        failed.store(true, Ordering::Relaxed);
+                        if first_failure.is_none() {
+                            first_failure = Some(keyed_failure(part.name(), &key, d));
+                        }
                     }
                 }
             }
+            part.record(state, &have);
         }
         first_failure.map_or(Ok(()), Err)
     }

@@ -3,6 +3,7 @@
 
 pub mod bucket;
 pub mod common;
+pub mod gpu_cluster;
 pub mod key;
 pub mod network;
 pub mod residency;
@@ -21,6 +22,7 @@ pub fn all() -> Vec<Arc<dyn Resource<SovereignData>>> {
         residency::sovereign(key::KeyResource::new()),
         residency::sovereign(bucket::BucketResource::new()),
         residency::sovereign(network::NetworkResource::new()),
+        residency::sovereign(gpu_cluster::GpuClusterResource::new()),
     ]
 }
 

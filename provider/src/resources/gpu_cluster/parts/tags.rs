@@ -1,0 +1,153 @@
+//! Tags of everything the cluster owns (template, instances, their volumes), and the `expires-at` tag that follows
+//! the TTL on every instance and volume.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::Filter;
+
+use crate::aws::AwsResultExt;
+use crate::aws::ec2::{change_tags, tag_map_of};
+use crate::framework::{Context, Part, PartResult, Presence, Value};
+use crate::resources::common::tags::Tagger;
+use crate::resources::gpu_cluster::state::{EXPIRES_TAG, name, strings};
+use crate::sovereign::SovereignData;
+
+/// The instances and their volumes.
+async fn instances_and_volumes(
+    ctx: &Context<SovereignData>,
+    state: &Value,
+) -> PartResult<Vec<String>> {
+    let instances = strings(state, "instance_ids");
+    if instances.is_empty() {
+        return Ok(instances);
+    }
+    let volumes = ctx
+        .provider
+        .clients
+        .ec2
+        .describe_volumes()
+        .filters(
+            Filter::builder()
+                .name("attachment.instance-id")
+                .set_values(Some(instances.clone()))
+                .build(),
+        )
+        .send()
+        .await
+        .or_diag("DescribeVolumes", &format!("volumes of {}", name(state)))?;
+    let mut ids = instances;
+    ids.extend(
+        volumes
+            .volumes()
+            .iter()
+            .filter_map(|v| v.volume_id().map(str::to_owned)),
+    );
+    Ok(ids)
+}
+
+/// Tags of the cluster's objects; read from the launch template.
+pub struct ClusterTags;
+
+#[async_trait::async_trait]
+impl Tagger for ClusterTags {
+    const SET_AT_CREATE: bool = true;
+
+    async fn get(
+        &self,
+        ctx: &Context<SovereignData>,
+        state: &Value,
+    ) -> PartResult<BTreeMap<String, String>> {
+        let Some(id) = state.get_str("launch_template_id") else {
+            return Ok(BTreeMap::new());
+        };
+        let out = ctx
+            .provider
+            .clients
+            .ec2
+            .describe_tags()
+            .filters(Filter::builder().name("resource-id").values(id).build())
+            .send()
+            .await
+            .or_diag("DescribeTags", &format!("launch template {id}"))?;
+        let tags: Vec<aws_sdk_ec2::types::Tag> = out
+            .tags()
+            .iter()
+            .map(|t| {
+                aws_sdk_ec2::types::Tag::builder()
+                    .set_key(t.key().map(str::to_owned))
+                    .set_value(t.value().map(str::to_owned))
+                    .build()
+            })
+            .collect();
+        Ok(tag_map_of(&tags))
+    }
+
+    async fn change(
+        &self,
+        ctx: &Context<SovereignData>,
+        state: &Value,
+        old: &BTreeMap<String, String>,
+        new: &BTreeMap<String, String>,
+    ) -> PartResult {
+        let mut ids = instances_and_volumes(ctx, state).await?;
+        ids.extend(state.get_str("launch_template_id").map(str::to_owned));
+        change_tags(
+            &ctx.provider.clients.ec2,
+            &ids,
+            old,
+            new,
+            &format!("cluster {}", name(state)),
+        )
+        .await
+    }
+}
+
+/// `expires-at` on every instance and volume, updated when the TTL window changes.
+pub struct ExpiryTags;
+
+#[async_trait::async_trait]
+impl Part<SovereignData> for ExpiryTags {
+    fn name(&self) -> &'static str {
+        "expires-at tags"
+    }
+
+    async fn apply(
+        &self,
+        ctx: &Context<SovereignData>,
+        planned: &Value,
+        prior: Option<&Value>,
+        state: &mut Value,
+    ) -> PartResult {
+        let Some(prior) = prior else { return Ok(()) };
+        if prior.attr("expires_at") == planned.attr("expires_at") {
+            return Ok(());
+        }
+        let old: BTreeMap<String, String> = prior
+            .get_str("expires_at")
+            .map(|t| (EXPIRES_TAG.to_string(), t.to_string()))
+            .into_iter()
+            .collect();
+        let new: BTreeMap<String, String> = planned
+            .get_str("expires_at")
+            .map(|t| (EXPIRES_TAG.to_string(), t.to_string()))
+            .into_iter()
+            .collect();
+        let ids = instances_and_volumes(ctx, state).await?;
+        change_tags(
+            &ctx.provider.clients.ec2,
+            &ids,
+            &old,
+            &new,
+            &format!("cluster {}", name(state)),
+        )
+        .await
+    }
+
+    async fn read(
+        &self,
+        _ctx: &Context<SovereignData>,
+        _state: &mut Value,
+    ) -> PartResult<Presence> {
+        Ok(Presence::Present)
+    }
+}
