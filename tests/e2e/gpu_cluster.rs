@@ -394,18 +394,15 @@ fn import_by_name_then_no_changes_and_terminated_instances_are_relaunched() {
 #[test]
 fn a_retried_apply_never_launches_a_slot_twice() {
     let moto = moto();
-    // The launch succeeds, then tagging the slot fails: the provider did not record the instances.
-    moto.inject(
-        &Fault::new("CreateTags", "InternalError")
-            .after(0)
-            .service("ec2"),
-    );
-    let tf = terraform(&moto, &in_one_zone(2, AMI, ""));
+    let tf = terraform(&moto, &in_one_zone(1, AMI, ""));
+    tf.apply();
+    // Growing to 3: the launch succeeds, then tagging the new slots fails, so the apply ends before it records them.
+    moto.inject(&Fault::new("CreateTags", "InternalError").service("ec2"));
+    rewrite(&tf, &moto, &in_one_zone(3, AMI, ""));
     let out = tf.apply_err();
     assert!(out.stderr.contains("CreateTags"), "{out}");
     moto.clear_faults();
     tf.apply();
-    let instances = live_instances(&moto);
     let all = block_on(
         ec2_client(&moto.endpoint())
             .describe_instances()
@@ -424,38 +421,55 @@ fn a_retried_apply_never_launches_a_slot_twice() {
         .flat_map(|r| r.instances())
         .count();
     assert_eq!(
-        launched, 2,
-        "the retry got the same instances back (client token), none launched twice"
+        launched, 3,
+        "the retry found the instances it had launched; none launched twice"
     );
-    assert_eq!(instances.len(), 2);
+    assert_eq!(
+        live_instances(&moto).keys().copied().collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
     assert_no_changes(&tf, "after the retry");
     tf.destroy();
+    assert!(live_instances(&moto).is_empty());
 }
 
 #[test]
 fn a_capacity_error_keeps_exactly_the_running_instances() {
     let moto = moto();
-    moto.set_capacity("g5.xlarge", Some("eu-central-1b"), 0);
-    let spread = format!(
-        "  instance_type = \"g5.xlarge\"\n  node_count = 4\n  ami_id = \"{AMI}\"\n  placement_strategy = \"spread\"\n  subnet_ids = sovereign_network.n.subnet_ids\n{TAGS}"
-    );
-    let tf = terraform(&moto, &spread);
+    let spread = |nodes: u32| {
+        format!(
+            "  instance_type = \"g5.xlarge\"\n  node_count = {nodes}\n  ami_id = \"{AMI}\"\n  placement_strategy = \"spread\"\n  subnet_ids = sovereign_network.n.subnet_ids\n{TAGS}"
+        )
+    };
+    let tf = terraform(&moto, &spread(2));
+    tf.apply();
+    // Zone b has room for the one instance it runs, no more.
+    moto.set_capacity("g5.xlarge", Some("eu-central-1b"), 1);
+    rewrite(&tf, &moto, &spread(4));
     let out = tf.apply_err();
     let text = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(text.contains("InsufficientInstanceCapacity"), "{out}");
     assert!(text.contains("eu-central-1b"), "names the zone: {out}");
-    assert!(text.contains("slots 1, 3"), "names the slots: {out}");
+    assert!(text.contains("g5.xlarge"), "names the type: {out}");
+    assert!(text.contains("(slots 3)"), "names the slots: {out}");
     let running = ids(&live_instances(&moto));
     assert_eq!(
         running.keys().copied().collect::<Vec<_>>(),
-        [0, 2],
-        "zone a's batch runs"
+        [0, 1, 2],
+        "zone a's new slot runs"
     );
     let mut recorded = state_ids(&tf);
     recorded.sort();
     let mut live: Vec<String> = running.values().cloned().collect();
     live.sort();
     assert_eq!(recorded, live, "state holds exactly the running instances");
+    moto.clear_capacity();
+    tf.apply();
+    assert_eq!(
+        live_instances(&moto).len(),
+        4,
+        "the next apply launches the rest"
+    );
     tf.destroy();
     assert!(live_instances(&moto).is_empty());
 }

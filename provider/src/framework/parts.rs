@@ -75,6 +75,13 @@ pub trait Part<D: ProviderData>: Send + Sync {
         Ok(())
     }
 
+    /// When this part fails during a create having made something (`state` holds what it recorded), keep it
+    /// (saved as a tainted object) instead of rolling the create back: for parts whose objects are costly to
+    /// lose (capacity-constrained GPU instances).
+    fn keeps_progress(&self, _state: &Value) -> bool {
+        false
+    }
+
     /// Undoes a create that failed at this or a later step; returns a sentence for the user when it removed
     /// something (default: [`Part::remove`], silently). It is called for the failing step too, so it must undo
     /// only what `state` records as made: an id that the planned value already knew (a bucket's name) says
@@ -147,6 +154,20 @@ impl<D: ProviderData> Parts<D> {
                 .detail
                 .push_str(&format!(" (while creating: {})", part.name()));
             let mut diagnostics = Diagnostics::new();
+            if part.keeps_progress(&state) {
+                // What this part made is worth keeping (running GPU instances after a capacity error): no
+                // rollback, the progress is saved (Terraform marks it tainted).
+                failure.detail.push_str(
+                    "\n\nWhat was made before the failure is saved in state, so nothing is leaked. Terraform marks \
+                     the resource tainted: `terraform untaint ADDRESS` keeps it and the next apply adds what is \
+                     missing; otherwise the next apply replaces it.",
+                );
+                diagnostics.push(failure);
+                return Applied::Failed {
+                    state: Some(settle(state, None)),
+                    diagnostics,
+                };
+            }
             let mut notes = Vec::new();
             for undo in self.steps[..=k].iter().rev() {
                 match undo.roll_back(ctx, &state).await {
@@ -289,6 +310,11 @@ pub trait KeyedPart<D: ProviderData>: Send + Sync {
     /// Outdated objects are replaced by deleting them and creating them again with the new ones (in batches),
     /// instead of one [`KeyedPart::update`] each.
     const REPLACE_BY_RECREATE: bool = false;
+    /// See [`Part::keeps_progress`].
+    const KEEP_PROGRESS: bool = false;
+    /// Destroy removes every object [`KeyedPart::list`] finds, not only those recorded in state (objects made by
+    /// an apply that failed before recording them).
+    const REMOVE_LISTED: bool = false;
 
     fn name(&self) -> &'static str;
     /// What `planned` asks for; `None` while it cannot be known (unknown arguments). `made` holds the ids earlier
@@ -389,6 +415,10 @@ impl<P> Keyed<P> {
 impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
     fn name(&self) -> &'static str {
         self.0.name()
+    }
+
+    fn keeps_progress(&self, state: &Value) -> bool {
+        P::KEEP_PROGRESS && !self.0.recorded(state).is_empty()
     }
 
     fn plan(&self, prior: Option<&Value>, planned: &mut Value) {
@@ -518,7 +548,11 @@ impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
     }
 
     async fn remove(&self, ctx: &Context<D>, state: &Value) -> PartResult {
-        let mut have = self.0.recorded(state);
+        let mut have = if P::REMOVE_LISTED {
+            self.0.list(ctx, state).await?
+        } else {
+            self.0.recorded(state)
+        };
         let keys = have.keys().cloned().collect();
         let mut scratch = state.clone();
         self.delete_keys(ctx, &mut scratch, &mut have, keys).await

@@ -42,6 +42,9 @@ pub fn instance_tags(state: &Value) -> BTreeMap<String, String> {
 pub const CLUSTER_TAG: &str = "sovereign-cluster";
 /// Tag holding an instance's slot.
 pub const SLOT_TAG: &str = "sovereign-slot";
+/// Tag holding the slots of an instance's launch batch, in launch order (finds the slot of an instance whose
+/// slot tag was never written).
+pub const BATCH_TAG: &str = "sovereign-batch";
 /// Tag holding the template version an instance was launched from.
 pub const VERSION_TAG: &str = "sovereign-template-version";
 /// Tag for external reapers: when the cluster's TTL ends.

@@ -17,7 +17,7 @@ use crate::aws::{AwsResultExt, error_code};
 use crate::framework::{Context, Diagnostic, KeyedPart, PartResult, Value, Waiter};
 use crate::resources::gpu_cluster::plan::{client_token, expired, now, subnet_of};
 use crate::resources::gpu_cluster::state::{
-    CLUSTER_TAG, SLOT_TAG, VERSION_TAG, instance_tags, name, node_count, strings,
+    BATCH_TAG, CLUSTER_TAG, SLOT_TAG, VERSION_TAG, instance_tags, name, node_count, strings,
 };
 use crate::sovereign::SovereignData;
 
@@ -37,7 +37,7 @@ pub struct SlotHave {
     pub private_ip: String,
 }
 
-/// Most relaunch attempts of one batch (each a new client token) after `IdempotentInstanceTerminated`.
+/// Most relaunch attempts of one batch, each with the next client token (see `launch`).
 const MAX_ATTEMPTS: u32 = 16;
 
 fn have_of(i: &Instance) -> Option<(u32, SlotHave)> {
@@ -47,7 +47,14 @@ fn have_of(i: &Instance) -> Option<(u32, SlotHave)> {
             .find(|t| t.key() == Some(key))
             .and_then(Tag::value)
     };
-    let slot = tag(SLOT_TAG)?.parse().ok()?;
+    // The slot tag, or (an apply that stopped before tagging) the batch's slots in launch order.
+    let slot = match tag(SLOT_TAG) {
+        Some(slot) => slot.parse().ok()?,
+        None => {
+            let index = usize::try_from(i.ami_launch_index()?).ok()?;
+            tag(BATCH_TAG)?.split(',').nth(index)?.parse().ok()?
+        }
+    };
     Some((
         slot,
         SlotHave {
@@ -88,6 +95,8 @@ impl Instances {
         let count = slots.len() as i32;
         let mut tags = instance_tags(state);
         tags.insert(VERSION_TAG.to_string(), version.to_string());
+        let batch: Vec<String> = slots.iter().map(u32::to_string).collect();
+        tags.insert(BATCH_TAG.to_string(), batch.join(","));
         let volume_tags = instance_tags(state);
         let mut attempt = 0;
         let reservation = loop {
@@ -138,9 +147,14 @@ impl Instances {
                 .await;
             match result {
                 Ok(out) => break out,
+                // The token belongs to an earlier launch of these slots whose instances are gone (terminated, or
+                // launched with other parameters, e.g. before a TTL change): `list` found no live instance for
+                // these slots, or they would not be launched. The next token, then.
                 Err(e)
-                    if error_code(&e) == Some("IdempotentInstanceTerminated")
-                        && attempt < MAX_ATTEMPTS =>
+                    if matches!(
+                        error_code(&e),
+                        Some("IdempotentInstanceTerminated") | Some("IdempotentParameterMismatch")
+                    ) && attempt < MAX_ATTEMPTS =>
                 {
                     attempt += 1;
                 }
@@ -280,6 +294,8 @@ impl KeyedPart<SovereignData> for Instances {
     type Have = SlotHave;
     const CONCURRENCY: usize = 8;
     const REPLACE_BY_RECREATE: bool = true;
+    const KEEP_PROGRESS: bool = true;
+    const REMOVE_LISTED: bool = true;
 
     fn name(&self) -> &'static str {
         "instances"
@@ -461,6 +477,29 @@ impl KeyedPart<SovereignData> for Instances {
         .map(|_| ())
     }
 
+    fn observe(&self, state: &mut Value, have: &BTreeMap<u32, SlotHave>) {
+        // Import: the arguments that only the instances can tell.
+        if state.attr("node_count").is_null() {
+            state.set_attr("node_count", Value::int(have.len() as i64));
+            let mut subnets: Vec<String> = Vec::new();
+            for h in have.values() {
+                if subnets.contains(&h.subnet) {
+                    break;
+                }
+                subnets.push(h.subnet.clone());
+            }
+            state.set_attr("subnet_ids", Value::string_list(subnets));
+        }
+        if state.attr("hourly_cost_usd").is_null()
+            && let Some(price) = state
+                .get_str("instance_type")
+                .and_then(|t| sovereign_schemas::gpu::on_demand_price(ctx_region(state), t))
+        {
+            let cost = (price.usd_per_hour * have.len() as f64 * 1e5).round() / 1e5;
+            state.set_attr("hourly_cost_usd", Value::float(cost));
+        }
+    }
+
     fn record(&self, state: &mut Value, have: &BTreeMap<u32, SlotHave>) {
         state.set_attr(
             "instance_ids",
@@ -497,4 +536,9 @@ impl KeyedPart<SovereignData> for Instances {
         planned.set_attr("private_ips", ips);
         planned.set_attr("instance_ids_by_slot", map);
     }
+}
+
+/// The region recorded in state (the provider's).
+fn ctx_region(state: &Value) -> &str {
+    state.get_str("region").unwrap_or_default()
 }
