@@ -36,7 +36,6 @@ resource "sovereign_gpu_cluster" "c" {{
         r#"
 resource "sovereign_key" "k" {{
   description          = "GPU volumes"
-  deletion_window_days = 7
   tags                 = {{ data-classification = "restricted" }}
 }}
 

@@ -374,8 +374,8 @@ pub trait KeyedPart<D: ProviderData>: Send + Sync {
     }
     /// Writes the set's outputs into the state (ids, maps by key…), after every finished step.
     fn record(&self, state: &mut Value, have: &BTreeMap<Self::Key, Self::Have>);
-    /// At read only: writes what exists into the arguments that name the set (e.g. the zones), so drift shows as
-    /// a planned change and an import fills them.
+    /// At read only, after [`KeyedPart::record`]: writes what exists into the arguments that name the set (e.g.
+    /// the zones), so drift shows as a planned change and an import fills them.
     fn observe(&self, _state: &mut Value, _have: &BTreeMap<Self::Key, Self::Have>) {}
     /// Plans the recorded outputs unknown (used when what is recorded differs from what is wanted).
     fn unknown_outputs(&self, planned: &mut Value);
@@ -542,8 +542,8 @@ impl<D: ProviderData, P: KeyedPart<D>> Part<D> for Keyed<P> {
 
     async fn read(&self, ctx: &Context<D>, state: &mut Value) -> PartResult<Presence> {
         let have = self.0.list(ctx, state).await?;
-        self.0.observe(state, &have);
         self.0.record(state, &have);
+        self.0.observe(state, &have);
         Ok(Presence::Present)
     }
 

@@ -18,7 +18,7 @@ use crate::framework::{
 use crate::resources::common::tags::TagsPart;
 use crate::resources::residency::{ArnRule, Residency, SovereignResource};
 use crate::sovereign::SovereignData;
-use parts::instances::{Instances, wants_none};
+use parts::instances::{Instances, SlotTags, wants_none};
 use parts::launch_template::LaunchTemplate;
 use parts::placement_group::PlacementGroup;
 use parts::tags::{ClusterTags, ExpiryTags};
@@ -43,6 +43,7 @@ impl GpuClusterResource {
             parts: Parts::new(PlacementGroup)
                 .then(LaunchTemplate)
                 .then(Keyed(Instances))
+                .then(SlotTags)
                 .then(TagsPart(ClusterTags))
                 .then(ExpiryTags),
         }

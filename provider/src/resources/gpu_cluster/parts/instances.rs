@@ -35,6 +35,8 @@ pub struct SlotHave {
     pub version: i64,
     pub subnet: String,
     pub private_ip: String,
+    /// Carries its slot tag (an apply that stopped before tagging leaves it without).
+    pub tagged: bool,
 }
 
 /// Most relaunch attempts of one batch, each with the next client token (see `launch`).
@@ -62,6 +64,7 @@ fn have_of(i: &Instance) -> Option<(u32, SlotHave)> {
             version: tag(VERSION_TAG).and_then(|v| v.parse().ok()).unwrap_or(0),
             subnet: i.subnet_id().unwrap_or_default().to_string(),
             private_ip: i.private_ip_address().unwrap_or_default().to_string(),
+            tagged: tag(SLOT_TAG).is_some(),
         },
     ))
 }
@@ -265,6 +268,7 @@ impl Instances {
                     version,
                     subnet: subnet.to_string(),
                     private_ip,
+                    tagged: true,
                 }
             })
             .collect())
@@ -348,6 +352,7 @@ impl KeyedPart<SovereignData> for Instances {
                     version,
                     subnet: subnet_of(&subnets, slot).cloned().unwrap_or_default(),
                     private_ip: ips.get(i).cloned().unwrap_or_default(),
+                    tagged: true,
                 };
                 (slot, have)
             })
@@ -478,6 +483,16 @@ impl KeyedPart<SovereignData> for Instances {
     }
 
     fn observe(&self, state: &mut Value, have: &BTreeMap<u32, SlotHave>) {
+        // An instance without its slot tag is left out of the state, so the plan shows a change whose apply
+        // writes the tag (it is found again by its batch tag, not launched twice).
+        if have.values().any(|h| !h.tagged) {
+            let tagged: BTreeMap<u32, SlotHave> = have
+                .iter()
+                .filter(|(_, h)| h.tagged)
+                .map(|(k, h)| (*k, h.clone()))
+                .collect();
+            self.record(state, &tagged);
+        }
         // Import: the arguments that only the instances can tell.
         if state.attr("node_count").is_null() {
             state.set_attr("node_count", Value::int(have.len() as i64));
@@ -541,4 +556,79 @@ impl KeyedPart<SovereignData> for Instances {
 /// The region recorded in state (the provider's).
 fn ctx_region(state: &Value) -> &str {
     state.get_str("region").unwrap_or_default()
+}
+
+/// Writes the slot tag on instances an earlier apply launched but stopped before tagging (found by their batch
+/// tag), so every instance carries its slot.
+pub struct SlotTags;
+
+#[async_trait::async_trait]
+impl crate::framework::Part<SovereignData> for SlotTags {
+    fn name(&self) -> &'static str {
+        "slot tags"
+    }
+
+    async fn apply(
+        &self,
+        ctx: &Context<SovereignData>,
+        _planned: &Value,
+        prior: Option<&Value>,
+        state: &mut Value,
+    ) -> PartResult {
+        // A create tags every instance it launches; only a later apply can meet untagged ones.
+        if prior.is_none() {
+            return Ok(());
+        }
+        let ec2 = &ctx.provider.clients.ec2;
+        let cluster = name(state).to_string();
+        let reservations: Vec<aws_sdk_ec2::types::Reservation> = ec2
+            .describe_instances()
+            .filters(
+                Filter::builder()
+                    .name(format!("tag:{CLUSTER_TAG}"))
+                    .values(&cluster)
+                    .build(),
+            )
+            .filters(
+                Filter::builder()
+                    .name("instance-state-name")
+                    .values("pending")
+                    .values("running")
+                    .build(),
+            )
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .or_diag("DescribeInstances", &format!("instances of {cluster}"))?;
+        for instance in reservations.iter().flat_map(|r| r.instances()) {
+            if instance.tags().iter().any(|t| t.key() == Some(SLOT_TAG)) {
+                continue;
+            }
+            if let (Some((slot, _)), Some(id)) = (have_of(instance), instance.instance_id()) {
+                ec2.create_tags()
+                    .resources(id)
+                    .tags(Tag::builder().key(SLOT_TAG).value(slot.to_string()).build())
+                    .tags(
+                        Tag::builder()
+                            .key("Name")
+                            .value(format!("{cluster}-{slot}"))
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .or_diag("CreateTags", &format!("instance {id} (slot {slot})"))?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn read(
+        &self,
+        _ctx: &Context<SovereignData>,
+        _state: &mut Value,
+    ) -> PartResult<crate::framework::Presence> {
+        Ok(crate::framework::Presence::Present)
+    }
 }
