@@ -227,7 +227,13 @@ before any AWS call, with the same jurisdiction catalog and policy code as `sove
   `allowed_endpoint_hosts`; plain `http://` only for loopback hosts. `AWS_ENDPOINT_URL*` variables and profile
   `endpoint_url` settings are ignored, so no unchecked host is ever used.
 - Every resource's `tags` merged over `default_tags` must carry each of `required_tags`.
-- A `kms_key_arn` must be in the provider's region and partition.
+- A `kms_key_arn` must be in the provider's region and partition; a flow-log bucket ARN in its partition.
+- `sovereign_network`: every Availability Zone must be a zone of the region; every interface endpoint service must be
+  a service of the region (named as AWS names it in that partition).
+- `sovereign_gpu_cluster`: a GPU/accelerator instance type; `node_count` × its on-demand price within
+  `max_hourly_cost_usd` (and a price known when a budget is set); Nitro Enclaves only where the type has them; subnets
+  and security groups in the region (read-only DescribeSubnets/DescribeSecurityGroups when they are known), in one
+  Availability Zone for `cluster` placement.
 
 Credentials: `access_key`/`secret_key`, else `profile`, else the default AWS credential chain (environment, shared
 files, SSO, web identity, container and instance roles). Requests are retried with exponential backoff (standard
