@@ -36,9 +36,26 @@ pub fn ec2_tags(tags: &BTreeMap<String, String>, name: Option<&str>) -> Vec<Tag>
     out
 }
 
-/// A tag list as a map, without `Name` and without AWS's reserved `aws:` keys.
-pub fn tag_map_of(tags: &[Tag]) -> BTreeMap<String, String> {
-    tags.iter()
+/// The tags of one EC2 object (DescribeTags), without `Name` and `aws:` keys.
+pub async fn tags_of(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+    what: &str,
+) -> PartResult<BTreeMap<String, String>> {
+    let out = ec2
+        .describe_tags()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder()
+                .name("resource-id")
+                .values(id)
+                .build(),
+        )
+        .send()
+        .await
+        .or_diag("DescribeTags", what)?;
+    Ok(out
+        .tags()
+        .iter()
         .filter_map(|t| {
             Some((
                 t.key()?.to_string(),
@@ -46,7 +63,7 @@ pub fn tag_map_of(tags: &[Tag]) -> BTreeMap<String, String> {
             ))
         })
         .filter(|(k, _)| k != NAME_TAG && !k.starts_with("aws:"))
-        .collect()
+        .collect())
 }
 
 /// The `Name` tag of a tag list.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::types::Filter;
 
 use crate::aws::AwsResultExt;
-use crate::aws::ec2::{change_tags, tag_map_of};
+use crate::aws::ec2::{change_tags, tags_of};
 use crate::framework::{Context, Part, PartResult, Presence, Value};
 use crate::resources::common::tags::Tagger;
 use crate::resources::gpu_cluster::state::{EXPIRES_TAG, name, strings};
@@ -60,26 +60,12 @@ impl Tagger for ClusterTags {
         let Some(id) = state.get_str("launch_template_id") else {
             return Ok(BTreeMap::new());
         };
-        let out = ctx
-            .provider
-            .clients
-            .ec2
-            .describe_tags()
-            .filters(Filter::builder().name("resource-id").values(id).build())
-            .send()
-            .await
-            .or_diag("DescribeTags", &format!("launch template {id}"))?;
-        let tags: Vec<aws_sdk_ec2::types::Tag> = out
-            .tags()
-            .iter()
-            .map(|t| {
-                aws_sdk_ec2::types::Tag::builder()
-                    .set_key(t.key().map(str::to_owned))
-                    .set_value(t.value().map(str::to_owned))
-                    .build()
-            })
-            .collect();
-        Ok(tag_map_of(&tags))
+        tags_of(
+            &ctx.provider.clients.ec2,
+            id,
+            &format!("launch template {id}"),
+        )
+        .await
     }
 
     async fn change(

@@ -3,10 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::types::Filter;
-
-use crate::aws::AwsResultExt;
-use crate::aws::ec2::{change_tags, set_name, tag_map_of};
+use crate::aws::ec2::{change_tags, set_name, tags_of};
 use crate::framework::{Context, Part, PartResult, Presence, Value};
 use crate::resources::common::tags::Tagger;
 use crate::resources::network::state::{self, owned_ids, text};
@@ -25,26 +22,7 @@ impl Tagger for NetworkTags {
         state: &Value,
     ) -> PartResult<BTreeMap<String, String>> {
         let vpc_id = state::vpc_id(state)?;
-        let out = ctx
-            .provider
-            .clients
-            .ec2
-            .describe_tags()
-            .filters(Filter::builder().name("resource-id").values(vpc_id).build())
-            .send()
-            .await
-            .or_diag("DescribeTags", &format!("VPC {vpc_id}"))?;
-        let tags: Vec<aws_sdk_ec2::types::Tag> = out
-            .tags()
-            .iter()
-            .map(|t| {
-                aws_sdk_ec2::types::Tag::builder()
-                    .set_key(t.key().map(str::to_owned))
-                    .set_value(t.value().map(str::to_owned))
-                    .build()
-            })
-            .collect();
-        Ok(tag_map_of(&tags))
+        tags_of(&ctx.provider.clients.ec2, vpc_id, &format!("VPC {vpc_id}")).await
     }
 
     async fn change(
