@@ -492,6 +492,31 @@ fn ttl_expiry_terminates_and_nothing_is_relaunched_until_the_ttl_changes() {
             Some("2026-12-03T12:00:00Z"),
             "expires-at on every instance"
         );
+        let volumes = block_on(
+            ec2_client(&moto.endpoint())
+                .describe_volumes()
+                .filters(
+                    Filter::builder()
+                        .name("attachment.instance-id")
+                        .values(i.instance_id().unwrap_or_default())
+                        .build(),
+                )
+                .send(),
+        )
+        .expect("DescribeVolumes");
+        assert!(!volumes.volumes().is_empty());
+        for v in volumes.volumes() {
+            let tag = v
+                .tags()
+                .iter()
+                .find(|t| t.key() == Some("expires-at"))
+                .and_then(|t| t.value());
+            assert_eq!(
+                tag,
+                Some("2026-12-03T12:00:00Z"),
+                "expires-at on every volume"
+            );
+        }
     }
     tf.env("SOVEREIGN_CLOCK", "2026-12-03T12:30:00Z");
     let change = planned_change(&tf, "sovereign_gpu_cluster.c");
