@@ -167,14 +167,7 @@ impl ManagedResource<SovereignData> for NetworkResource {
         if let Some(zones) = plan.config.attr("availability_zones").as_list() {
             for (i, zone) in zones.iter().enumerate() {
                 if let Some(zone) = zone.as_str()
-                    && plan::subnet_cidr(
-                        &plan::Cidr {
-                            address: 0,
-                            prefix: 16,
-                        },
-                        zone,
-                    )
-                    .is_none()
+                    && plan::zone_index(zone).is_none()
                 {
                     diags.error_at(
                         AttributePath::new("availability_zones").index(i as i64),

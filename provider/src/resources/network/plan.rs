@@ -86,10 +86,15 @@ pub fn check_vpc_cidr(text: &str) -> Result<Cidr, String> {
     Ok(cidr)
 }
 
+/// The index of a zone's letter (`eu-central-1b` → 1), for the 16 letters a–p a network supports.
+pub fn zone_index(zone: &str) -> Option<u32> {
+    let letter = zone.bytes().last().filter(u8::is_ascii_lowercase)?;
+    Some(u32::from(letter - b'a')).filter(|i| *i < (1 << SUBNET_NEWBITS))
+}
+
 /// The subnet CIDR of `zone` (`eu-central-1b` → the second sixteenth of the VPC), from its zone letter.
 pub fn subnet_cidr(vpc: &Cidr, zone: &str) -> Option<Cidr> {
-    let letter = zone.bytes().last().filter(u8::is_ascii_lowercase)?;
-    vpc.subnet(SUBNET_NEWBITS, u32::from(letter - b'a'))
+    vpc.subnet(SUBNET_NEWBITS, zone_index(zone)?)
 }
 
 /// Services whose VPC endpoint names start `eu.amazonaws.` in the European Sovereign Cloud.

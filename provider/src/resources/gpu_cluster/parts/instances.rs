@@ -508,7 +508,7 @@ impl KeyedPart<SovereignData> for Instances {
         if state.attr("hourly_cost_usd").is_null()
             && let Some(price) = state
                 .get_str("instance_type")
-                .and_then(|t| sovereign_schemas::gpu::on_demand_price(ctx_region(state), t))
+                .and_then(|t| sovereign_schemas::gpu::on_demand_price(region_of(state), t))
         {
             let cost = (price.usd_per_hour * have.len() as f64 * 1e5).round() / 1e5;
             state.set_attr("hourly_cost_usd", Value::float(cost));
@@ -554,7 +554,7 @@ impl KeyedPart<SovereignData> for Instances {
 }
 
 /// The region recorded in state (the provider's).
-fn ctx_region(state: &Value) -> &str {
+fn region_of(state: &Value) -> &str {
     state.get_str("region").unwrap_or_default()
 }
 
