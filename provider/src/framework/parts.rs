@@ -349,6 +349,15 @@ pub trait KeyedPart<D: ProviderData>: Send + Sync {
         self.create(ctx, state, key, want).await
     }
     async fn delete(&self, ctx: &Context<D>, key: &Self::Key, have: &Self::Have) -> PartResult;
+    /// Deletes many at once (one AWS call for all, as TerminateInstances takes many ids) and returns each key's
+    /// result; `None` (the default): [`KeyedPart::delete`] for each, `CONCURRENCY` at a time.
+    async fn delete_batch(
+        &self,
+        _ctx: &Context<D>,
+        _batch: &[(Self::Key, Self::Have)],
+    ) -> Option<Vec<(Self::Key, PartResult)>> {
+        None
+    }
     /// Which batch a create belongs to: creates of one batch are made by one [`KeyedPart::create_batch`] call
     /// (instances of one subnet: one RunInstances). `None` (the default): each key alone.
     fn batch_of(&self, _key: &Self::Key, _want: &Self::Want) -> Option<String> {
@@ -575,6 +584,24 @@ impl<P> Keyed<P> {
             .into_iter()
             .filter_map(|key| Some((key.clone(), have.get(&key)?.clone())))
             .collect();
+        if work.is_empty() {
+            return Ok(());
+        }
+        if let Some(results) = part.delete_batch(ctx, &work).await {
+            let mut first_failure = None;
+            for (key, result) in results {
+                match result {
+                    Ok(()) => {
+                        have.remove(&key);
+                    }
+                    Err(d) => {
+                        first_failure.get_or_insert_with(|| keyed_failure(part.name(), &key, d));
+                    }
+                }
+            }
+            part.record(state, have);
+            return first_failure.map_or(Ok(()), Err);
+        }
         let failed = &AtomicBool::new(false);
         let mut running = futures::stream::iter(work.into_iter().map(|(key, h)| async move {
             // After a failure, start nothing more.

@@ -450,36 +450,39 @@ impl KeyedPart<SovereignData> for Instances {
         slot: &u32,
         have: &SlotHave,
     ) -> PartResult {
-        let ec2 = &ctx.provider.clients.ec2;
-        let what = format!("instance {} (slot {slot})", have.id);
-        ec2.terminate_instances()
-            .instance_ids(&have.id)
-            .send()
-            .await
-            .found("TerminateInstances", &what, &["InvalidInstanceID.NotFound"])?;
-        Waiter::new(
-            what.clone(),
-            &["pending", "running", "stopping", "stopped", "shutting-down"],
-            &[],
+        terminate(
+            ctx,
+            std::slice::from_ref(&have.id),
+            &format!("instance {} (slot {slot})", have.id),
         )
-        .wait(ctx, || async {
-            let out = ec2
-                .describe_instances()
-                .instance_ids(&have.id)
-                .send()
-                .await
-                .found("DescribeInstances", &what, &["InvalidInstanceID.NotFound"])?;
-            let state = out
-                .as_ref()
-                .and_then(|o| o.reservations().first())
-                .and_then(|r| r.instances().first())
-                .and_then(|i| i.state())
-                .and_then(|s| s.name())
-                .map(|n| n.as_str().to_string());
-            Ok(state.filter(|s| s != "terminated").map(|s| ((), s)))
-        })
         .await
-        .map(|_| ())
+    }
+
+    async fn delete_batch(
+        &self,
+        ctx: &Context<SovereignData>,
+        batch: &[(u32, SlotHave)],
+    ) -> Option<Vec<(u32, PartResult)>> {
+        let mut out = Vec::with_capacity(batch.len());
+        for chunk in batch.chunks(TERMINATE_CHUNK) {
+            let ids: Vec<String> = chunk.iter().map(|(_, h)| h.id.clone()).collect();
+            let slots: Vec<String> = chunk.iter().map(|(s, _)| s.to_string()).collect();
+            let result = terminate(
+                ctx,
+                &ids,
+                &format!("instances of slots {}", slots.join(", ")),
+            )
+            .await;
+            let failed = result.is_err();
+            match result {
+                Ok(()) => out.extend(chunk.iter().map(|(s, _)| (*s, Ok(())))),
+                Err(d) => out.push((chunk[0].0, Err(d))),
+            }
+            if failed {
+                break;
+            }
+        }
+        Some(out)
     }
 
     fn observe(&self, state: &mut Value, have: &BTreeMap<u32, SlotHave>) {
@@ -631,4 +634,68 @@ impl crate::framework::Part<SovereignData> for SlotTags {
     ) -> PartResult<crate::framework::Presence> {
         Ok(crate::framework::Presence::Present)
     }
+}
+
+/// Instances terminated per TerminateInstances call (and waited for per DescribeInstances).
+const TERMINATE_CHUNK: usize = 100;
+
+/// Terminates `ids` in one call and waits until none of them is left (terminated or gone), one DescribeInstances
+/// per poll for all of them.
+async fn terminate(ctx: &Context<SovereignData>, ids: &[String], what: &str) -> PartResult {
+    let ec2 = &ctx.provider.clients.ec2;
+    let by_id = || {
+        Filter::builder()
+            .name("instance-id")
+            .set_values(Some(ids.to_vec()))
+            .build()
+    };
+    // Filtered, so an id already gone is no error.
+    let found = ec2
+        .describe_instances()
+        .filters(by_id())
+        .send()
+        .await
+        .or_diag("DescribeInstances", what)?;
+    let live: Vec<String> = found
+        .reservations()
+        .iter()
+        .flat_map(|r| r.instances())
+        .filter(|i| i.state().and_then(|s| s.name()).map(|n| n.as_str()) != Some("terminated"))
+        .filter_map(|i| i.instance_id().map(str::to_owned))
+        .collect();
+    if live.is_empty() {
+        return Ok(());
+    }
+    ec2.terminate_instances()
+        .set_instance_ids(Some(live))
+        .send()
+        .await
+        .found("TerminateInstances", what, &["InvalidInstanceID.NotFound"])?;
+    Waiter::new(
+        what,
+        &["pending", "running", "stopping", "stopped", "shutting-down"],
+        &[],
+    )
+    .wait(ctx, || async {
+        let out = ec2
+            .describe_instances()
+            .filters(by_id())
+            .send()
+            .await
+            .or_diag("DescribeInstances", what)?;
+        let states: Vec<String> = out
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .filter_map(|i| {
+                i.state()
+                    .and_then(|s| s.name())
+                    .map(|n| n.as_str().to_string())
+            })
+            .filter(|s| s != "terminated")
+            .collect();
+        Ok(states.into_iter().next().map(|s| ((), s)))
+    })
+    .await
+    .map(|_| ())
 }
