@@ -9,7 +9,10 @@ fn main() -> ExitCode {
         .skip(1)
         .any(|a| a == "--version" || a == "-version")
     {
-        println!("terraform-provider-sovereign v{}", env!("CARGO_PKG_VERSION"));
+        println!(
+            "terraform-provider-sovereign v{}",
+            env!("CARGO_PKG_VERSION")
+        );
         return ExitCode::SUCCESS;
     }
     sovereign_provider::framework::serve(sovereign_provider::sovereign::SovereignProvider)
