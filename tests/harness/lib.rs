@@ -553,6 +553,20 @@ impl Terraform {
         Terraform::create(bin, Some(provider_dir()))
     }
 
+    /// A working directory whose CLI config is exactly `cli_config` (e.g. a `provider_installation` block with a
+    /// `filesystem_mirror`, as an air-gapped user writes it); no `dev_overrides`, so providers come through
+    /// `terraform init`. The environment is the same as for [`Terraform::new`].
+    pub fn with_cli_config(bin: &TerraformBin, cli_config: &str) -> Terraform {
+        let tf = Terraform::create(bin, None);
+        fs::write(tf.cli_config_path(), cli_config).expect("write the CLI config");
+        tf
+    }
+
+    /// The CLI config file every command runs with (`TF_CLI_CONFIG_FILE`).
+    pub fn cli_config_path(&self) -> PathBuf {
+        self.dir.path().join(".harness/terraform.rc")
+    }
+
     fn create(bin: &TerraformBin, provider_dir: Option<&Path>) -> Terraform {
         ensure_harness();
         let dir = tempfile::Builder::new()
