@@ -273,7 +273,8 @@ fn ml_stack_eu_applies_replans_clean_lints_its_plan_and_destroys() {
     assert_eq!(code, 0, "sovereign-lint --plan:\n{stdout}{stderr}");
     assert!(stdout.starts_with("✔ no findings"), "{stdout}");
 
-    tf.apply();
+    // The gate's last step: apply exactly the plan that was linted (only because the linter exited 0).
+    tf.run_ok(&["apply", "-input=false", "-no-color", "harness.tfplan"]);
     let outputs = tf.output_json();
     let training = &outputs["training"]["value"];
 
