@@ -72,6 +72,11 @@ fn plan_expiry(plan: &mut PlanChange) {
         None => Value::Null,
         Some(hours) => match plan.prior.get_str("expires_at") {
             Some(at) if plan.prior.attr("ttl_hours") == &ttl => Value::from(at),
+            // A new window starts at the plan Terraform applies. With unknown values in the configuration
+            // (e.g. subnets of a network created in the same apply) Terraform plans again once they are known,
+            // seconds or minutes later: a time planned now would differ from that final plan's, so it is
+            // planned then.
+            _ if !plan.config.is_wholly_known() => Value::Unknown,
             _ => Value::from(plan::expiry(plan::now(), hours)),
         },
     };

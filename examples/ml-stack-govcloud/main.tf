@@ -1,0 +1,41 @@
+# The sovereign ML training stack (examples/modules/sovereign-ml-training) in us-gov-west-1, jurisdiction us-gov.
+# The provider configuration is the stack's jurisdiction and region: the module inherits it, and the provider
+# refuses, at plan time, any region, zone, endpoint or key outside them.
+provider "sovereign" {
+  jurisdiction           = "us-gov"
+  region                 = "us-gov-west-1"
+  required_tags          = ["data-classification"]
+  allowed_endpoint_hosts = var.allowed_endpoint_hosts
+  s3_use_path_style      = var.endpoint != null
+
+  default_tags = {
+    owner        = "ml-platform"
+    jurisdiction = "us-gov"
+  }
+
+  dynamic "endpoints" {
+    for_each = var.endpoint == null ? [] : [var.endpoint]
+    content {
+      ec2 = endpoints.value
+      kms = endpoints.value
+      s3  = endpoints.value
+      sts = endpoints.value
+    }
+  }
+}
+
+module "training" {
+  source = "../modules/sovereign-ml-training"
+
+  name               = var.name
+  availability_zones = ["us-gov-west-1a", "us-gov-west-1b", "us-gov-west-1c"]
+  cidr_block         = "10.40.0.0/16"
+  instance_type      = var.instance_type
+  node_count         = var.node_count
+  ami_id             = var.ami_id
+  ttl_hours          = 24
+
+  tags = {
+    project = "llm-finetune"
+  }
+}
