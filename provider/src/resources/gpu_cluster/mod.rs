@@ -21,7 +21,7 @@ use crate::sovereign::SovereignData;
 use parts::instances::{Instances, SlotTags, wants_none};
 use parts::launch_template::LaunchTemplate;
 use parts::placement_group::PlacementGroup;
-use parts::tags::{ClusterTags, ExpiryTags};
+use parts::tags::{ClusterTags, ExpiryTags, TtlWindow};
 pub use schema::TYPE_NAME;
 
 /// AWS's limit of running instances per zone in a `spread` placement group.
@@ -41,6 +41,7 @@ impl GpuClusterResource {
     pub fn new() -> GpuClusterResource {
         GpuClusterResource {
             parts: Parts::new(PlacementGroup)
+                .then(TtlWindow)
                 .then(LaunchTemplate)
                 .then(Keyed(Instances))
                 .then(SlotTags)
@@ -64,20 +65,17 @@ impl SovereignResource for GpuClusterResource {
     };
 }
 
-/// Plans `expires_at`: kept while `ttl_hours` is unchanged, a new window from now when it is set or changed.
+/// Plans `expires_at`: kept while `ttl_hours` is unchanged; a new window starts when the apply runs
+/// ([`parts::tags::TtlWindow`]), so it is unknown in the plan — a time taken at plan time would differ from the one
+/// Terraform's final plan takes when it applies a saved plan or plans again once unknown values are known.
 fn plan_expiry(plan: &mut PlanChange) {
     let ttl = plan.planned.attr("ttl_hours").clone();
     let value = match ttl.as_i64() {
         None if ttl.is_unknown() => Value::Unknown,
         None => Value::Null,
-        Some(hours) => match plan.prior.get_str("expires_at") {
+        Some(_) => match plan.prior.get_str("expires_at") {
             Some(at) if plan.prior.attr("ttl_hours") == &ttl => Value::from(at),
-            // A new window starts at the plan Terraform applies. With unknown values in the configuration
-            // (e.g. subnets of a network created in the same apply) Terraform plans again once they are known,
-            // seconds or minutes later: a time planned now would differ from that final plan's, so it is
-            // planned then.
-            _ if !plan.config.is_wholly_known() => Value::Unknown,
-            _ => Value::from(plan::expiry(plan::now(), hours)),
+            _ => Value::Unknown,
         },
     };
     plan.planned.set_attr("expires_at", value);

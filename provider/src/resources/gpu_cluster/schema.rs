@@ -128,7 +128,7 @@ pub fn gpu_cluster_schema() -> Schema {
                 "node_count × the on-demand price (USD per hour) from the price table; 0 once expired; null when the table has no price.",
             ))
             .attribute(Attribute::computed("expires_at", Type::String).description(
-                "When the TTL ends (RFC 3339): the plan time of the apply that set or changed ttl_hours, plus ttl_hours. Null without ttl_hours.",
+                "When the TTL ends (RFC 3339): the time of the apply that set or changed ttl_hours, plus ttl_hours (known after that apply). Null without ttl_hours.",
             )),
     )
 }

@@ -306,10 +306,11 @@ impl KeyedPart<SovereignData> for Instances {
     }
 
     fn want(&self, planned: &Value, made: &Value) -> Option<BTreeMap<u32, SlotWant>> {
-        if planned.attr("node_count").is_unknown() || planned.attr("expires_at").is_unknown() {
+        // The TTL window is set when the apply starts (`made`); at plan time a new one is still unknown.
+        if planned.attr("node_count").is_unknown() || made.attr("expires_at").is_unknown() {
             return None;
         }
-        if wants_none(planned) {
+        if wants_none(made) {
             return Some(BTreeMap::new());
         }
         let version = made.get_i64("launch_template_version")?;

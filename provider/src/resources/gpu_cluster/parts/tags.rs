@@ -100,12 +100,12 @@ impl Part<SovereignData> for ExpiryTags {
     async fn apply(
         &self,
         ctx: &Context<SovereignData>,
-        planned: &Value,
+        _planned: &Value,
         prior: Option<&Value>,
         state: &mut Value,
     ) -> PartResult {
         let Some(prior) = prior else { return Ok(()) };
-        if prior.attr("expires_at") == planned.attr("expires_at") {
+        if prior.attr("expires_at") == state.attr("expires_at") {
             return Ok(());
         }
         let old: BTreeMap<String, String> = prior
@@ -113,7 +113,7 @@ impl Part<SovereignData> for ExpiryTags {
             .map(|t| (EXPIRES_TAG.to_string(), t.to_string()))
             .into_iter()
             .collect();
-        let new: BTreeMap<String, String> = planned
+        let new: BTreeMap<String, String> = state
             .get_str("expires_at")
             .map(|t| (EXPIRES_TAG.to_string(), t.to_string()))
             .into_iter()
@@ -127,6 +127,44 @@ impl Part<SovereignData> for ExpiryTags {
             &format!("cluster {}", name(state)),
         )
         .await
+    }
+
+    async fn read(
+        &self,
+        _ctx: &Context<SovereignData>,
+        _state: &mut Value,
+    ) -> PartResult<Presence> {
+        Ok(Presence::Present)
+    }
+}
+
+/// Starts a TTL window when the apply runs: `expires_at` = now + `ttl_hours` when the plan left it unknown (a new
+/// or changed `ttl_hours`), before the instances are launched with their `expires-at` tags.
+pub struct TtlWindow;
+
+#[async_trait::async_trait]
+impl Part<SovereignData> for TtlWindow {
+    fn name(&self) -> &'static str {
+        "TTL window"
+    }
+
+    async fn apply(
+        &self,
+        _ctx: &Context<SovereignData>,
+        planned: &Value,
+        _prior: Option<&Value>,
+        state: &mut Value,
+    ) -> PartResult {
+        if state.attr("expires_at").is_unknown() {
+            let at = planned.get_i64("ttl_hours").map(|hours| {
+                crate::resources::gpu_cluster::plan::expiry(
+                    crate::resources::gpu_cluster::plan::now(),
+                    hours,
+                )
+            });
+            state.set_attr("expires_at", Value::from(at));
+        }
+        Ok(())
     }
 
     async fn read(
