@@ -131,11 +131,6 @@ impl<D: ProviderData> Parts<D> {
         self
     }
 
-    /// The names of the parts, root first.
-    pub fn names(&self) -> Vec<&'static str> {
-        self.steps.iter().map(|p| p.name()).collect()
-    }
-
     /// Calls [`Part::plan`] on every part.
     pub fn plan(&self, prior: Option<&Value>, planned: &mut Value) {
         for part in &self.steps {
