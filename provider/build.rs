@@ -2,7 +2,11 @@
 //! no system `protoc` needed).
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let proto_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas/proto");
+    // Read at run time, not with `env!`: a build script compiled for one checkout is reused by cargo for another
+    // checkout sharing the target directory (same sources, other path), and must look in the one being built.
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").ok_or("cargo did not set CARGO_MANIFEST_DIR")?;
+    let proto_dir = std::path::Path::new(&manifest_dir).join("../schemas/proto");
     let files = [
         proto_dir.join("tfplugin6.proto"),
         proto_dir.join("go_plugin.proto"),
