@@ -971,3 +971,4 @@ pub fn s3_client_in(endpoint: &str, region: &str) -> aws_sdk_s3::Client {
 
 pub mod network;
 pub mod provider_fixtures;
+pub mod release;
