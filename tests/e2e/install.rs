@@ -13,30 +13,12 @@ use std::process::{Command, Stdio};
 use sovereign_e2e::provider_fixtures::{bucket_names, live_keys, planned_changes};
 use sovereign_e2e::{
     REGION, Terraform, block_on, bundled_terraform, hcl_string, kms_client, moto, provider_binary,
-    provider_config, repo_root, s3_client,
+    provider_config, repo_root, s3_client, workspace_version,
 };
 
 const NAME: &str = "terraform-provider-sovereign";
 /// The packed filesystem-mirror directory of the provider, relative to the mirror root.
 const PACKED: &str = "registry.terraform.io/sovereign-ml/sovereign";
-
-/// `version` of `[workspace.package]` in the workspace Cargo.toml (what the release is named after).
-fn workspace_version() -> String {
-    let manifest = fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
-    let mut in_package = false;
-    for line in manifest.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_package = line == "[workspace.package]";
-        } else if in_package && let Some(value) = line.strip_prefix("version") {
-            return value
-                .trim_start_matches([' ', '='])
-                .trim_matches('"')
-                .to_string();
-        }
-    }
-    panic!("no version in [workspace.package]");
-}
 
 /// This machine's Terraform platform, e.g. `linux_amd64`.
 fn platform() -> String {
