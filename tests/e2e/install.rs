@@ -11,12 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use sovereign_e2e::provider_fixtures::{bucket_names, live_keys, planned_changes};
-use sovereign_e2e::release::{
-    NAME, PACKED, mirror_cli_config, platform, release, workspace_version,
-};
+use sovereign_e2e::release::{NAME, PACKED, mirror_cli_config, platform, release};
 use sovereign_e2e::{
     REGION, Terraform, block_on, bundled_terraform, kms_client, moto, provider_binary,
-    provider_config, repo_root, s3_client,
+    provider_config, repo_root, s3_client, workspace_version,
 };
 
 /// A dependency lock file as a team commits it: the version and the zip's hash from SHA256SUMS.

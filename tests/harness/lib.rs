@@ -9,7 +9,10 @@
 //! - [`Terraform`]: a temporary working directory with its own CLI config (`dev_overrides` for the provider) and a
 //!   clean environment; methods for init/plan/apply/import/destroy/show that panic with the full output on failure.
 //! - [`provider_binary`]: builds `terraform-provider-sovereign` once per test binary with the running cargo and the
-//!   same target directory and profile, and returns the executable path.
+//!   same target directory and profile, and returns the executable path. [`build_target`] tells other builds that
+//!   directory and profile.
+//! - [`venv_bin`]: tools of the harness venv (`maturin`, `pre-commit`); [`workspace_version`]: the version every
+//!   crate and artifact carries.
 //! - [`kms_client`]/[`s3_client`]/[`ec2_client`]: AWS SDK clients aimed at a moto endpoint, for verifying through
 //!   the AWS API.
 //! - [`Moto::inject_fault`]/[`Moto::inject`] ([`Fault`]) and [`Moto::clear_faults`]: make chosen AWS calls fail.
@@ -74,7 +77,57 @@ pub fn ensure_harness() {
 }
 
 fn venv_python() -> PathBuf {
-    repo_root().join(".venv/bin/python")
+    venv_bin("python")
+}
+
+/// An executable of the harness venv (`maturin`, `pre-commit`, `python`, …); call [`ensure_harness`] first.
+pub fn venv_bin(name: &str) -> PathBuf {
+    repo_root().join(".venv/bin").join(name)
+}
+
+/// `version` of `[workspace.package]` in the workspace Cargo.toml: every crate's version, what releases and the
+/// linter's wheel are named after.
+pub fn workspace_version() -> String {
+    let manifest = fs::read_to_string(repo_root().join("Cargo.toml")).expect("read Cargo.toml");
+    let mut in_package = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_package = line == "[workspace.package]";
+        } else if in_package && let Some(value) = line.strip_prefix("version") {
+            return value
+                .trim_start_matches([' ', '='])
+                .trim_matches('"')
+                .to_string();
+        }
+    }
+    panic!("no version in [workspace.package]");
+}
+
+/// Where and how this test executable was built: tests that build more of the workspace use the same target
+/// directory and profile, so they find dependencies already compiled.
+#[derive(Clone, Debug)]
+pub struct BuildTarget {
+    /// The Cargo target directory (`CARGO_TARGET_DIR` of the build).
+    pub dir: PathBuf,
+    /// Built with the `release` profile (otherwise `dev`).
+    pub release: bool,
+}
+
+/// The [`BuildTarget`] of the running test executable, derived from its path `<target>/<profile>/deps/<test>`.
+pub fn build_target() -> Result<BuildTarget, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("unexpected test executable location")?;
+    let dir = profile_dir
+        .parent()
+        .ok_or("unexpected test executable location")?;
+    Ok(BuildTarget {
+        dir: dir.to_path_buf(),
+        release: profile_dir.file_name().and_then(|n| n.to_str()) == Some("release"),
+    })
 }
 
 // ------------------------------------------------------------------------------------------------ moto
@@ -396,24 +449,16 @@ fn locate_or_build_provider() -> Result<PathBuf, String> {
             ))
         };
     }
-    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    // <target>/<profile>/deps/<test-binary>
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("unexpected test executable location")?;
-    let target_dir = profile_dir
-        .parent()
-        .ok_or("unexpected test executable location")?;
+    let target = build_target()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .current_dir(repo_root())
         .args(["build", "--workspace", "--all-targets", "--keep-going"])
         .args(["--message-format", "json-render-diagnostics"])
-        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_TARGET_DIR", &target.dir)
         .stdin(Stdio::null());
-    if profile_dir.file_name().and_then(|n| n.to_str()) == Some("release") {
+    if target.release {
         command.arg("--release");
     }
     let out = command

@@ -5,29 +5,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::{hcl_string, repo_root};
+use crate::{hcl_string, repo_root, workspace_version};
 
 pub const NAME: &str = "terraform-provider-sovereign";
 /// The packed filesystem-mirror directory of the provider, relative to the mirror root.
 pub const PACKED: &str = "registry.terraform.io/sovereign-ml/sovereign";
-
-/// `version` of `[workspace.package]` in the workspace Cargo.toml (what the release is named after).
-pub fn workspace_version() -> String {
-    let manifest = fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
-    let mut in_package = false;
-    for line in manifest.lines() {
-        let line = line.trim();
-        if line.starts_with('[') {
-            in_package = line == "[workspace.package]";
-        } else if in_package && let Some(value) = line.strip_prefix("version") {
-            return value
-                .trim_start_matches([' ', '='])
-                .trim_matches('"')
-                .to_string();
-        }
-    }
-    panic!("no version in [workspace.package]");
-}
 
 /// This machine's Terraform platform, e.g. `linux_amd64`.
 pub fn platform() -> String {
