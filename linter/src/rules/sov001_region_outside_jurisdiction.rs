@@ -55,12 +55,12 @@ use sovereign_schemas::Cloud;
 
 use super::sov004_cross_border_replication::is_replication_path;
 use super::support::{
-    Subject, check_region_or_zone, cloud_of, display_path, finding, loc, string_or_unresolved,
+    Subject, check_region_or_zone, cloud_of, display_path, finding, loc, residency_string,
     unresolved, walk_strings,
 };
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
-use crate::model::{ResourceInstance, Tracked};
+use crate::model::{ResourceInstance, Tracked, Value};
 
 pub(crate) static INFO: RuleInfo = RuleInfo {
     id: "SOV001",
@@ -72,19 +72,173 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
 
 pub(crate) struct RegionOutsideJurisdiction;
 
-/// Resource arguments naming a region or zone, and whether an unknown value decides residency.
-const REGION_ATTRS: &[(&str, &str, bool)] = &[
-    ("region", "`region`", true),
-    ("location", "`location`", true),
-    ("zone", "`zone`", true),
-    ("availability_zone", "`availability_zone`", false),
-    ("availability_zones", "`availability_zones`", false),
-    (
+/// A resource argument naming a region or zone.
+struct RegionAttr {
+    name: &'static str,
+    what: &'static str,
+    /// Whether an unknown (or empty, or mistyped) value decides residency: AWS only accepts zones
+    /// of the region a request is sent to, so an unknown AWS zone cannot move data abroad.
+    unknown_decides: bool,
+    /// A list of names (`availability_zones`); otherwise one name.
+    list: bool,
+}
+
+const fn attr(
+    name: &'static str,
+    what: &'static str,
+    unknown_decides: bool,
+    list: bool,
+) -> RegionAttr {
+    RegionAttr {
+        name,
+        what,
+        unknown_decides,
+        list,
+    }
+}
+
+/// Resource arguments naming a region or zone, read on every resource of a cloud.
+const REGION_ATTRS: &[RegionAttr] = &[
+    attr("region", "`region`", true, false),
+    attr("location", "`location`", true, false),
+    attr("zone", "`zone`", true, false),
+    attr("availability_zone", "`availability_zone`", false, false),
+    attr("availability_zones", "`availability_zones`", false, true),
+    attr(
         "preferred_availability_zones",
         "`preferred_availability_zones`",
         false,
+        true,
     ),
-    ("node_locations", "`node_locations`", true),
+    attr("node_locations", "`node_locations`", true, true),
+    // AWS zone ids (`euc1-az2`): aws_subnet, aws_ec2_subnet_cidr_reservation's subnets, …
+    attr(
+        "availability_zone_id",
+        "`availability_zone_id`",
+        false,
+        false,
+    ),
+];
+
+/// Arguments of particular resource types that name regions or zones, inside blocks or under
+/// names other resources use for other things: (type, argument, path inside its blocks, what,
+/// unknown decides, list). Checked against the provider documentation (`arguments.toml`).
+type NestedAttr = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    bool,
+    bool,
+);
+const TYPED_ATTRS: &[NestedAttr] = &[
+    // One Zone EFS: the zone's name.
+    (
+        "aws_efs_file_system",
+        "availability_zone_name",
+        &[],
+        "`availability_zone_name`",
+        false,
+        false,
+    ),
+    // S3 Express directory buckets: `location { name = "euc1-az2" }`, a zone id or Local Zone id.
+    (
+        "aws_s3_directory_bucket",
+        "location",
+        &["name"],
+        "`location.name`",
+        false,
+        false,
+    ),
+    (
+        "google_bigtable_instance",
+        "cluster",
+        &["zone"],
+        "`cluster.zone`",
+        true,
+        false,
+    ),
+    (
+        "google_compute_region_disk",
+        "replica_zones",
+        &[],
+        "`replica_zones`",
+        true,
+        true,
+    ),
+    (
+        "google_compute_region_instance_group_manager",
+        "distribution_policy_zones",
+        &[],
+        "`distribution_policy_zones`",
+        true,
+        true,
+    ),
+    (
+        "google_firestore_database",
+        "location_id",
+        &[],
+        "`location_id`",
+        true,
+        false,
+    ),
+    (
+        "google_pubsub_topic",
+        "message_storage_policy",
+        &["allowed_persistence_regions"],
+        "`message_storage_policy.allowed_persistence_regions`",
+        true,
+        true,
+    ),
+    (
+        "google_redis_instance",
+        "location_id",
+        &[],
+        "`location_id`",
+        true,
+        false,
+    ),
+    (
+        "google_redis_instance",
+        "alternative_location_id",
+        &[],
+        "`alternative_location_id`",
+        true,
+        false,
+    ),
+    (
+        "google_sql_database_instance",
+        "settings",
+        &["location_preference", "zone"],
+        "`settings.location_preference.zone`",
+        true,
+        false,
+    ),
+    (
+        "google_sql_database_instance",
+        "settings",
+        &["location_preference", "secondary_zone"],
+        "`settings.location_preference.secondary_zone`",
+        true,
+        false,
+    ),
+    (
+        "google_sql_database_instance",
+        "settings",
+        &["backup_configuration", "location"],
+        "`settings.backup_configuration.location`",
+        true,
+        false,
+    ),
+    // A configurable dual-region stores in its data locations, whatever its multi-region `location`.
+    (
+        "google_storage_bucket",
+        "custom_placement_config",
+        &["data_locations"],
+        "`custom_placement_config.data_locations`",
+        true,
+        true,
+    ),
 ];
 
 impl Rule for RegionOutsideJurisdiction {
@@ -140,16 +294,13 @@ impl Rule for RegionOutsideJurisdiction {
 
 /// Position of a region-naming argument in [`REGION_ATTRS`].
 fn region_attr(name: &str) -> Option<usize> {
-    Some(match name {
-        "region" => 0,
-        "location" => 1,
-        "zone" => 2,
-        "availability_zone" => 3,
-        "availability_zones" => 4,
-        "preferred_availability_zones" => 5,
-        "node_locations" => 6,
-        _ => return None,
-    })
+    REGION_ATTRS.iter().position(|a| a.name == name)
+}
+
+/// Arguments that name where a resource lies, when a value refers to another resource's: that
+/// resource is checked itself (`location = azurerm_resource_group.main.location`).
+fn names_a_place(attribute: &str) -> bool {
+    region_attr(attribute).is_some() || matches!(attribute, "names" | "zone_ids")
 }
 
 fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {
@@ -162,35 +313,49 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
                 *slot = Some(t);
             }
         }
-        for ((attr, what, unknown_decides), t) in REGION_ATTRS.iter().zip(present) {
+        let data_locations_decide = resource.resource_type == "google_storage_bucket"
+            && resource
+                .attr("custom_placement_config")
+                .is_some_and(|t| !t.items().is_empty());
+        for (a, t) in REGION_ATTRS.iter().zip(present) {
             // `location` is a region only for Azure and Google; AWS uses it for other things
-            // (Direct Connect locations). Azure zones are "1", "2", "3": only `location` counts.
-            if (*attr == "location" && cloud == Cloud::Aws)
-                || (cloud == Cloud::Azure && *attr != "location")
+            // (Direct Connect locations, directory bucket blocks). Azure zones are "1", "2", "3":
+            // only `location` counts.
+            if (a.name == "location" && (cloud == Cloud::Aws || data_locations_decide))
+                || (cloud == Cloud::Azure && a.name != "location")
+                || (cloud != Cloud::Aws && a.name == "availability_zone_id")
             {
                 continue;
             }
             let Some(t) = t.filter(|t| !t.is_null()) else {
                 continue;
             };
-            // Regions inside (nearly all) need no further look.
-            if t.items().iter().all(|item| {
-                item.as_str()
-                    .is_some_and(|name| check_region_or_zone(cx, cloud, name).inside)
-            }) {
+            check_place(
+                cx,
+                out,
+                resource,
+                cloud,
+                a.what,
+                t,
+                a.unknown_decides,
+                a.list,
+            );
+        }
+        for (resource_type, argument, path, what, unknown_decides, list) in TYPED_ATTRS {
+            if resource.resource_type != *resource_type {
                 continue;
             }
-            // `location = azurerm_resource_group.main.location`, `availability_zone =
-            // aws_subnet.a.availability_zone`: the referenced resource is checked itself.
-            if super::support::referenced_resources(cx, resource, t)
-                .iter()
-                .any(|(r, _)| r.mode == crate::model::ResourceMode::Managed)
-            {
+            let Some(t) = resource.attr(argument).filter(|t| !t.is_null()) else {
                 continue;
+            };
+            let mut values = Vec::new();
+            nested_values(t, path, &mut values);
+            for v in values {
+                check_place(cx, out, resource, cloud, what, v, *unknown_decides, *list);
             }
-            for item in t.items() {
-                check_value(cx, out, subject, cloud, what, item, *unknown_decides);
-            }
+        }
+        if resource.resource_type == "azurerm_cognitive_deployment" {
+            cognitive_deployment(cx, out, resource);
         }
     }
     if !cx.may_hold(resource, super::support::features::ARN) {
@@ -212,6 +377,122 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
     }
 }
 
+/// The values at `path` inside every block of `t` (`t` itself for an empty path); an unknown block
+/// stands for what it would hold.
+fn nested_values<'t>(t: &'t Tracked, path: &[&str], out: &mut Vec<&'t Tracked>) {
+    let Some((first, rest)) = path.split_first() else {
+        out.push(t);
+        return;
+    };
+    match &t.value {
+        Value::Unknown(_) => out.push(t),
+        Value::List(items) => items.iter().for_each(|i| nested_values(i, path, out)),
+        Value::Map(_) => {
+            if let Some(v) = t.get(first).filter(|v| !v.is_null()) {
+                nested_values(v, rest, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Checks one region- or zone-valued argument (a list of them when `list`).
+#[allow(clippy::too_many_arguments)]
+fn check_place(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    resource: &ResourceInstance,
+    cloud: Cloud,
+    what: &str,
+    t: &Tracked,
+    unknown_decides: bool,
+    list: bool,
+) {
+    let subject = Subject::resource(resource);
+    // Regions inside (nearly all) need no further look.
+    let items: &[Tracked] = match (&t.value, list) {
+        (Value::List(items), true) => items,
+        _ => std::slice::from_ref(t),
+    };
+    if items.iter().all(|item| {
+        item.as_str()
+            .is_some_and(|name| check_region_or_zone(cx, cloud, name).inside)
+    }) {
+        return;
+    }
+    // `location = azurerm_resource_group.main.location`, `availability_zone =
+    // aws_subnet.a.availability_zone`: the referenced resource's own place is checked itself. Only
+    // a place of a managed resource of a cloud counts: `random_pet.x.id` proves nothing.
+    if super::support::referenced_resources(cx, resource, t)
+        .iter()
+        .any(|(r, attribute)| {
+            r.mode == crate::model::ResourceMode::Managed
+                && cloud_of(r).is_some()
+                && attribute.as_deref().is_some_and(names_a_place)
+        })
+    {
+        return;
+    }
+    for item in items {
+        check_value(cx, out, subject, cloud, what, item, unknown_decides);
+    }
+}
+
+/// Azure OpenAI / AI Services deployments: a `Global*` deployment type processes prompts in any
+/// Azure region worldwide, a `DataZone*` type anywhere in its data zone (the EU member states, or
+/// the US), whatever the account's `location`.
+fn cognitive_deployment(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {
+    let subject = Subject::resource(resource);
+    let Some(sku) = resource.attr("sku").filter(|t| !t.is_null()) else {
+        return;
+    };
+    let mut names = Vec::new();
+    nested_values(sku, &["name"], &mut names);
+    for t in names {
+        let Some(name) = residency_string(cx, out, subject, "`sku.name` (the deployment type)", t)
+        else {
+            continue;
+        };
+        let reason = if name.starts_with("Global") {
+            format!(
+                "deployment type `{name}` may process prompts and completions in any Azure region worldwide, \
+                 outside jurisdiction `{}`",
+                cx.scope.jurisdiction.id
+            )
+        } else if name.starts_with("DataZone") {
+            // The EU data zone spans every EU member state's regions: inside only a jurisdiction that
+            // holds all of them (and is not narrowed by allowed_regions).
+            let eu_regions = sovereign_schemas::catalog()
+                .jurisdiction("eu")
+                .map(|j| j.azure_regions.as_slice())
+                .unwrap_or_default();
+            let zone_inside = cx.policy.allowed_regions.is_none()
+                && !eu_regions.is_empty()
+                && eu_regions
+                    .iter()
+                    .all(|r| cx.scope.jurisdiction.contains(Cloud::Azure, r));
+            if zone_inside {
+                continue;
+            }
+            format!(
+                "deployment type `{name}` may process data in any region of its data zone (all EU member \
+                 states, or the US), which jurisdiction `{}` does not wholly contain",
+                cx.scope.jurisdiction.id
+            )
+        } else {
+            continue;
+        };
+        out.push(finding(
+            INFO.id,
+            subject,
+            loc(t, &resource.location),
+            format!("`sku.name` of {}: {reason}", resource.address),
+            Some(t),
+            "use a regional deployment type (`Standard`, `ProvisionedManaged`) in an account whose `location` is inside",
+        ));
+    }
+}
+
 fn check_value(
     cx: &RuleContext<'_>,
     out: &mut Vec<Finding>,
@@ -222,9 +503,9 @@ fn check_value(
     unknown_decides: bool,
 ) {
     let name = if unknown_decides {
-        string_or_unresolved(cx, out, subject, what, t)
+        residency_string(cx, out, subject, what, t)
     } else {
-        t.as_str()
+        t.as_str().filter(|s| !s.trim().is_empty())
     };
     let Some(name) = name else { return };
     let verdict = check_region_or_zone(cx, cloud, name);
@@ -299,8 +580,8 @@ fn check_arns(
 mod tests {
     #[test]
     fn region_attributes_are_found_by_name() {
-        for (i, (name, ..)) in super::REGION_ATTRS.iter().enumerate() {
-            assert_eq!(super::region_attr(name), Some(i), "{name}");
+        for (i, a) in super::REGION_ATTRS.iter().enumerate() {
+            assert_eq!(super::region_attr(a.name), Some(i), "{}", a.name);
         }
         assert_eq!(super::region_attr("bucket"), None);
     }

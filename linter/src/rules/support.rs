@@ -217,6 +217,43 @@ pub(crate) fn string_or_unresolved<'t>(
     }
 }
 
+/// A string that decides residency, failing closed: SOV010 for an unknown value, an empty string or
+/// a value of another type (a list, map, number or bool where one name is expected); `None` (and no
+/// finding) only for an absent or null value.
+pub(crate) fn residency_string<'t>(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &'t Tracked,
+) -> Option<&'t str> {
+    let why = match &t.value {
+        Value::String(s) if !s.trim().is_empty() => return Some(s),
+        Value::Null => return None,
+        Value::Unknown(_) => {
+            unresolved(cx, out, subject, what, t);
+            return None;
+        }
+        Value::String(_) => "an empty string names no place".to_string(),
+        other => format!(
+            "{} where one name is expected",
+            match other {
+                Value::List(_) => "a list",
+                Value::Map(_) => "a map",
+                Value::Number(_) => "a number",
+                _ => "a bool",
+            }
+        ),
+    };
+    let stand_in = Tracked {
+        value: Value::Unknown(crate::model::Unknown::new(format!("{why}: {}", t.render()))),
+        location: t.location.clone(),
+        provenance: t.provenance.clone(),
+    };
+    unresolved(cx, out, subject, what, &stand_in);
+    None
+}
+
 /// Follows a dotted path through maps and block lists (the first block of each list):
 /// `server_side_encryption.kms_key_arn`.
 pub(crate) fn get_path<'t>(root: &'t AttrMap, path: &str) -> Option<&'t Tracked> {
