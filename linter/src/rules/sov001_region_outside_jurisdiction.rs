@@ -661,6 +661,61 @@ mod tests {
         assert!(got[1].contains("AWS_REGION"), "{got:#?}");
     }
 
+    /// Location code forms: each resolved by the catalog, never passed silently.
+    #[test]
+    fn location_forms_per_jurisdiction() {
+        let model = ModelBuilder::new()
+            .resource("google_storage_bucket", "eu", json!({"location": "EU"}))
+            .resource("google_storage_bucket", "eur4", json!({"location": "eur4"}))
+            .resource("google_storage_bucket", "nam4", json!({"location": "NAM4"}))
+            .resource(
+                "google_storage_bucket",
+                "de_dual",
+                json!({"location": "EU", "custom_placement_config": [{"data_locations": ["EUROPE-WEST3", "EUROPE-WEST10"]}]}),
+            )
+            .resource("google_bigquery_dataset", "eu", json!({"location": "eu"}))
+            .resource("google_compute_instance", "z", json!({"zone": "europe-west3-a"}))
+            .resource("azurerm_resource_group", "gwc", json!({"location": "Germany West Central"}))
+            .resource("azurerm_resource_group", "we", json!({"location": "westeurope"}))
+            .resource("aws_subnet", "id", json!({"availability_zone_id": "euc1-az2"}))
+            .resource("aws_subnet", "az", json!({"availability_zone": "eu-central-1a"}))
+            .resource("azurerm_cognitive_deployment", "dz", json!({"sku": [{"name": "DataZoneStandard"}]}))
+            .build();
+        let outside = |jurisdiction: &str| -> Vec<String> {
+            let mut got: Vec<String> = lint(
+                &model,
+                &format!("jurisdiction = \"{jurisdiction}\""),
+                &["SOV001", "SOV010"],
+            )
+            .iter()
+            .map(|l| {
+                let address = l
+                    .split(" of ")
+                    .nth(1)
+                    .unwrap_or("")
+                    .split(':')
+                    .next()
+                    .unwrap_or("");
+                address.to_string()
+            })
+            .collect();
+            got.sort();
+            got
+        };
+        assert_eq!(outside("eu"), ["google_storage_bucket.nam4"]);
+        assert_eq!(
+            outside("de"),
+            [
+                "azurerm_cognitive_deployment.dz",
+                "azurerm_resource_group.we",
+                "google_bigquery_dataset.eu",
+                "google_storage_bucket.eu",
+                "google_storage_bucket.eur4",
+                "google_storage_bucket.nam4",
+            ]
+        );
+    }
+
     #[test]
     fn allowed_regions_narrow() {
         let model = ModelBuilder::new()
