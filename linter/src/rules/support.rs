@@ -234,7 +234,7 @@ pub(crate) fn residency_string<'t>(
             unresolved(cx, out, subject, what, t);
             return None;
         }
-        Value::String(_) => "an empty string names no place".to_string(),
+        Value::String(_) => "an empty string".to_string(),
         other => format!(
             "{} where one name is expected",
             match other {
