@@ -107,5 +107,8 @@ fn unresolved_warn_lowers_them_to_warnings() {
         "SOV010",
     );
     assert_eq!(got.len(), 8, "{got:#?}");
-    assert!(got.iter().all(|l| l.contains(": WARNING SOV010 ")), "{got:#?}");
+    assert!(
+        got.iter().all(|l| l.contains(": WARNING SOV010 ")),
+        "{got:#?}"
+    );
 }

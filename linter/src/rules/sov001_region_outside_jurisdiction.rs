@@ -4,21 +4,41 @@
 //!
 //! - provider blocks: `region` of `aws` and `sovereign`, `region`/`zone` of `google`;
 //! - resources and data sources that set their own `region` (AWS provider v6, Google), `location`
-//!   (Azure, Google — Azure display names such as `"West Europe"` are normalised), `zone`,
-//!   `availability_zone`, `availability_zones`, `preferred_availability_zones`, `node_locations`
-//!   (zones are checked by the region they lie in);
+//!   (Azure, Google — Azure display names such as `"West Europe"` or `"Germany West Central"` are
+//!   normalised), `zone`, `availability_zone`, `availability_zones`, `preferred_availability_zones`,
+//!   `node_locations` and AWS `availability_zone_id` (zones are checked by the region they lie in;
+//!   AWS zone ids such as `euc1-az2` by the catalog's zone id prefixes);
+//! - arguments of particular types: EFS `availability_zone_name`, S3 directory bucket
+//!   `location.name`, Bigtable `cluster.zone`, Cloud SQL `settings.location_preference.zone` and
+//!   `secondary_zone` and `settings.backup_configuration.location`, Pub/Sub
+//!   `message_storage_policy.allowed_persistence_regions`, Memorystore `location_id` and
+//!   `alternative_location_id`, Firestore `location_id`, regional disk `replica_zones`, regional
+//!   instance group `distribution_policy_zones`, and Cloud Storage
+//!   `custom_placement_config.data_locations` (a configurable dual-region is decided by its data
+//!   locations, not by its multi-region `location`);
+//! - Azure OpenAI deployments (`azurerm_cognitive_deployment` `sku.name`): a `Global*` type
+//!   processes data in any Azure region worldwide and is outside every jurisdiction; a `DataZone*`
+//!   type anywhere in its data zone, inside only a jurisdiction that holds every EU member state's
+//!   regions (`eu`, `eudb`, without `allowed_regions`);
 //! - ARNs in any string argument (`arn:aws:kms:us-east-1:…`), including their partition; wildcard
 //!   regions in IAM policies (`arn:aws:logs:*:…`) name no region and are not reported.
 //!
-//! Azure zones (`"1"`, `"2"`) name no region: for Azure only `location` is checked. Google and
-//! Azure `global` locations lie in no jurisdiction and are reported.
+//! Google multi-regions and dual-regions (`EU`, `US`, `EUR4`, `NAM4`, in any case) are inside a
+//! jurisdiction only when every region they store in is: `EU` and `EUR4` are inside `eu` and `eudb`
+//! but not `de` (they span several member states); `US`, `NAM4` and `EUR5` (London) are inside no
+//! European jurisdiction. Azure zones (`"1"`, `"2"`) name no region: for Azure only `location` is
+//! checked. Google and Azure `global` locations lie in no jurisdiction and are reported, and so is
+//! any name the catalog does not know.
 //!
 //! A resource that only inherits its provider's region is not reported again: the provider block is
-//! the finding (one root cause, one finding). Backend regions are SOV008's, replication targets
-//! SOV004's. A region that cannot be resolved statically is reported as SOV010; an AWS provider
-//! without `region` takes it from the environment at run time and is reported as SOV010 too. Unknown
-//! AWS availability zones are not: AWS only accepts zones of the region the request is sent to.
-//!
+//! the finding (one root cause, one finding); nor is a value taken from another managed resource's
+//! place (`location = azurerm_resource_group.main.location`), which is checked there. Backend regions
+//! are SOV008's, replication targets SOV004's. A region that cannot be resolved statically — a
+//! variable without a value, a data source, a function sovereign-lint does not evaluate, an empty
+//! string or a value of the wrong type — is reported as SOV010; an AWS provider without `region`
+//! takes it from the environment at run time and is reported as SOV010 too. Unknown AWS
+//! availability zones are not: AWS only accepts zones of the region the request is sent to.
+
 //! ## Why is this bad?
 //! Data and workloads in a region outside the jurisdiction are subject to that country's law and
 //! operators; for regulated data (health, finance, public sector) that is a compliance breach.
