@@ -20,6 +20,8 @@
 //!   processes data in any Azure region worldwide and is outside every jurisdiction; a `DataZone*`
 //!   type anywhere in its data zone, inside only a jurisdiction that holds every EU member state's
 //!   regions (`eu`, `eudb`, without `allowed_regions`);
+//! - arguments whose absence means a default place: a `google_bigquery_dataset` without `location`
+//!   is created in the `US` multi-region;
 //! - ARNs in any string argument (`arn:aws:kms:us-east-1:…`), including their partition; wildcard
 //!   regions in IAM policies (`arn:aws:logs:*:…`) name no region and are not reported.
 //!
@@ -312,6 +314,16 @@ impl Rule for RegionOutsideJurisdiction {
     }
 }
 
+/// Arguments whose absence places data in a default location outside the provider's region:
+/// (type, argument, the provider's default, what). A BigQuery dataset without `location` is
+/// created in the `US` multi-region (hashicorp/google docs, `google_bigquery_dataset`).
+const DEFAULT_PLACES: &[(&str, &str, &str, &str)] = &[(
+    "google_bigquery_dataset",
+    "location",
+    "US",
+    "`location` (not set: the provider's default is \"US\")",
+)];
+
 /// Position of a region-naming argument in [`REGION_ATTRS`].
 fn region_attr(name: &str) -> Option<usize> {
     REGION_ATTRS.iter().position(|a| a.name == name)
@@ -372,6 +384,15 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             nested_values(t, path, &mut values);
             for v in values {
                 check_place(cx, out, resource, cloud, what, v, *unknown_decides, *list);
+            }
+        }
+        for (resource_type, argument, default, what) in DEFAULT_PLACES {
+            if resource.resource_type == *resource_type
+                && resource.mode == crate::model::ResourceMode::Managed
+                && resource.attr(argument).is_none_or(Tracked::is_null)
+            {
+                let t = Tracked::new(Value::String((*default).into()), None);
+                check_value(cx, out, subject, cloud, what, &t, true);
             }
         }
         if resource.resource_type == "azurerm_cognitive_deployment" {
