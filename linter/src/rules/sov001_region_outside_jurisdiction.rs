@@ -40,7 +40,7 @@
 //! string or a value of the wrong type — is reported as SOV010; an AWS provider without `region`
 //! takes it from the environment at run time and is reported as SOV010 too. Unknown AWS
 //! availability zones are not: AWS only accepts zones of the region the request is sent to.
-
+//!
 //! ## Why is this bad?
 //! Data and workloads in a region outside the jurisdiction are subject to that country's law and
 //! operators; for regulated data (health, finance, public sector) that is a compliance breach.
