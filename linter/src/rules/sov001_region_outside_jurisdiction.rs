@@ -20,6 +20,10 @@
 //!   processes data in any Azure region worldwide and is outside every jurisdiction; a `DataZone*`
 //!   type anywhere in its data zone, inside only a jurisdiction that holds every EU member state's
 //!   regions (`eu`, `eudb`, without `allowed_regions`);
+//! - Amazon Bedrock agents' `foundation_model`: a `global.` cross-Region inference profile routes
+//!   anywhere and is reported; a geography's profile (`eu.`, `us.`, …) is reported when none of its
+//!   destination Regions can be inside, and is SOV010 otherwise (its destinations vary by model and
+//!   can change);
 //! - arguments whose absence means a default place: a `google_bigquery_dataset` without `location`
 //!   is created in the `US` multi-region;
 //! - ARNs in any string argument (`arn:aws:kms:us-east-1:…`), including their partition; wildcard
@@ -78,7 +82,7 @@ use sovereign_schemas::Cloud;
 use super::sov004_cross_border_replication::is_replication_path;
 use super::support::{
     Subject, check_region_or_zone, cloud_of, display_path, finding, loc, residency_string,
-    unresolved, walk_strings,
+    unresolved, unresolved_with_help, walk_strings,
 };
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
@@ -398,6 +402,9 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
         if resource.resource_type == "azurerm_cognitive_deployment" {
             cognitive_deployment(cx, out, resource);
         }
+        if resource.resource_type == "aws_bedrockagent_agent" {
+            bedrock_model(cx, out, resource);
+        }
     }
     if !cx.may_hold(resource, super::support::features::ARN) {
         return;
@@ -532,6 +539,90 @@ fn cognitive_deployment(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: 
             "use a regional deployment type (`Standard`, `ProvisionedManaged`) in an account whose `location` is inside",
         ));
     }
+}
+
+/// Amazon Bedrock cross-Region inference profiles, by the geography prefix of their id, and the
+/// Region names their destinations have: `global.` routes to any commercial Region worldwide; the
+/// destinations of a geography's profile vary by model and can change (Amazon Bedrock user guide,
+/// "Supported Regions and models for inference profiles").
+const BEDROCK_GEOGRAPHIES: &[(&str, &str)] = &[
+    ("us-gov", "us-gov-"),
+    ("us", "us-"),
+    ("eu", "eu-"),
+    ("apac", "ap-"),
+    ("jp", "ap-northeast-"),
+    ("au", "ap-southeast-"),
+    ("ca", "ca-"),
+];
+
+/// A Bedrock agent's `foundation_model`: a model id (`anthropic.claude-…`, served in the agent's
+/// Region), a cross-Region inference profile id (`eu.anthropic.claude-…`, `global.…`) or its ARN.
+fn bedrock_model(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {
+    let subject = Subject::resource(resource);
+    let Some(t) = resource.attr("foundation_model").filter(|t| !t.is_null()) else {
+        return;
+    };
+    let what = "`foundation_model`";
+    let Some(model) = residency_string(cx, out, subject, what, t) else {
+        return;
+    };
+    let id = model
+        .rsplit_once("inference-profile/")
+        .map_or(model, |(_, id)| id);
+    let Some((geography, _)) = id.split_once('.') else {
+        return;
+    };
+    let reason = if geography == "global" {
+        format!(
+            "the global cross-Region inference profile `{id}` routes requests to any commercial AWS Region \
+             worldwide, outside jurisdiction `{}`",
+            cx.scope.jurisdiction.id
+        )
+    } else if let Some((_, family)) = BEDROCK_GEOGRAPHIES.iter().find(|(g, _)| *g == geography) {
+        let in_family =
+            |r: &str| r.starts_with(family) && !(geography == "us" && r.starts_with("us-gov-"));
+        let reachable = cx
+            .scope
+            .jurisdiction
+            .aws_regions
+            .iter()
+            .any(|r| in_family(r) && cx.scope.region_inside(Cloud::Aws, r));
+        if reachable {
+            // Some destinations may be inside, but which ones is not fixed: not provable.
+            let stand_in = Tracked {
+                value: Value::Unknown(crate::model::Unknown::new(format!(
+                    "`{id}` is a cross-Region inference profile: its destination Regions (`{family}*`) vary by \
+                     model and can change"
+                ))),
+                location: t.location.clone(),
+                provenance: t.provenance.clone(),
+            };
+            unresolved_with_help(
+                cx,
+                out,
+                subject,
+                what,
+                &stand_in,
+                "invoke the model in the agent's own Region (a model id without a geography prefix), in a Region inside",
+            );
+            return;
+        }
+        format!(
+            "the cross-Region inference profile `{id}` routes requests to `{family}*` Regions, none of which \
+             is inside jurisdiction `{}`",
+            cx.scope.jurisdiction.id
+        )
+    } else {
+        return;
+    };
+    out.push(finding(
+        INFO.id,
+        subject,
+        loc(t, &resource.location),
+        format!("{what} of {}: {reason}", resource.address),
+        Some(t),
+        "invoke the model in the agent's own Region (a model id without a geography prefix), in a Region inside",
+    ));
 }
 
 fn check_value(

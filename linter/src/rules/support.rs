@@ -174,6 +174,27 @@ pub(crate) fn unresolved(
     what: &str,
     t: &Tracked,
 ) {
+    unresolved_with_help(
+        cx,
+        out,
+        subject,
+        what,
+        t,
+        "give the value statically (a literal, a variable default, a .tfvars entry or --var), or lint the plan \
+         with `--plan` where it is known",
+    );
+}
+
+/// [`unresolved`] with a help line of its own, for a value that is known but whose place is not
+/// (a cross-Region inference profile), where giving it statically would not help.
+pub(crate) fn unresolved_with_help(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &Tracked,
+    help: &'static str,
+) {
     let reason = first_unknown_reason(t).unwrap_or("not statically known");
     out.push(finding(
         "SOV010",
@@ -184,8 +205,7 @@ pub(crate) fn unresolved(
             subject.address, cx.scope.jurisdiction.id
         ),
         Some(t),
-        "give the value statically (a literal, a variable default, a .tfvars entry or --var), or lint the plan \
-         with `--plan` where it is known",
+        help,
     ));
 }
 
