@@ -16,7 +16,8 @@
 //! An image is sovereign when its registry host is in `allowed_registries`, or — without that list —
 //! when it is a regional registry of a region inside (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`,
 //! `REGION-docker.pkg.dev`, `NAME.REGION.data.azurecr.io`). Docker Hub (`nginx:1.27`), `ghcr.io`,
-//! `quay.io` and `public.ecr.aws` are not. An image that cannot be resolved statically — unknown,
+//! `quay.io` and `public.ecr.aws` are not. An Azure Container Registry host (`NAME.azurecr.io`)
+//! names no region: when that registry is managed in the configuration, its `location` decides. An image that cannot be resolved statically — unknown,
 //! empty, of the wrong type, or inside JSON that does not parse — is SOV010, unless it refers to a
 //! registry repository managed in the configuration (whose region SOV001 checks). A
 //! `service_name` that cannot be resolved is not: without `service_region` AWS only connects to
@@ -66,6 +67,7 @@
 //! - `unresolved`: severity of SOV010 for images that cannot be resolved.
 use sovereign_schemas::Cloud;
 use sovereign_schemas::catalog;
+use sovereign_schemas::registry::registry_host;
 
 use super::support::{
     Subject, display_path, finding, loc, referenced_resources, residency_string, unresolved,
@@ -285,9 +287,32 @@ fn check_image(
     if image.starts_with("aws/codebuild/") {
         return;
     }
-    let v = cx.scope.check_image(image);
+    let mut v = cx.scope.check_image(image);
     if v.inside {
         return;
+    }
+    // `NAME.azurecr.io` names no region: a registry managed in this configuration is where its
+    // `location` says.
+    if cx.policy.allowed_registries.is_none()
+        && let Some(managed) = managed_azure_registry(cx, image)
+    {
+        let Some(location) = managed.attr("location").filter(|l| !l.is_null()) else {
+            return;
+        };
+        let what = format!("`location` of the registry of the image in `{path}`");
+        let Some(l) = residency_string(cx, out, Subject::resource(r), &what, location) else {
+            return;
+        };
+        let region = cx.scope.check_region(Some(Cloud::Azure), l);
+        if region.inside {
+            return;
+        }
+        v.reason = format!(
+            "registry `{}` is {} in \"{l}\": {}",
+            registry_host(image),
+            managed.address,
+            region.reason
+        );
     }
     let help = match &cx.policy.allowed_registries {
         Some(list) => format!(
@@ -310,6 +335,21 @@ fn check_image(
         Some(t),
         help,
     ));
+}
+
+/// The `azurerm_container_registry` managed in this configuration that serves `image`
+/// (`NAME.azurecr.io/…`), if any.
+fn managed_azure_registry<'m>(cx: &RuleContext<'m>, image: &str) -> Option<&'m ResourceInstance> {
+    let host = registry_host(image);
+    let name = host.strip_suffix(".azurecr.io")?;
+    cx.model.resources.iter().find(|res| {
+        res.resource_type == "azurerm_container_registry"
+            && res.mode == crate::model::ResourceMode::Managed
+            && res
+                .attr("name")
+                .and_then(Tracked::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    })
 }
 
 fn vpc_endpoint(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
