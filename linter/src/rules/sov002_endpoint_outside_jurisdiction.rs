@@ -4,8 +4,11 @@
 //! - every entry of a provider's `endpoints {}` block (all services), and provider arguments whose
 //!   name contains `endpoint` or ends in `_url` (e.g. Google's `storage_custom_endpoint`);
 //! - resource arguments (at any depth, including environment-variable maps) whose name contains
-//!   `endpoint` or ends in `_url`, when the value is an `http(s)://`, `ws(s)://` or `grpc(s)://` URL,
-//!   or — for `*endpoint*` arguments — a bare host name such as `api.partner.example`.
+//!   `endpoint` or ends in `_url`, and `url`/`uri` inside a block named for an endpoint or webhook
+//!   (Kinesis Firehose `http_endpoint_configuration.url`, the HTTP destination data is delivered
+//!   to; Event Grid `webhook_endpoint.url`), when the value is an `http(s)://`, `ws(s)://` or
+//!   `grpc(s)://` URL, or — for those and `*endpoint*` arguments — a bare host name such as
+//!   `api.partner.example`.
 //!
 //! A host is sovereign when it is a regional AWS, Azure or Google host of a region inside the
 //! jurisdiction (`kms.eu-central-1.amazonaws.com`), listed in `allowed_endpoint_hosts`, or a
@@ -136,7 +139,8 @@ impl Rule for EndpointOutsideJurisdiction {
                     &mut super::support::attr_path(name),
                     &mut |path, value| {
                         let key = last_key(path);
-                        if !is_endpoint_key(key) {
+                        let nested_url = is_url_in_endpoint_block(path);
+                        if !(is_endpoint_key(key) || nested_url) {
                             return;
                         }
                         // A data source's read results (in a plan: everything it returned, such as
@@ -146,7 +150,7 @@ impl Rule for EndpointOutsideJurisdiction {
                             return;
                         }
                         if let Value::Unknown(_) = &value.value {
-                            if decides_when_unknown(key)
+                            if (decides_when_unknown(key) || nested_url)
                                 && !refers_to_managed_cloud_resource(cx, resource, value)
                             {
                                 unresolved(
@@ -164,7 +168,9 @@ impl Rule for EndpointOutsideJurisdiction {
                         let is_url = s.split_once("://").is_some_and(|(scheme, _)| {
                             URL_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str())
                         });
-                        if is_url || (lower.contains("endpoint") && looks_like_host(s)) {
+                        if is_url
+                            || ((lower.contains("endpoint") || nested_url) && looks_like_host(s))
+                        {
                             check_host(cx, out, subject, path, value, s, &resource.location);
                         }
                     },
@@ -185,6 +191,20 @@ pub(crate) fn is_endpoint_key(key: &str) -> bool {
     // Allow-lists such as the sovereign provider's `allowed_endpoint_hosts` name hosts a policy
     // accepts; they send nothing anywhere.
     !(key.starts_with("allowed_") || key.contains("_allowed_"))
+}
+
+/// `url` or `uri` in a block named for an endpoint or webhook: Kinesis Firehose
+/// `http_endpoint_configuration.url` (the HTTP destination data is delivered to), Event Grid
+/// `webhook_endpoint.url`.
+fn is_url_in_endpoint_block(path: &[super::support::Seg<'_>]) -> bool {
+    let Some((key, parent)) = path.split_last() else {
+        return false;
+    };
+    if !matches!(key.as_ref(), "url" | "uri") {
+        return false;
+    }
+    let block = last_key(parent).to_ascii_lowercase();
+    block.contains("endpoint") || block.contains("webhook")
 }
 
 /// Whether an unknown value of this endpoint-like key is a host or URL (`endpoint`, `*_endpoint`,
@@ -312,6 +332,24 @@ mod tests {
                 .any(|l| l.contains("OTEL_EXPORTER_OTLP_ENDPOINT")),
             "{got:#?}"
         );
+    }
+
+    #[test]
+    fn urls_inside_endpoint_blocks() {
+        let model = ModelBuilder::new()
+            .resource("aws_kinesis_firehose_delivery_stream", "saas", json!({"destination": "http_endpoint", "http_endpoint_configuration": [{"name": "vendor", "url": "https://aws-api.vendor.example.com/v1"}]}))
+            .resource("aws_kinesis_firehose_delivery_stream", "unknown", json!({"destination": "http_endpoint", "http_endpoint_configuration": [{"url": "?var.endpoint_url has no value"}]}))
+            .resource("azurerm_eventgrid_event_subscription", "hook", json!({"webhook_endpoint": [{"url": "https://hooks.sov.example/events"}]}))
+            .resource("aws_iam_openid_connect_provider", "ci", json!({"url": "https://token.actions.githubusercontent.com"}))
+            .build();
+        let got = lint(
+            &model,
+            "allowed_endpoint_hosts = [\".sov.example\"]",
+            &["SOV002", "SOV010"],
+        );
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert!(got[0].contains("SOV002 `http_endpoint_configuration[0].url` of aws_kinesis_firehose_delivery_stream.saas"), "{got:#?}");
+        assert!(got[1].contains("SOV010 `http_endpoint_configuration[0].url` of aws_kinesis_firehose_delivery_stream.unknown"), "{got:#?}");
     }
 
     #[test]
