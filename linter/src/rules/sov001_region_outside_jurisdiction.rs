@@ -336,7 +336,7 @@ fn region_attr(name: &str) -> Option<usize> {
 /// Arguments that name where a resource lies, when a value refers to another resource's: that
 /// resource is checked itself (`location = azurerm_resource_group.main.location`).
 fn names_a_place(attribute: &str) -> bool {
-    region_attr(attribute).is_some() || matches!(attribute, "names" | "zone_ids")
+    region_attr(attribute).is_some()
 }
 
 fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {

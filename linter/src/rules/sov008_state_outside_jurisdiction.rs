@@ -54,7 +54,8 @@
 use sovereign_schemas::Cloud;
 
 use super::support::{
-    Subject, display_path, finding, loc, residency_string, unresolved, walk_values,
+    Subject, display_path, finding, loc, residency_string, unresolved, unresolved_with_help,
+    walk_values,
 };
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
@@ -187,13 +188,7 @@ impl Emitter<'_, '_> {
                     }
                 }
             }
-            None => {
-                let t = Tracked::unknown(
-                    "no `region`: taken from AWS_REGION or the AWS profile at init time",
-                    Some(self.b.location.clone()),
-                );
-                unresolved(self.cx, self.out, self.subject, "the backend `region`", &t);
-            }
+            None => self.missing("region", "AWS_REGION or the AWS profile"),
         }
         let mut endpoints: Vec<(String, &Tracked)> = Vec::new();
         for (name, t) in &self.b.attributes {
@@ -250,12 +245,14 @@ impl Emitter<'_, '_> {
             ),
             Some(self.b.location.clone()),
         );
-        unresolved(
+        unresolved_with_help(
             self.cx,
             self.out,
             self.subject,
             &format!("the backend `{attr}`"),
             &t,
+            "write the argument in the backend block (backend blocks take literals only), so the state's \
+             place can be checked",
         );
     }
 
