@@ -2,7 +2,8 @@
 //! Checks every region a configuration names against the policy's jurisdiction (and its
 //! `allowed_regions`):
 //!
-//! - provider blocks: `region` of `aws` and `sovereign`, `region`/`zone` of `google`;
+//! - provider blocks: `region` of `aws` and `sovereign`, `sts_region` of `aws` (where STS requests
+//!   go), `region`/`zone` of `google`;
 //! - resources and data sources that set their own `region` (AWS provider v6, Google), `location`
 //!   (Azure, Google — Azure display names such as `"West Europe"` or `"Germany West Central"` are
 //!   normalised), `zone`, `availability_zone`, `availability_zones`, `preferred_availability_zones`,
@@ -279,18 +280,13 @@ impl Rule for RegionOutsideJurisdiction {
                 continue;
             };
             match cloud {
-                Cloud::Aws => match provider.attr("region") {
-                    Some(t) if !t.is_null() => {
-                        check_value(cx, out, subject, cloud, "provider `region`", t, true)
+                Cloud::Aws => {
+                    // STS requests (credentials, assumed roles) go to `sts_region` when it is set.
+                    if let Some(t) = provider.attr("sts_region").filter(|t| !t.is_null()) {
+                        check_value(cx, out, subject, cloud, "provider `sts_region`", t, true);
                     }
-                    _ => {
-                        let t = Tracked::unknown(
-                            "no `region` argument: taken from AWS_REGION or the AWS profile at run time",
-                            Some(provider.location.clone()),
-                        );
-                        unresolved(cx, out, subject, "the provider `region`", &t);
-                    }
-                },
+                    aws_provider_region(cx, out, provider, subject, cloud);
+                }
                 Cloud::Google => {
                     for attr in ["region", "zone"] {
                         if let Some(t) = provider.attr(attr).filter(|t| !t.is_null()) {
@@ -327,6 +323,28 @@ const DEFAULT_PLACES: &[(&str, &str, &str, &str)] = &[(
     "US",
     "`location` (not set: the provider's default is \"US\")",
 )];
+
+/// An AWS provider's `region`; without one it comes from the environment at run time.
+fn aws_provider_region(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    provider: &crate::model::ProviderConfig,
+    subject: Subject<'_>,
+    cloud: Cloud,
+) {
+    match provider.attr("region") {
+        Some(t) if !t.is_null() => {
+            check_value(cx, out, subject, cloud, "provider `region`", t, true)
+        }
+        _ => {
+            let t = Tracked::unknown(
+                "no `region` argument: taken from AWS_REGION or the AWS profile at run time",
+                Some(provider.location.clone()),
+            );
+            unresolved(cx, out, subject, "the provider `region`", &t);
+        }
+    }
+}
 
 /// Position of a region-naming argument in [`REGION_ATTRS`].
 fn region_attr(name: &str) -> Option<usize> {
