@@ -367,10 +367,18 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
                 *slot = Some(t);
             }
         }
+        // A configurable dual-region is decided by its data locations (an empty list decides
+        // nothing: then `location` does).
         let data_locations_decide = resource.resource_type == "google_storage_bucket"
-            && resource
-                .attr("custom_placement_config")
-                .is_some_and(|t| !t.items().is_empty());
+            && resource.attr("custom_placement_config").is_some_and(|t| {
+                let mut values = Vec::new();
+                nested_values(t, &["data_locations"], &mut values);
+                !values.is_empty()
+                    && values.iter().all(|v| match &v.value {
+                        Value::List(items) => !items.is_empty(),
+                        _ => true,
+                    })
+            });
         for (a, t) in REGION_ATTRS.iter().zip(present) {
             // `location` is a region only for Azure and Google; AWS uses it for other things
             // (Direct Connect locations, directory bucket blocks). Azure zones are "1", "2", "3":
@@ -823,6 +831,11 @@ mod tests {
                 "de_dual",
                 json!({"location": "EU", "custom_placement_config": [{"data_locations": ["EUROPE-WEST3", "EUROPE-WEST10"]}]}),
             )
+            .resource(
+                "google_storage_bucket",
+                "empty_dual",
+                json!({"location": "US", "custom_placement_config": [{"data_locations": []}]}),
+            )
             .resource("google_bigquery_dataset", "eu", json!({"location": "eu"}))
             .resource("google_compute_instance", "z", json!({"zone": "europe-west3-a"}))
             .resource("azurerm_resource_group", "gwc", json!({"location": "Germany West Central"}))
@@ -852,13 +865,20 @@ mod tests {
             got.sort();
             got
         };
-        assert_eq!(outside("eu"), ["google_storage_bucket.nam4"]);
+        assert_eq!(
+            outside("eu"),
+            [
+                "google_storage_bucket.empty_dual",
+                "google_storage_bucket.nam4"
+            ]
+        );
         assert_eq!(
             outside("de"),
             [
                 "azurerm_cognitive_deployment.dz",
                 "azurerm_resource_group.we",
                 "google_bigquery_dataset.eu",
+                "google_storage_bucket.empty_dual",
                 "google_storage_bucket.eu",
                 "google_storage_bucket.eur4",
                 "google_storage_bucket.nam4",
