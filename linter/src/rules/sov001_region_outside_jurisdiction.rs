@@ -8,7 +8,8 @@
 //!   (Azure, Google — Azure display names such as `"West Europe"` or `"Germany West Central"` are
 //!   normalised), `zone`, `availability_zone`, `availability_zones`, `preferred_availability_zones`,
 //!   `node_locations` and AWS `availability_zone_id` (zones are checked by the region they lie in;
-//!   AWS zone ids such as `euc1-az2` by the catalog's zone id prefixes);
+//!   AWS zone ids such as `euc1-az2` by the catalog's zone id prefixes — a zone id whose prefix
+//!   the catalog does not know is SOV010);
 //! - arguments of particular types: EFS `availability_zone_name`, S3 directory bucket
 //!   `location.name`, Bigtable `cluster.zone`, Cloud SQL `settings.location_preference.zone` and
 //!   `secondary_zone` and `settings.backup_configuration.location`, Pub/Sub
@@ -79,6 +80,7 @@
 //! - `allowed_regions`: narrows the jurisdiction to these regions.
 //! - `unresolved`: severity of the SOV010 finding for a region that cannot be resolved.
 use sovereign_schemas::Cloud;
+use sovereign_schemas::region::{aws_zone_id_prefix, region_of_zone};
 
 use super::sov004_cross_border_replication::is_replication_path;
 use super::support::{
@@ -668,6 +670,29 @@ fn check_value(
     let Some(name) = name else { return };
     let verdict = check_region_or_zone(cx, cloud, name);
     if !verdict.inside {
+        // A zone id whose prefix the catalog does not know (a Region whose zone ids are not
+        // established, such as eusc-de-east-1's): its Region cannot be proven either way.
+        if cloud == Cloud::Aws
+            && let Some(prefix) = aws_zone_id_prefix(name.trim())
+            && region_of_zone(cloud, name).is_none()
+        {
+            let stand_in = Tracked {
+                value: Value::Unknown(crate::model::Unknown::new(format!(
+                    "`{name}` is a zone id whose prefix `{prefix}` names no Region the catalog knows"
+                ))),
+                location: t.location.clone(),
+                provenance: t.provenance.clone(),
+            };
+            unresolved_with_help(
+                cx,
+                out,
+                subject,
+                what,
+                &stand_in,
+                "name the zone by its Region-based name (`eu-central-1a`), whose Region can be checked",
+            );
+            return;
+        }
         out.push(finding(
             INFO.id,
             subject,
@@ -843,6 +868,7 @@ mod tests {
             .resource("aws_subnet", "id", json!({"availability_zone_id": "euc1-az2"}))
             .resource("aws_subnet", "az", json!({"availability_zone": "eu-central-1a"}))
             .resource("azurerm_cognitive_deployment", "dz", json!({"sku": [{"name": "DataZoneStandard"}]}))
+            .resource("aws_s3_directory_bucket", "unknown_zone_id", json!({"location": [{"name": "xyz9-az1", "type": "AvailabilityZone"}]}))
             .build();
         let outside = |jurisdiction: &str| -> Vec<String> {
             let mut got: Vec<String> = lint(
@@ -856,7 +882,7 @@ mod tests {
                     .split(" of ")
                     .nth(1)
                     .unwrap_or("")
-                    .split(':')
+                    .split([':', ' '])
                     .next()
                     .unwrap_or("");
                 address.to_string()
@@ -868,13 +894,21 @@ mod tests {
         assert_eq!(
             outside("eu"),
             [
+                "aws_s3_directory_bucket.unknown_zone_id",
                 "google_storage_bucket.empty_dual",
                 "google_storage_bucket.nam4"
             ]
         );
+        let unknown_zone = lint(&model, "", &["SOV010"]);
+        assert_eq!(unknown_zone.len(), 1, "{unknown_zone:#?}");
+        assert!(
+            unknown_zone[0].contains("prefix `xyz9` names no Region"),
+            "{unknown_zone:#?}"
+        );
         assert_eq!(
             outside("de"),
             [
+                "aws_s3_directory_bucket.unknown_zone_id",
                 "azurerm_cognitive_deployment.dz",
                 "azurerm_resource_group.we",
                 "google_bigquery_dataset.eu",
