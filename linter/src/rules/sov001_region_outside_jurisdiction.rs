@@ -26,6 +26,8 @@
 //!   anywhere and is reported; a geography's profile (`eu.`, `us.`, …) is reported when none of its
 //!   destination Regions can be inside, and is SOV010 otherwise (its destinations vary by model and
 //!   can change);
+//! - a `google_compute_instance` without `zone` or a `google_sql_database_instance` without
+//!   `region` whose provider sets none either takes it from the environment: SOV010;
 //! - arguments whose absence means a default place: a `google_bigquery_dataset` without `location`
 //!   is created in the `US` multi-region;
 //! - ARNs in any string argument (`arn:aws:kms:us-east-1:…`), including their partition; wildcard
@@ -348,6 +350,21 @@ fn aws_provider_region(
     }
 }
 
+/// Google resources whose place, when not set, is the provider's (hashicorp/google docs say so for
+/// these): without either it comes from the environment. (type, argument, where it comes from.)
+const GOOGLE_PROVIDER_PLACES: &[(&str, &str, &str)] = &[
+    (
+        "google_compute_instance",
+        "zone",
+        "GOOGLE_ZONE or the gcloud configuration",
+    ),
+    (
+        "google_sql_database_instance",
+        "region",
+        "GOOGLE_REGION or the gcloud configuration",
+    ),
+];
+
 /// Position of a region-naming argument in [`REGION_ATTRS`].
 fn region_attr(name: &str) -> Option<usize> {
     REGION_ATTRS.iter().position(|a| a.name == name)
@@ -425,6 +442,25 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             {
                 let t = Tracked::new(Value::String((*default).into()), None);
                 check_value(cx, out, subject, cloud, what, &t, true);
+            }
+        }
+        for (resource_type, argument, environment) in GOOGLE_PROVIDER_PLACES {
+            if resource.resource_type == *resource_type
+                && resource.mode == crate::model::ResourceMode::Managed
+                && resource.attr(argument).is_none_or(Tracked::is_null)
+                && cx
+                    .model
+                    .provider_of(resource)
+                    .and_then(|p| p.attr(argument))
+                    .is_none_or(Tracked::is_null)
+            {
+                let t = Tracked::unknown(
+                    format!(
+                        "neither the resource nor its provider sets `{argument}`: taken from {environment} at run time"
+                    ),
+                    Some(resource.location.clone()),
+                );
+                unresolved(cx, out, subject, &format!("`{argument}`"), &t);
             }
         }
         if resource.resource_type == "azurerm_cognitive_deployment" {

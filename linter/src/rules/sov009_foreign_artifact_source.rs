@@ -437,7 +437,7 @@ mod tests {
             .resource("aws_sagemaker_model", "m", json!({"primary_container": [{"image": "pytorch/pytorch:2.4.0"}]}))
             .resource("aws_lambda_function", "f", json!({"image_uri": "?aws_ecr_repository.f.repository_url"}))
             .resource("aws_ecr_repository", "f", json!({"name": "f"}))
-            .resource("google_compute_instance", "vm", json!({"boot_disk": [{"initialize_params": [{"image": "debian-cloud/debian-12"}]}]}))
+            .resource("google_compute_instance", "vm", json!({"zone": "europe-west3-a", "boot_disk": [{"initialize_params": [{"image": "debian-cloud/debian-12"}]}]}))
             .resource("aws_vpc_endpoint", "x", json!({"service_name": "com.amazonaws.us-east-1.s3", "service_region": "us-east-1"}))
             .module_call("vpc", "terraform-aws-modules/vpc/aws")
             .module_call("local", "./modules/net")
