@@ -10,7 +10,8 @@
 //!   `node_locations` and AWS `availability_zone_id` (zones are checked by the region they lie in;
 //!   AWS zone ids such as `euc1-az2` by the catalog's zone id prefixes — a zone id whose prefix
 //!   the catalog does not know is SOV010);
-//! - arguments of particular types: EFS `availability_zone_name`, S3 directory bucket
+//! - arguments of particular types: EFS `availability_zone_name`, ElastiCache replication group
+//!   `preferred_cache_cluster_azs`, S3 directory bucket
 //!   `location.name`, Bigtable `cluster.zone`, Cloud SQL `settings.location_preference.zone` and
 //!   `secondary_zone` and `settings.backup_configuration.location`, Pub/Sub
 //!   `message_storage_policy.allowed_persistence_regions`, Memorystore `location_id` and
@@ -171,6 +172,15 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         "`availability_zone_name`",
         false,
         false,
+    ),
+    // ElastiCache replication groups name their cache clusters' zones under a name of their own.
+    (
+        "aws_elasticache_replication_group",
+        "preferred_cache_cluster_azs",
+        &[],
+        "`preferred_cache_cluster_azs`",
+        false,
+        true,
     ),
     // S3 Express directory buckets: `location { name = "euc1-az2" }`, a zone id or Local Zone id.
     (
