@@ -1,18 +1,26 @@
-//! `sovereign-lint --plan`: values that decide residency but are unknown in the plan (a data source
-//! read at apply, an attribute known after apply), empty, or missing from a partial backend
-//! configuration are SOV010 — never passed silently — and follow the policy's `unresolved`.
+//! `sovereign-lint --plan`: places read from a plan as from a configuration — zone ids, nested
+//! blocks, deployment types — and values that decide residency but are unknown in the plan (a data
+//! source read at apply, an attribute known after apply), empty, or missing from a partial backend
+//! configuration, which are SOV010 — never passed silently — and follow the policy's `unresolved`.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan/unresolved")
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/plan")
+        .join(name)
 }
 
-/// The compact report lines of one rule, as `file:line` and the value's name and address.
+/// The compact report lines of one rule for the `unresolved` plan fixture.
 fn lines(args: &[&str], rule: &str) -> Vec<String> {
+    lines_in("unresolved", args, rule)
+}
+
+/// The compact report lines of one rule.
+fn lines_in(name: &str, args: &[&str], rule: &str) -> Vec<String> {
     let out = Command::new(env!("CARGO_BIN_EXE_sovereign-lint"))
         .args(args)
-        .current_dir(fixture())
+        .current_dir(fixture(name))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -111,4 +119,44 @@ fn unresolved_warn_lowers_them_to_warnings() {
         got.iter().all(|l| l.contains(": WARNING SOV010 ")),
         "{got:#?}"
     );
+}
+
+#[test]
+fn places_in_nested_blocks_and_other_forms_are_read_from_a_plan() {
+    let got = lines_in(
+        "locations",
+        &["--plan", "plan.json", ".", "--format", "compact"],
+        "SOV001",
+    );
+    let expected = [
+        (
+            "main.tf:14:26:",
+            "`availability_zone_id` of aws_subnet.by_zone_id: zone `use1-az4` is in `us-east-1`",
+        ),
+        (
+            "main.tf:22:39:",
+            "`custom_placement_config.data_locations` of google_storage_bucket.custom_dual: Google Cloud region `europe-west2`",
+        ),
+        (
+            "main.tf:36:24:",
+            "`settings.location_preference.secondary_zone` of google_sql_database_instance.metadata: zone `us-central1-b`",
+        ),
+        (
+            "main.tf:51:12:",
+            "`sku.name` of azurerm_cognitive_deployment.chat: deployment type `GlobalStandard`",
+        ),
+    ];
+    assert_eq!(got.len(), expected.len(), "{got:#?}");
+    for ((place, what), line) in expected.iter().zip(&got) {
+        assert!(
+            line.starts_with(place) && line.contains(&format!("ERROR SOV001 {what}")),
+            "expected {place} {what}, got {line}"
+        );
+    }
+    let unresolved = lines_in(
+        "locations",
+        &["--plan", "plan.json", ".", "--format", "compact"],
+        "SOV010",
+    );
+    assert!(unresolved.is_empty(), "{unresolved:#?}");
 }
