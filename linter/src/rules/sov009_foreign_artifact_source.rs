@@ -17,12 +17,13 @@
 //! when it is a regional registry of a region inside (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`,
 //! `REGION-docker.pkg.dev`, `NAME.REGION.data.azurecr.io`). Docker Hub (`nginx:1.27`), `ghcr.io`,
 //! `quay.io` and `public.ecr.aws` are not. An Azure Container Registry host (`NAME.azurecr.io`)
-//! names no region: when that registry is managed in the configuration, its `location` decides. An image that cannot be resolved statically — unknown,
-//! empty, of the wrong type, or inside JSON that does not parse — is SOV010, unless it refers to a
-//! registry repository managed in the configuration (whose region SOV001 checks). A
-//! `service_name` that cannot be resolved is not: without `service_region` AWS only connects to
-//! services of the VPC's own region. Google Compute `image`s (OS images) and CodeBuild curated images (`aws/codebuild/…`) are
-//! not container images.
+//! names no region: when that registry is managed in the configuration, its `location` decides.
+//! An image that cannot be resolved statically — unknown, empty, of the wrong type, or inside JSON
+//! that does not parse — is SOV010, unless its registry host comes from a registry managed in the
+//! configuration (ECR `repository_url`, ACR `login_server`, Artifact Registry `registry_uri`; SOV001
+//! checks that registry's region). A `service_name` that cannot be resolved is not: without
+//! `service_region` AWS only connects to services of the VPC's own region. Google Compute `image`s
+//! (OS images) and CodeBuild curated images (`aws/codebuild/…`) are not container images.
 //!
 //! ## Why is this bad?
 //! Code pulled from abroad at run time is a supply-chain and availability dependency outside the
@@ -254,10 +255,21 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
     }
 }
 
+/// The attributes of a managed registry that carry its (regional) host: ECR `repository_url`, ACR
+/// `login_server`, Artifact Registry `registry_uri`. An image built from another attribute (`arn`,
+/// `name`) gets its host from elsewhere and proves nothing.
+const REGISTRY_HOST_ATTRIBUTES: &[&str] = &["repository_url", "login_server", "registry_uri"];
+
 fn refers_to_managed_registry(cx: &RuleContext<'_>, r: &ResourceInstance, t: &Tracked) -> bool {
     referenced_resources(cx, r, t)
         .iter()
-        .any(|(res, _)| REGISTRY_TYPES.contains(&res.resource_type.as_str()))
+        .any(|(res, attribute)| {
+            res.mode == crate::model::ResourceMode::Managed
+                && REGISTRY_TYPES.contains(&res.resource_type.as_str())
+                && attribute
+                    .as_deref()
+                    .is_some_and(|a| REGISTRY_HOST_ATTRIBUTES.contains(&a))
+        })
 }
 
 fn collect_json_images(v: &serde_json::Value, out: &mut Vec<String>) {
@@ -436,6 +448,7 @@ mod tests {
             .resource("aws_ecs_task_definition", "t", json!({"container_definitions": defs}))
             .resource("aws_sagemaker_model", "m", json!({"primary_container": [{"image": "pytorch/pytorch:2.4.0"}]}))
             .resource("aws_lambda_function", "f", json!({"image_uri": "?aws_ecr_repository.f.repository_url"}))
+            .resource("aws_lambda_function", "by_arn", json!({"image_uri": "?aws_ecr_repository.f.arn"}))
             .resource("aws_ecr_repository", "f", json!({"name": "f"}))
             .resource("google_compute_instance", "vm", json!({"zone": "europe-west3-a", "boot_disk": [{"initialize_params": [{"image": "debian-cloud/debian-12"}]}]}))
             .resource("aws_vpc_endpoint", "x", json!({"service_name": "com.amazonaws.us-east-1.s3", "service_region": "us-east-1"}))
@@ -443,9 +456,14 @@ mod tests {
             .module_call("local", "./modules/net")
             .build();
         let got = lint(&model, "", &["SOV009", "SOV010"]);
-        assert_eq!(got.len(), 3, "{got:#?}");
+        assert_eq!(got.len(), 4, "{got:#?}");
         assert!(
-            !got.iter().any(|l| l.contains("aws_lambda_function")),
+            !got.iter().any(|l| l.contains("aws_lambda_function.f ")),
+            "{got:#?}"
+        );
+        assert!(
+            got.iter()
+                .any(|l| l.contains("SOV010") && l.contains("aws_lambda_function.by_arn")),
             "{got:#?}"
         );
         let got = lint(
