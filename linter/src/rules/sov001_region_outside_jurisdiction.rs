@@ -152,20 +152,40 @@ const REGION_ATTRS: &[RegionAttr] = &[
     ),
 ];
 
-/// Arguments of particular resource types that name regions or zones, inside blocks or under
-/// names other resources use for other things: (type, argument, path inside its blocks, what,
-/// unknown decides, list). Checked against the provider documentation (`arguments.toml`).
-type NestedAttr = (
-    &'static str,
-    &'static str,
-    &'static [&'static str],
-    &'static str,
-    bool,
-    bool,
-);
-const TYPED_ATTRS: &[NestedAttr] = &[
+/// An argument of a particular resource type naming regions or zones, inside blocks or under a
+/// name other resources use for other things. Checked against the provider documentation
+/// (`arguments.toml`).
+struct TypedAttr {
+    resource_type: &'static str,
+    argument: &'static str,
+    /// The path inside the argument's blocks (empty: the argument itself).
+    path: &'static [&'static str],
+    what: &'static str,
+    unknown_decides: bool,
+    list: bool,
+}
+
+const fn typed(
+    resource_type: &'static str,
+    argument: &'static str,
+    path: &'static [&'static str],
+    what: &'static str,
+    unknown_decides: bool,
+    list: bool,
+) -> TypedAttr {
+    TypedAttr {
+        resource_type,
+        argument,
+        path,
+        what,
+        unknown_decides,
+        list,
+    }
+}
+
+const TYPED_ATTRS: &[TypedAttr] = &[
     // One Zone EFS: the zone's name.
-    (
+    typed(
         "aws_efs_file_system",
         "availability_zone_name",
         &[],
@@ -174,7 +194,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         false,
     ),
     // ElastiCache replication groups name their cache clusters' zones under a name of their own.
-    (
+    typed(
         "aws_elasticache_replication_group",
         "preferred_cache_cluster_azs",
         &[],
@@ -183,7 +203,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         true,
     ),
     // S3 Express directory buckets: `location { name = "euc1-az2" }`, a zone id or Local Zone id.
-    (
+    typed(
         "aws_s3_directory_bucket",
         "location",
         &["name"],
@@ -191,7 +211,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         false,
         false,
     ),
-    (
+    typed(
         "google_bigtable_instance",
         "cluster",
         &["zone"],
@@ -199,7 +219,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         true,
         false,
     ),
-    (
+    typed(
         "google_compute_region_disk",
         "replica_zones",
         &[],
@@ -207,7 +227,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         true,
         true,
     ),
-    (
+    typed(
         "google_compute_region_instance_group_manager",
         "distribution_policy_zones",
         &[],
@@ -215,7 +235,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         true,
         true,
     ),
-    (
+    typed(
         "google_firestore_database",
         "location_id",
         &[],
@@ -223,7 +243,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         true,
         false,
     ),
-    (
+    typed(
         "google_pubsub_topic",
         "message_storage_policy",
         &["allowed_persistence_regions"],
@@ -231,7 +251,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         true,
         true,
     ),
-    (
+    typed(
         "google_redis_instance",
         "location_id",
         &[],
@@ -239,7 +259,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         true,
         false,
     ),
-    (
+    typed(
         "google_redis_instance",
         "alternative_location_id",
         &[],
@@ -247,7 +267,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         true,
         false,
     ),
-    (
+    typed(
         "google_sql_database_instance",
         "settings",
         &["location_preference", "zone"],
@@ -255,7 +275,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         true,
         false,
     ),
-    (
+    typed(
         "google_sql_database_instance",
         "settings",
         &["location_preference", "secondary_zone"],
@@ -263,7 +283,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         true,
         false,
     ),
-    (
+    typed(
         "google_sql_database_instance",
         "settings",
         &["backup_configuration", "location"],
@@ -272,7 +292,7 @@ const TYPED_ATTRS: &[NestedAttr] = &[
         false,
     ),
     // A configurable dual-region stores in its data locations, whatever its multi-region `location`.
-    (
+    typed(
         "google_storage_bucket",
         "custom_placement_config",
         &["data_locations"],
@@ -432,17 +452,26 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
                 a.list,
             );
         }
-        for (resource_type, argument, path, what, unknown_decides, list) in TYPED_ATTRS {
-            if resource.resource_type != *resource_type {
+        for a in TYPED_ATTRS {
+            if resource.resource_type != a.resource_type {
                 continue;
             }
-            let Some(t) = resource.attr(argument).filter(|t| !t.is_null()) else {
+            let Some(t) = resource.attr(a.argument).filter(|t| !t.is_null()) else {
                 continue;
             };
             let mut values = Vec::new();
-            nested_values(t, path, &mut values);
+            nested_values(t, a.path, &mut values);
             for v in values {
-                check_place(cx, out, resource, cloud, what, v, *unknown_decides, *list);
+                check_place(
+                    cx,
+                    out,
+                    resource,
+                    cloud,
+                    a.what,
+                    v,
+                    a.unknown_decides,
+                    a.list,
+                );
             }
         }
         for (resource_type, argument, default, what) in DEFAULT_PLACES {
