@@ -49,6 +49,9 @@ pub struct RegionFact {
     pub cloud: Option<String>,
     #[serde(default)]
     pub multi_region: bool,
+    /// AWS: the first label of the region's zone ids (`euc1` in `euc1-az2`).
+    #[serde(default)]
+    pub zone_id_prefix: Option<String>,
     pub source: String,
 }
 
@@ -214,6 +217,14 @@ impl Catalog {
             })
     }
 
+    /// The AWS region whose zone ids start with `prefix` (`euc1` → `eu-central-1`).
+    pub fn aws_region_of_zone_id_prefix(&self, prefix: &str) -> Option<&str> {
+        self.aws_regions
+            .iter()
+            .find(|(_, fact)| fact.zone_id_prefix.as_deref() == Some(prefix))
+            .map(|(name, _)| name.as_str())
+    }
+
     pub fn aws_partition(&self, id: &str) -> Option<&Partition> {
         self.aws_partitions.iter().find(|p| p.id == id)
     }
@@ -288,6 +299,62 @@ mod tests {
         }
         for p in &c.aws_partitions {
             assert!(c.sources.contains_key(&p.source));
+        }
+    }
+
+    #[test]
+    fn zone_id_prefixes_are_unique_and_name_their_region() {
+        let c = catalog();
+        let mut seen = std::collections::BTreeSet::new();
+        for (region, fact) in &c.aws_regions {
+            if let Some(prefix) = &fact.zone_id_prefix {
+                assert!(
+                    seen.insert(prefix.clone()),
+                    "{region}: prefix {prefix} repeated"
+                );
+                assert_eq!(
+                    c.aws_region_of_zone_id_prefix(prefix),
+                    Some(region.as_str())
+                );
+            }
+        }
+        assert_eq!(c.aws_region_of_zone_id_prefix("euc1"), Some("eu-central-1"));
+        assert_eq!(
+            c.aws_region_of_zone_id_prefix("usgw1"),
+            Some("us-gov-west-1")
+        );
+        assert_eq!(c.aws_region_of_zone_id_prefix("nope1"), None);
+    }
+
+    /// Google multi- and dual-regions: inside a jurisdiction only when every region they store in
+    /// is (SPEC §2; the catalog comment on `[google_regions]` gives the reasons).
+    #[test]
+    fn google_multi_regions_per_jurisdiction() {
+        let c = catalog();
+        let inside = |j: &str, l: &str| c.jurisdiction(j).unwrap().contains(Cloud::Google, l);
+        for l in ["eu", "europe", "eur3", "eur4"] {
+            assert!(inside("eu", l), "{l} in eu");
+            assert!(inside("eudb", l), "{l} in eudb");
+            assert!(
+                !inside("de", l),
+                "{l} spans several member states: not in de"
+            );
+            assert!(!inside("fr", l), "{l} not in fr");
+        }
+        for l in ["us", "nam4", "nam5", "asia", "asia1", "eur5", "eur7"] {
+            for j in ["eu", "eudb", "de", "fr", "eu-esc"] {
+                assert!(!inside(j, l), "{l} must not be in {j}");
+            }
+        }
+        assert!(
+            inside("eudb", "eur8"),
+            "eur8: DE + CH, both in the EU Data Boundary"
+        );
+        assert!(!inside("eu", "eur8"), "eur8 stores in Zurich");
+        for l in [
+            "eu", "us", "nam4", "eur3", "eur4", "eur5", "eur7", "eur8", "asia", "asia1",
+        ] {
+            assert!(c.google_regions[l].multi_region, "{l} is a multi-region");
         }
     }
 

@@ -68,13 +68,19 @@ pub fn normalize_region(cloud: Cloud, region: &str) -> String {
     }
 }
 
-/// The region a zone lies in: AWS `eu-central-1a` → `eu-central-1`, Google `europe-west3-b` →
-/// `europe-west3`. `None` when the zone does not name its region (Azure zones are "1", "2", "3";
-/// AWS zone ids such as `euc1-az1`).
+/// The region a zone lies in: AWS `eu-central-1a` → `eu-central-1`, AWS zone ids `euc1-az2` and
+/// Local Zone ids `usw2-lax1-az1` by the catalog's zone id prefixes, Google `europe-west3-b` →
+/// `europe-west3`. `None` when the zone does not name a region the catalog knows (Azure zones are
+/// "1", "2", "3"; a zone id with an unknown prefix).
 pub fn region_of_zone(cloud: Cloud, zone: &str) -> Option<String> {
     let zone = zone.trim();
     match cloud {
         Cloud::Aws => {
+            if let Some(prefix) = aws_zone_id_prefix(zone) {
+                return catalog()
+                    .aws_region_of_zone_id_prefix(prefix)
+                    .map(str::to_string);
+            }
             // Local Zones and Wavelength zones: eu-central-1-ham-1a → eu-central-1.
             let base = zone.trim_end_matches(|c: char| c.is_ascii_lowercase());
             let region = if catalog().aws_partition_of(base).is_some() {
@@ -99,6 +105,27 @@ pub fn region_of_zone(cloud: Cloud, zone: &str) -> Option<String> {
         }
         Cloud::Azure => None,
     }
+}
+
+/// The prefix of an AWS zone id (`euc1` of `euc1-az2` or `usw2-lax1-az1`), `None` for other names.
+pub fn aws_zone_id_prefix(zone: &str) -> Option<&str> {
+    let mut labels = zone.split('-');
+    let prefix = labels.next()?;
+    let last = zone.rsplit('-').next()?;
+    let alnum = |l: &str| {
+        l.bytes().any(|b| b.is_ascii_digit())
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    let count = zone.split('-').count();
+    let ok = (2..=3).contains(&count)
+        && alnum(prefix)
+        && prefix.ends_with(|c: char| c.is_ascii_digit())
+        && last
+            .strip_prefix("az")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        && zone.split('-').all(alnum);
+    ok.then_some(prefix)
 }
 
 /// Guesses the cloud of a bare region name (for values whose provider is unknown, e.g. a backend).
@@ -126,6 +153,23 @@ mod tests {
     fn azure_display_names_normalise() {
         assert_eq!(normalize_region(Cloud::Azure, "West Europe"), "westeurope");
         assert_eq!(normalize_region(Cloud::Google, "EU"), "eu");
+        for (display, name) in [
+            ("West Europe", "westeurope"),
+            ("westeurope", "westeurope"),
+            ("Germany West Central", "germanywestcentral"),
+            ("  germany west central ", "germanywestcentral"),
+            ("GERMANYWESTCENTRAL", "germanywestcentral"),
+        ] {
+            assert_eq!(normalize_region(Cloud::Azure, display), name, "{display}");
+        }
+        for (code, name) in [
+            ("EUR4", "eur4"),
+            ("NAM4", "nam4"),
+            ("Asia1", "asia1"),
+            ("US", "us"),
+        ] {
+            assert_eq!(normalize_region(Cloud::Google, code), name);
+        }
     }
 
     #[test]
@@ -142,7 +186,22 @@ mod tests {
             region_of_zone(Cloud::Aws, "eu-central-1-ham-1a").as_deref(),
             Some("eu-central-1")
         );
-        assert_eq!(region_of_zone(Cloud::Aws, "euc1-az1"), None);
+        assert_eq!(
+            region_of_zone(Cloud::Aws, "euc1-az1").as_deref(),
+            Some("eu-central-1")
+        );
+        assert_eq!(
+            region_of_zone(Cloud::Aws, "usw2-lax1-az1").as_deref(),
+            Some("us-west-2")
+        );
+        assert_eq!(
+            region_of_zone(Cloud::Aws, "usgw1-az2").as_deref(),
+            Some("us-gov-west-1")
+        );
+        // A zone id of a region whose prefix is not established resolves to nothing.
+        assert_eq!(region_of_zone(Cloud::Aws, "xyz9-az1"), None);
+        assert_eq!(aws_zone_id_prefix("eu-central-1a"), None);
+        assert_eq!(aws_zone_id_prefix("euc1-az"), None);
         assert_eq!(
             region_of_zone(Cloud::Google, "europe-west3-b").as_deref(),
             Some("europe-west3")

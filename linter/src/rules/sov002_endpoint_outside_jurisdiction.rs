@@ -4,8 +4,11 @@
 //! - every entry of a provider's `endpoints {}` block (all services), and provider arguments whose
 //!   name contains `endpoint` or ends in `_url` (e.g. Google's `storage_custom_endpoint`);
 //! - resource arguments (at any depth, including environment-variable maps) whose name contains
-//!   `endpoint` or ends in `_url`, when the value is an `http(s)://`, `ws(s)://` or `grpc(s)://` URL,
-//!   or — for `*endpoint*` arguments — a bare host name such as `api.partner.example`.
+//!   `endpoint` or ends in `_url`, and `url`/`uri` inside a block named for an endpoint or webhook
+//!   (Kinesis Firehose `http_endpoint_configuration.url`, the HTTP destination data is delivered
+//!   to; Event Grid `webhook_endpoint.url`), when the value is an `http(s)://`, `ws(s)://` or
+//!   `grpc(s)://` URL, or — for those and `*endpoint*` arguments — a bare host name such as
+//!   `api.partner.example`.
 //!
 //! A host is sovereign when it is a regional AWS, Azure or Google host of a region inside the
 //! jurisdiction (`kms.eu-central-1.amazonaws.com`), listed in `allowed_endpoint_hosts`, or a
@@ -13,9 +16,11 @@
 //! traffic never leaves the machine). Global hosts (`s3.amazonaws.com`, `management.azure.com`,
 //! `storage.googleapis.com`) are not, and plain `http://` is allowed only to loopback hosts.
 //!
-//! Values that are computed by other resources (`aws_sqs_queue.jobs.url`) are not reported: they are
-//! the resource's own endpoint, whose region other rules check. An unknown provider endpoint is
-//! reported as SOV010 because it decides where every API call goes. Backend endpoints are SOV008's.
+//! Values that are computed by managed resources of a cloud (`aws_sqs_queue.jobs.url`) are not
+//! reported: they are that resource's own endpoint, whose region other rules check. Any other value
+//! that cannot be resolved statically — a provider endpoint, or a resource's `endpoint`,
+//! `*_endpoint` or `*_url` argument from a variable without a value or a data source — is reported
+//! as SOV010: it decides where requests go. Backend endpoints are SOV008's.
 //! Email addresses, ARNs, `s3://` and `gs://` locations and tag values are not endpoints; nor are
 //! allow-lists (`allowed_endpoint_hosts`) or what a data source returns (only the arguments written
 //! in its block are checked).
@@ -64,7 +69,7 @@
 use super::support::{Subject, display_path, finding, last_key, loc, unresolved, walk_values};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
-use crate::model::{Location, ResourceMode, Tracked, Value};
+use crate::model::{Location, ResourceInstance, ResourceMode, Tracked, Value};
 
 pub(crate) static INFO: RuleInfo = RuleInfo {
     id: "SOV002",
@@ -134,7 +139,8 @@ impl Rule for EndpointOutsideJurisdiction {
                     &mut super::support::attr_path(name),
                     &mut |path, value| {
                         let key = last_key(path);
-                        if !is_endpoint_key(key) {
+                        let nested_url = is_url_in_endpoint_block(path);
+                        if !(is_endpoint_key(key) || nested_url) {
                             return;
                         }
                         // A data source's read results (in a plan: everything it returned, such as
@@ -143,12 +149,28 @@ impl Rule for EndpointOutsideJurisdiction {
                         if data_source && value.location.is_none() {
                             return;
                         }
+                        if let Value::Unknown(_) = &value.value {
+                            if (decides_when_unknown(key) || nested_url)
+                                && !refers_to_managed_cloud_resource(cx, resource, value)
+                            {
+                                unresolved(
+                                    cx,
+                                    out,
+                                    subject,
+                                    &format!("`{}`", display_path(path)),
+                                    value,
+                                );
+                            }
+                            return;
+                        }
                         let Some(s) = value.as_str() else { return };
                         let lower = key.to_ascii_lowercase();
                         let is_url = s.split_once("://").is_some_and(|(scheme, _)| {
                             URL_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str())
                         });
-                        if is_url || (lower.contains("endpoint") && looks_like_host(s)) {
+                        if is_url
+                            || ((lower.contains("endpoint") || nested_url) && looks_like_host(s))
+                        {
                             check_host(cx, out, subject, path, value, s, &resource.location);
                         }
                     },
@@ -169,6 +191,40 @@ pub(crate) fn is_endpoint_key(key: &str) -> bool {
     // Allow-lists such as the sovereign provider's `allowed_endpoint_hosts` name hosts a policy
     // accepts; they send nothing anywhere.
     !(key.starts_with("allowed_") || key.contains("_allowed_"))
+}
+
+/// `url` or `uri` in a block named for an endpoint or webhook: Kinesis Firehose
+/// `http_endpoint_configuration.url` (the HTTP destination data is delivered to), Event Grid
+/// `webhook_endpoint.url`.
+fn is_url_in_endpoint_block(path: &[super::support::Seg<'_>]) -> bool {
+    let Some((key, parent)) = path.split_last() else {
+        return false;
+    };
+    if !matches!(key.as_ref(), "url" | "uri") {
+        return false;
+    }
+    let block = last_key(parent).to_ascii_lowercase();
+    block.contains("endpoint") || block.contains("webhook")
+}
+
+/// Whether an unknown value of this endpoint-like key is a host or URL (`endpoint`, `*_endpoint`,
+/// `*_url`, environment variables such as `OTEL_EXPORTER_OTLP_ENDPOINT`), rather than an id, type or
+/// block that merely has `endpoint` in its name (`vpc_endpoint_id`, `endpoint_type`).
+fn decides_when_unknown(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    lower.ends_with("_url") || lower.ends_with("endpoint")
+}
+
+/// Whether a value comes from a managed resource of a cloud (`aws_sqs_queue.jobs.url`): that
+/// resource's own endpoint, in the region other rules check.
+fn refers_to_managed_cloud_resource(
+    cx: &RuleContext<'_>,
+    resource: &ResourceInstance,
+    t: &Tracked,
+) -> bool {
+    super::support::referenced_resources(cx, resource, t)
+        .iter()
+        .any(|(r, _)| r.mode == ResourceMode::Managed && super::support::cloud_of(r).is_some())
 }
 
 /// `api.partner.example` or `10.0.0.5:8443`: a host with a dot and nothing that is not a host character.
@@ -236,6 +292,7 @@ mod tests {
             .resource("aws_sns_topic_subscription", "hook", json!({"protocol": "https", "endpoint": "http://hooks.example.com/a"}))
             .resource("aws_sns_topic_subscription", "mail", json!({"protocol": "email", "endpoint": "ops@example.com"}))
             .resource("aws_vpc_endpoint", "s3", json!({"vpc_endpoint_type": "Gateway", "service_name": "com.amazonaws.eu-central-1.s3"}))
+            .resource("aws_sqs_queue", "q", json!({"name": "q"}))
             .resource("aws_lambda_function", "f", json!({"environment": [{"variables": {"QUEUE_URL": "?aws_sqs_queue.q.url", "API_URL": "https://api.partner.example/v1"}}]}))
             .resource("aws_s3_bucket", "b", json!({"tags": {"docs_url": "https://wiki.example"}}))
             .build();
@@ -253,6 +310,46 @@ mod tests {
         );
         assert!(got.iter().any(|l| l.contains("plain http")), "{got:#?}");
         assert!(got.iter().any(|l| l.contains("API_URL")), "{got:#?}");
+    }
+
+    #[test]
+    fn unknown_resource_endpoints_fail_closed() {
+        let model = ModelBuilder::new()
+            .resource("aws_sns_topic_subscription", "hook", json!({"protocol": "https", "endpoint": "?var.hook has no value"}))
+            .resource("aws_lambda_function", "f", json!({"environment": [{"variables": {"OTEL_EXPORTER_OTLP_ENDPOINT": "?data.aws_ssm_parameter.otel.value (known after apply)"}}]}))
+            .resource("aws_vpc_endpoint_route_table_association", "a", json!({"vpc_endpoint_id": "?var.vpce has no value"}))
+            .build();
+        let got = lint(&model, "", &["SOV002", "SOV010"]);
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert!(got.iter().all(|l| l.contains("SOV010")), "{got:#?}");
+        assert!(
+            got.iter()
+                .any(|l| l.contains("`endpoint` of aws_sns_topic_subscription.hook")),
+            "{got:#?}"
+        );
+        assert!(
+            got.iter()
+                .any(|l| l.contains("OTEL_EXPORTER_OTLP_ENDPOINT")),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn urls_inside_endpoint_blocks() {
+        let model = ModelBuilder::new()
+            .resource("aws_kinesis_firehose_delivery_stream", "saas", json!({"destination": "http_endpoint", "http_endpoint_configuration": [{"name": "vendor", "url": "https://aws-api.vendor.example.com/v1"}]}))
+            .resource("aws_kinesis_firehose_delivery_stream", "unknown", json!({"destination": "http_endpoint", "http_endpoint_configuration": [{"url": "?var.endpoint_url has no value"}]}))
+            .resource("azurerm_eventgrid_event_subscription", "hook", json!({"webhook_endpoint": [{"url": "https://hooks.sov.example/events"}]}))
+            .resource("aws_iam_openid_connect_provider", "ci", json!({"url": "https://token.actions.githubusercontent.com"}))
+            .build();
+        let got = lint(
+            &model,
+            "allowed_endpoint_hosts = [\".sov.example\"]",
+            &["SOV002", "SOV010"],
+        );
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert!(got[0].contains("SOV002 `http_endpoint_configuration[0].url` of aws_kinesis_firehose_delivery_stream.saas"), "{got:#?}");
+        assert!(got[1].contains("SOV010 `http_endpoint_configuration[0].url` of aws_kinesis_firehose_delivery_stream.unknown"), "{got:#?}");
     }
 
     #[test]

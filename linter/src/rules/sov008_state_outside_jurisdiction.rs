@@ -6,13 +6,17 @@
 //!   `sts_endpoint`, `iam_endpoint` arguments, and the `kms_key_id` ARN;
 //! - `azurerm` and `gcs`: the backend names a storage account or bucket, not a location. When that
 //!   account (`storage_account_name`) or bucket (`bucket`) is managed in the same configuration, its
-//!   `location` decides; otherwise the location cannot be proven and SOV010 is reported;
+//!   `location` decides; otherwise the location cannot be proven and SOV010 is reported; `gcs`'s
+//!   `storage_custom_endpoint` must be a sovereign host;
 //! - `cloud` and `remote`: HCP Terraform (`app.terraform.io`, the default `hostname`) is a SaaS
 //!   outside any jurisdiction; a Terraform Enterprise `hostname` must be listed in
 //!   `allowed_endpoint_hosts`;
 //! - `http` (`address`, `lock_address`, `unlock_address`), `consul` (`address` with its `scheme`,
 //!   http by default), `pg` (`conn_str` host): the host must be sovereign and reached over TLS
 //!   unless it is a loopback host;
+//! - an argument that says where state goes and is left out of the block (a partial configuration
+//!   completed by `-backend-config` or the environment: `region`, `storage_account_name`, `bucket`,
+//!   `address`, `conn_str`), empty, or of the wrong type is reported as SOV010;
 //! - `local` is fine; other backends (`kubernetes`, `oss`, `cos`, …) cannot be proven inside and are
 //!   reported as SOV010.
 //!
@@ -50,7 +54,8 @@
 use sovereign_schemas::Cloud;
 
 use super::support::{
-    Subject, display_path, finding, loc, string_or_unresolved, unresolved, walk_values,
+    Subject, display_path, finding, loc, residency_string, unresolved, unresolved_with_help,
+    walk_values,
 };
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
@@ -94,7 +99,8 @@ impl Rule for StateOutsideJurisdiction {
                     Cloud::Azure,
                 ),
                 "gcs" => {
-                    e.storage_location("bucket", "google_storage_bucket", "name", Cloud::Google)
+                    e.storage_location("bucket", "google_storage_bucket", "name", Cloud::Google);
+                    e.optional_endpoint("storage_custom_endpoint");
                 }
                 "cloud" | "remote" => {
                     let host = b.attr_str("hostname").unwrap_or("app.terraform.io");
@@ -111,15 +117,20 @@ impl Rule for StateOutsideJurisdiction {
                     }
                 }
                 "http" => {
-                    for attr in ["address", "lock_address", "unlock_address"] {
-                        e.endpoint_attr(attr, None);
+                    e.required_endpoint("address", None, "TF_HTTP_ADDRESS");
+                    for attr in ["lock_address", "unlock_address"] {
+                        e.optional_endpoint(attr);
                     }
                 }
                 "consul" => {
                     let scheme = b.attr_str("scheme").unwrap_or("http").to_string();
-                    e.endpoint_attr("address", Some(&scheme));
+                    e.required_endpoint(
+                        "address",
+                        Some(&scheme),
+                        "CONSUL_HTTP_ADDR (or the local agent)",
+                    );
                 }
-                "pg" => e.endpoint_attr("conn_str", None),
+                "pg" => e.required_endpoint("conn_str", None, "PG_CONN_STR"),
                 "local" | "inmem" => {}
                 other => {
                     let t = Tracked::unknown(
@@ -169,7 +180,7 @@ impl Emitter<'_, '_> {
         match self.b.attributes.get("region").filter(|t| !t.is_null()) {
             Some(t) => {
                 if let Some(region) =
-                    string_or_unresolved(self.cx, self.out, self.subject, "the backend `region`", t)
+                    residency_string(self.cx, self.out, self.subject, "the backend `region`", t)
                 {
                     let v = self.cx.scope.check_region(Some(Cloud::Aws), region);
                     if !v.inside {
@@ -177,13 +188,7 @@ impl Emitter<'_, '_> {
                     }
                 }
             }
-            None => {
-                let t = Tracked::unknown(
-                    "no `region`: taken from AWS_REGION or the AWS profile at init time",
-                    Some(self.b.location.clone()),
-                );
-                unresolved(self.cx, self.out, self.subject, "the backend `region`", &t);
-            }
+            None => self.missing("region", "AWS_REGION or the AWS profile"),
         }
         let mut endpoints: Vec<(String, &Tracked)> = Vec::new();
         for (name, t) in &self.b.attributes {
@@ -198,6 +203,10 @@ impl Emitter<'_, '_> {
             });
         }
         for (path, t) in endpoints {
+            // An empty entry means the default endpoint of the backend's region.
+            if t.as_str().is_some_and(|s| s.trim().is_empty()) {
+                continue;
+            }
             self.endpoint(&path, t, None);
         }
         if let Some(t) = self.b.attributes.get("kms_key_id")
@@ -212,14 +221,43 @@ impl Emitter<'_, '_> {
         }
     }
 
-    fn endpoint_attr(&mut self, attr: &str, scheme: Option<&str>) {
-        if let Some(t) = self.b.attributes.get(attr) {
-            self.endpoint(attr, t, scheme);
+    /// An endpoint argument that may be left out (the backend then uses no such endpoint).
+    fn optional_endpoint(&mut self, attr: &str) {
+        if let Some(t) = self.b.attributes.get(attr).filter(|t| !t.is_null()) {
+            self.endpoint(attr, t, None);
         }
     }
 
+    /// The argument that says where state goes: left out of the block (a partial configuration),
+    /// it comes from `-backend-config` or the environment at init time and cannot be proven.
+    fn required_endpoint(&mut self, attr: &str, scheme: Option<&str>, environment: &str) {
+        match self.b.attributes.get(attr).filter(|t| !t.is_null()) {
+            Some(t) => self.endpoint(attr, t, scheme),
+            None => self.missing(attr, environment),
+        }
+    }
+
+    /// SOV010 for an argument that decides where state goes and is not in the backend block.
+    fn missing(&mut self, attr: &str, from: &str) {
+        let t = Tracked::unknown(
+            format!(
+                "no `{attr}` in the backend block: taken from -backend-config or {from} at init time"
+            ),
+            Some(self.b.location.clone()),
+        );
+        unresolved_with_help(
+            self.cx,
+            self.out,
+            self.subject,
+            &format!("the backend `{attr}`"),
+            &t,
+            "write the argument in the backend block (backend blocks take literals only), so the state's \
+             place can be checked",
+        );
+    }
+
     fn endpoint(&mut self, what: &str, t: &Tracked, scheme: Option<&str>) {
-        let Some(url) = string_or_unresolved(
+        let Some(url) = residency_string(
             self.cx,
             self.out,
             self.subject,
@@ -245,26 +283,31 @@ impl Emitter<'_, '_> {
         resource_name_attr: &str,
         cloud: Cloud,
     ) {
-        let name_t = self.b.attributes.get(name_attr);
-        let Some(name) = name_t.and_then(|t| {
-            string_or_unresolved(
-                self.cx,
-                self.out,
-                self.subject,
-                &format!("the backend `{name_attr}`"),
-                t,
-            )
-        }) else {
+        let name_t = self.b.attributes.get(name_attr).filter(|t| !t.is_null());
+        let Some(name_t) = name_t else {
+            self.missing(name_attr, "the environment");
             return;
         };
+        let Some(name) = residency_string(
+            self.cx,
+            self.out,
+            self.subject,
+            &format!("the backend `{name_attr}`"),
+            name_t,
+        ) else {
+            return;
+        };
+        let name_t = Some(name_t);
         let managed = self.cx.model.resources.iter().find(|r| {
             r.resource_type == resource_type
                 && r.attr(resource_name_attr).and_then(Tracked::as_str) == Some(name)
         });
-        let location = managed.and_then(|r| r.attr("location"));
+        let location = managed
+            .and_then(|r| r.attr("location"))
+            .filter(|t| !t.is_null());
         match location {
             Some(t) => {
-                let Some(l) = string_or_unresolved(
+                let Some(l) = residency_string(
                     self.cx,
                     self.out,
                     self.subject,

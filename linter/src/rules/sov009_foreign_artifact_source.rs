@@ -1,10 +1,12 @@
 //! ## What it does
 //! Checks where code and images come from:
 //!
-//! - container images in any resource argument named `image`, `image_uri` or `image_identifier`
-//!   (App Runner) — Kubernetes and EKS
-//!   workloads, SageMaker models (`primary_container.image`, `container.image`), Lambda `image_uri`,
-//!   Azure container apps and container groups, Google Cloud Run — and inside the JSON of ECS
+//! - container images in any resource argument named `image`, `image_uri`, `image_identifier`
+//!   (App Runner) or `base_image` (SageMaker image versions) — Kubernetes and EKS workloads,
+//!   SageMaker models (`primary_container.image`, `container.image`), Lambda `image_uri`, Azure
+//!   container apps and container groups, Google Cloud Run — in Azure Batch pools'
+//!   `container_configuration.container_image_names`, in `container_image { repository }` blocks
+//!   (Vertex AI Workbench `gce_setup`, notebooks), and inside the JSON of ECS
 //!   `container_definitions` and Batch `container_properties`/`ecs_properties`/`eks_properties`/
 //!   `node_properties`;
 //! - module sources (`module` blocks), when `allowed_module_hosts` is set; local paths are always fine;
@@ -14,10 +16,14 @@
 //! An image is sovereign when its registry host is in `allowed_registries`, or — without that list —
 //! when it is a regional registry of a region inside (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`,
 //! `REGION-docker.pkg.dev`, `NAME.REGION.data.azurecr.io`). Docker Hub (`nginx:1.27`), `ghcr.io`,
-//! `quay.io` and `public.ecr.aws` are not. An image that cannot be resolved statically is SOV010,
-//! unless it refers to a registry repository managed in the configuration (whose region SOV001
-//! checks). Google Compute `image`s (OS images) and CodeBuild curated images (`aws/codebuild/…`) are
-//! not container images.
+//! `quay.io` and `public.ecr.aws` are not. An Azure Container Registry host (`NAME.azurecr.io`)
+//! names no region: when that registry is managed in the configuration, its `location` decides.
+//! An image that cannot be resolved statically — unknown, empty, of the wrong type, or inside JSON
+//! that does not parse — is SOV010, unless its registry host comes from a registry managed in the
+//! configuration (ECR `repository_url`, ACR `login_server`, Artifact Registry `registry_uri`; SOV001
+//! checks that registry's region). A `service_name` that cannot be resolved is not: without
+//! `service_region` AWS only connects to services of the VPC's own region. Google Compute `image`s
+//! (OS images) and CodeBuild curated images (`aws/codebuild/…`) are not container images.
 //!
 //! ## Why is this bad?
 //! Code pulled from abroad at run time is a supply-chain and availability dependency outside the
@@ -62,9 +68,10 @@
 //! - `unresolved`: severity of SOV010 for images that cannot be resolved.
 use sovereign_schemas::Cloud;
 use sovereign_schemas::catalog;
+use sovereign_schemas::registry::registry_host;
 
 use super::support::{
-    Subject, display_path, finding, loc, referenced_resources, string_or_unresolved, unresolved,
+    Subject, display_path, finding, loc, referenced_resources, residency_string, unresolved,
     walk_values,
 };
 use super::{Rule, RuleContext, RuleInfo, docs};
@@ -81,7 +88,15 @@ pub(crate) static INFO: RuleInfo = RuleInfo {
 
 pub(crate) struct ForeignArtifactSource;
 
-const IMAGE_KEYS: &[&str] = &["image", "image_uri", "image_identifier"];
+/// Arguments holding one image reference: `image` (Kubernetes, ECS/EKS, SageMaker containers,
+/// Cloud Run, Azure container apps and groups), `image_uri` (Lambda), `image_identifier` (App
+/// Runner), `base_image` (SageMaker image versions).
+const IMAGE_KEYS: &[&str] = &["image", "image_uri", "image_identifier", "base_image"];
+/// Arguments holding a list of image references (Azure Batch pools' `container_configuration`).
+const IMAGE_LIST_KEYS: &[&str] = &["container_image_names"];
+/// Blocks naming an image by `repository` and `tag` (Vertex AI Workbench `gce_setup`,
+/// user-managed notebooks).
+const IMAGE_BLOCK_KEYS: &[&str] = &["container_image"];
 const JSON_ATTRS: &[&str] = &[
     "container_definitions",
     "container_properties",
@@ -91,7 +106,19 @@ const JSON_ATTRS: &[&str] = &[
 ];
 /// A key whose value names container images (directly or in JSON).
 pub(crate) fn is_image_key(key: &str) -> bool {
-    IMAGE_KEYS.contains(&key) || JSON_ATTRS.contains(&key)
+    IMAGE_KEYS.contains(&key)
+        || IMAGE_LIST_KEYS.contains(&key)
+        || IMAGE_BLOCK_KEYS.contains(&key)
+        || JSON_ATTRS.contains(&key)
+}
+
+/// Whether a value is a nested block (a map, or in plan JSON a list of maps), not a reference.
+fn is_block(t: &Tracked) -> bool {
+    match &t.value {
+        Value::Map(_) => true,
+        Value::List(items) => items.iter().all(|i| matches!(i.value, Value::Map(_))),
+        _ => false,
+    }
 }
 
 const REGISTRY_TYPES: &[&str] = &[
@@ -151,8 +178,21 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
         }
         walk_values(t, &mut super::support::attr_path(name), &mut |path, v| {
             let key = path.last().map_or("", |p| p.as_ref());
-            if IMAGE_KEYS.contains(&key) {
-                found.push((display_path(path), v));
+            let in_image_block = key == "repository"
+                && IMAGE_BLOCK_KEYS.contains(&super::support::last_key(&path[..path.len() - 1]));
+            if IMAGE_KEYS.contains(&key) || in_image_block {
+                if !is_block(v) {
+                    found.push((display_path(path), v));
+                }
+            } else if IMAGE_LIST_KEYS.contains(&key) {
+                match &v.value {
+                    Value::List(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            found.push((format!("{}[{i}]", display_path(path)), item));
+                        }
+                    }
+                    _ => found.push((display_path(path), v)),
+                }
             } else if JSON_ATTRS.contains(&key) {
                 match &v.value {
                     Value::String(s) => json_docs.push((display_path(path), v, s)),
@@ -163,23 +203,29 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
         });
     }
     for (path, t) in found {
-        match &t.value {
-            Value::String(s) => check_image(cx, out, r, &path, t, s),
-            Value::Unknown(_) if !refers_to_managed_registry(cx, r, t) => {
-                unresolved(
-                    cx,
-                    out,
-                    subject,
-                    &format!("the container image `{path}`"),
-                    t,
-                );
-            }
-            _ => {}
+        if matches!(t.value, Value::Unknown(_)) && refers_to_managed_registry(cx, r, t) {
+            continue;
+        }
+        let what = format!("the container image `{path}`");
+        if let Some(image) = residency_string(cx, out, subject, &what, t) {
+            check_image(cx, out, r, &path, t, image);
         }
     }
     for (path, t, text) in json_docs {
-        let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
-            continue;
+        let doc = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let stand_in = Tracked {
+                    value: Value::Unknown(crate::model::Unknown::new(format!(
+                        "not valid JSON ({e}), so its images cannot be read"
+                    ))),
+                    location: t.location.clone(),
+                    provenance: t.provenance.clone(),
+                };
+                let what = format!("`{path}` (its container images)");
+                unresolved(cx, out, subject, &what, &stand_in);
+                continue;
+            }
         };
         let mut embedded = Vec::new();
         collect_json_images(&doc, &mut embedded);
@@ -190,7 +236,10 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
                 location: t.location.clone(),
                 provenance: t.provenance.clone(),
             };
-            check_image(cx, out, r, &format!("{path} (JSON)"), &value, &image);
+            let what = format!("the container image in `{path}` (JSON)");
+            if let Some(image) = residency_string(cx, out, subject, &what, &value) {
+                check_image(cx, out, r, &format!("{path} (JSON)"), &value, image);
+            }
         }
     }
     for (path, t) in unknown_json {
@@ -206,10 +255,21 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
     }
 }
 
+/// The attributes of a managed registry that carry its (regional) host: ECR `repository_url`, ACR
+/// `login_server`, Artifact Registry `registry_uri`. An image built from another attribute (`arn`,
+/// `name`) gets its host from elsewhere and proves nothing.
+const REGISTRY_HOST_ATTRIBUTES: &[&str] = &["repository_url", "login_server", "registry_uri"];
+
 fn refers_to_managed_registry(cx: &RuleContext<'_>, r: &ResourceInstance, t: &Tracked) -> bool {
     referenced_resources(cx, r, t)
         .iter()
-        .any(|(res, _)| REGISTRY_TYPES.contains(&res.resource_type.as_str()))
+        .any(|(res, attribute)| {
+            res.mode == crate::model::ResourceMode::Managed
+                && REGISTRY_TYPES.contains(&res.resource_type.as_str())
+                && attribute
+                    .as_deref()
+                    .is_some_and(|a| REGISTRY_HOST_ATTRIBUTES.contains(&a))
+        })
 }
 
 fn collect_json_images(v: &serde_json::Value, out: &mut Vec<String>) {
@@ -235,15 +295,36 @@ fn check_image(
     t: &Tracked,
     image: &str,
 ) {
-    if image.is_empty()
-        || image.starts_with("aws/codebuild/")
-        || image.contains(char::is_whitespace)
-    {
+    // CodeBuild's curated images are not pulled from a registry the configuration names.
+    if image.starts_with("aws/codebuild/") {
         return;
     }
-    let v = cx.scope.check_image(image);
+    let mut v = cx.scope.check_image(image);
     if v.inside {
         return;
+    }
+    // `NAME.azurecr.io` names no region: a registry managed in this configuration is where its
+    // `location` says.
+    if cx.policy.allowed_registries.is_none()
+        && let Some(managed) = managed_azure_registry(cx, image)
+    {
+        let Some(location) = managed.attr("location").filter(|l| !l.is_null()) else {
+            return;
+        };
+        let what = format!("`location` of the registry of the image in `{path}`");
+        let Some(l) = residency_string(cx, out, Subject::resource(r), &what, location) else {
+            return;
+        };
+        let region = cx.scope.check_region(Some(Cloud::Azure), l);
+        if region.inside {
+            return;
+        }
+        v.reason = format!(
+            "registry `{}` is {} in \"{l}\": {}",
+            registry_host(image),
+            managed.address,
+            region.reason
+        );
     }
     let help = match &cx.policy.allowed_registries {
         Some(list) => format!(
@@ -268,10 +349,25 @@ fn check_image(
     ));
 }
 
+/// The `azurerm_container_registry` managed in this configuration that serves `image`
+/// (`NAME.azurecr.io/…`), if any.
+fn managed_azure_registry<'m>(cx: &RuleContext<'m>, image: &str) -> Option<&'m ResourceInstance> {
+    let host = registry_host(image);
+    let name = host.strip_suffix(".azurecr.io")?;
+    cx.model.resources.iter().find(|res| {
+        res.resource_type == "azurerm_container_registry"
+            && res.mode == crate::model::ResourceMode::Managed
+            && res
+                .attr("name")
+                .and_then(Tracked::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    })
+}
+
 fn vpc_endpoint(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
     let subject = Subject::resource(r);
     if let Some(t) = r.attr("service_region").filter(|t| !t.is_null())
-        && let Some(region) = string_or_unresolved(cx, out, subject, "`service_region`", t)
+        && let Some(region) = residency_string(cx, out, subject, "`service_region`", t)
     {
         let v = cx.scope.check_region(Some(Cloud::Aws), region);
         if !v.inside {
@@ -317,20 +413,59 @@ mod tests {
     use crate::rules::test_support::{ModelBuilder, lint};
 
     #[test]
+    fn unresolvable_images_fail_closed() {
+        let model = ModelBuilder::new()
+            .resource("aws_sagemaker_model", "empty", json!({"primary_container": [{"image": ""}]}))
+            .resource("aws_sagemaker_model", "list", json!({"primary_container": [{"image": ["a/b:1"]}]}))
+            .resource("aws_ecs_task_definition", "broken", json!({"container_definitions": "[{\"image\": "}))
+            .resource("aws_lambda_function", "var", json!({"image_uri": "?var.image has no value"}))
+            .resource("aws_sagemaker_image_version", "base", json!({"base_image": "pytorch/pytorch:2.4.0"}))
+            .resource("azurerm_batch_pool", "pool", json!({"container_configuration": [{"container_image_names": ["nvcr.io/nvidia/pytorch:24.01-py3"]}]}))
+            .resource("google_workbench_instance", "nb", json!({"gce_setup": [{"container_image": [{"repository": "us-docker.pkg.dev/deeplearning-platform-release/gpu", "tag": "latest"}]}]}))
+            .build();
+        let got = lint(&model, "", &["SOV009", "SOV010"]);
+        let sov010 = got.iter().filter(|l| l.contains("SOV010")).count();
+        let sov009 = got.iter().filter(|l| l.contains("SOV009")).count();
+        assert_eq!((sov010, sov009), (4, 3), "{got:#?}");
+        assert!(got.iter().any(|l| l.contains("not valid JSON")), "{got:#?}");
+        assert!(got.iter().any(|l| l.contains("empty string")), "{got:#?}");
+        assert!(
+            got.iter()
+                .any(|l| l.contains("a list where one name is expected")),
+            "{got:#?}"
+        );
+        assert!(
+            got.iter().any(|l| l.contains("us-docker.pkg.dev")),
+            "{got:#?}"
+        );
+        assert!(got.iter().any(|l| l.contains("nvcr.io")), "{got:#?}");
+    }
+
+    #[test]
     fn images_modules_and_endpoints() {
         let defs = r#"[{"name":"app","image":"ghcr.io/acme/app:1"},{"name":"ok","image":"123456789012.dkr.ecr.eu-central-1.amazonaws.com/ok:1"}]"#;
         let model = ModelBuilder::new()
             .resource("aws_ecs_task_definition", "t", json!({"container_definitions": defs}))
             .resource("aws_sagemaker_model", "m", json!({"primary_container": [{"image": "pytorch/pytorch:2.4.0"}]}))
             .resource("aws_lambda_function", "f", json!({"image_uri": "?aws_ecr_repository.f.repository_url"}))
+            .resource("aws_lambda_function", "by_arn", json!({"image_uri": "?aws_ecr_repository.f.arn"}))
             .resource("aws_ecr_repository", "f", json!({"name": "f"}))
-            .resource("google_compute_instance", "vm", json!({"boot_disk": [{"initialize_params": [{"image": "debian-cloud/debian-12"}]}]}))
+            .resource("google_compute_instance", "vm", json!({"zone": "europe-west3-a", "boot_disk": [{"initialize_params": [{"image": "debian-cloud/debian-12"}]}]}))
             .resource("aws_vpc_endpoint", "x", json!({"service_name": "com.amazonaws.us-east-1.s3", "service_region": "us-east-1"}))
             .module_call("vpc", "terraform-aws-modules/vpc/aws")
             .module_call("local", "./modules/net")
             .build();
         let got = lint(&model, "", &["SOV009", "SOV010"]);
-        assert_eq!(got.len(), 3, "{got:#?}");
+        assert_eq!(got.len(), 4, "{got:#?}");
+        assert!(
+            !got.iter().any(|l| l.contains("aws_lambda_function.f ")),
+            "{got:#?}"
+        );
+        assert!(
+            got.iter()
+                .any(|l| l.contains("SOV010") && l.contains("aws_lambda_function.by_arn")),
+            "{got:#?}"
+        );
         let got = lint(
             &model,
             "allowed_module_hosts = [\"git.sov.example\"]",

@@ -1,8 +1,12 @@
 //! ## What it does
 //! Reports a value that decides residency — a region, zone, endpoint, tag map or tag value,
 //! replication target, backend location or container image — when it cannot be resolved
-//! statically: a variable without a value, a data source, a value known only after apply, an AWS
-//! provider or S3 backend without `region` (taken from the environment at run time).
+//! statically: a variable without a value, a data source, a value known only after apply, a
+//! function sovereign-lint does not evaluate, an AWS provider or S3 backend without `region` (taken
+//! from the environment at run time), a backend argument left to `-backend-config` (a partial
+//! configuration), an empty string, a value of the wrong type (a list or map where one region,
+//! endpoint or image is expected), or container definitions that are not valid JSON. Such a value
+//! is never passed silently, in a configuration or in a plan.
 //!
 //! How it works: the rules that need a value (SOV001–SOV004, SOV008, SOV009) report it through one
 //! shared helper when it is unknown, with the evaluator's reason and the resolution chain; this rule

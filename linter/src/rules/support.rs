@@ -174,6 +174,27 @@ pub(crate) fn unresolved(
     what: &str,
     t: &Tracked,
 ) {
+    unresolved_with_help(
+        cx,
+        out,
+        subject,
+        what,
+        t,
+        "give the value statically (a literal, a variable default, a .tfvars entry or --var), or lint the plan \
+         with `--plan` where it is known",
+    );
+}
+
+/// [`unresolved`] with a help line of its own, for a value that is known but whose place is not
+/// (a cross-Region inference profile), where giving it statically would not help.
+pub(crate) fn unresolved_with_help(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &Tracked,
+    help: &'static str,
+) {
     let reason = first_unknown_reason(t).unwrap_or("not statically known");
     out.push(finding(
         "SOV010",
@@ -184,8 +205,7 @@ pub(crate) fn unresolved(
             subject.address, cx.scope.jurisdiction.id
         ),
         Some(t),
-        "give the value statically (a literal, a variable default, a .tfvars entry or --var), or lint the plan \
-         with `--plan` where it is known",
+        help,
     ));
 }
 
@@ -215,6 +235,43 @@ pub(crate) fn string_or_unresolved<'t>(
         }
         _ => None,
     }
+}
+
+/// A string that decides residency, failing closed: SOV010 for an unknown value, an empty string or
+/// a value of another type (a list, map, number or bool where one name is expected); `None` (and no
+/// finding) only for an absent or null value.
+pub(crate) fn residency_string<'t>(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &'t Tracked,
+) -> Option<&'t str> {
+    let why = match &t.value {
+        Value::String(s) if !s.trim().is_empty() => return Some(s),
+        Value::Null => return None,
+        Value::Unknown(_) => {
+            unresolved(cx, out, subject, what, t);
+            return None;
+        }
+        Value::String(_) => "an empty string".to_string(),
+        other => format!(
+            "{} where one name is expected",
+            match other {
+                Value::List(_) => "a list",
+                Value::Map(_) => "a map",
+                Value::Number(_) => "a number",
+                _ => "a bool",
+            }
+        ),
+    };
+    let stand_in = Tracked {
+        value: Value::Unknown(crate::model::Unknown::new(format!("{why}: {}", t.render()))),
+        location: t.location.clone(),
+        provenance: t.provenance.clone(),
+    };
+    unresolved(cx, out, subject, what, &stand_in);
+    None
 }
 
 /// Follows a dotted path through maps and block lists (the first block of each list):
