@@ -160,3 +160,30 @@ fn places_in_nested_blocks_and_other_forms_are_read_from_a_plan() {
     );
     assert!(unresolved.is_empty(), "{unresolved:#?}");
 }
+
+/// One root cause, one finding, also without the sources: a storage account whose `location` is
+/// `azurerm_resource_group.ml.location` (the plan's configuration records the reference) is not
+/// reported again for the resource group's US region; the resource group and the accounts with a
+/// place of their own are.
+#[test]
+fn a_place_taken_from_another_resource_is_reported_once_without_sources() {
+    let got = lines_in(
+        "referenced-place",
+        &["--plan", "plan.json", ".", "--format", "compact"],
+        "SOV001",
+    );
+    let addresses: Vec<&str> = got
+        .iter()
+        .filter_map(|l| l.split("`location` of ").nth(1))
+        .filter_map(|rest| rest.split(':').next())
+        .collect();
+    assert_eq!(
+        addresses,
+        [
+            "azurerm_cosmosdb_account.features",
+            "azurerm_resource_group.ml",
+            "azurerm_storage_account.us"
+        ],
+        "{got:#?}"
+    );
+}

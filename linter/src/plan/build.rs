@@ -430,6 +430,21 @@ fn name_unknown_references(value: &mut Tracked, expression: &serde_json::Value) 
                 let reason = format!("{KNOWN_AFTER_APPLY} (from {})", refs.join(", "));
                 set_unknown_reasons(value, &reason);
             }
+            // A known value taken from another resource (`location =
+            // azurerm_resource_group.ml.location`) says so, as in a configuration: rules leave the
+            // place to the resource it comes from (one root cause, one finding) also when the plan
+            // is linted without its sources.
+            let resources: Vec<&str> = refs
+                .iter()
+                .copied()
+                .filter(|r| names_a_managed_resource(r))
+                .collect();
+            if !resources.is_empty() && value.unknown_reason().is_none() {
+                value.provenance.push(ProvenanceStep {
+                    description: resources.join(", ").into(),
+                    location: None,
+                });
+            }
         }
         (serde_json::Value::Object(map), Value::Map(entries))
             if !map.contains_key("constant_value") =>
@@ -447,6 +462,16 @@ fn name_unknown_references(value: &mut Tracked, expression: &serde_json::Value) 
         }
         _ => {}
     }
+}
+
+/// `aws_s3_bucket.logs.arn`, `azurerm_resource_group.ml` — not `var.`, `local.`, `module.`,
+/// `data.`, `each.`, `count.`, `path.`, `terraform.` or `self.` references.
+fn names_a_managed_resource(reference: &str) -> bool {
+    let mut parts = reference.split('.');
+    matches!(
+        (parts.next(), parts.next()),
+        (Some(kind), Some(name)) if kind.contains('_') && !name.is_empty()
+    )
 }
 
 fn set_unknown_reasons(value: &mut Tracked, reason: &str) {
