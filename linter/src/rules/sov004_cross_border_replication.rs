@@ -78,8 +78,8 @@ use sovereign_schemas::arn::parse_arn;
 use sovereign_schemas::region::normalize_region;
 
 use super::support::{
-    RegionOf, Subject, check_region_or_zone, display_path, finding, get_path, loc,
-    referenced_resources, region_of, string_or_unresolved, unresolved, walk_values,
+    RegionOf, Subject, blocks, check_region_or_zone, decisive_path, decisive_string, finding,
+    get_path, loc, referenced_resources, region_of, unexpected, unresolved,
 };
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
@@ -160,11 +160,40 @@ impl Rule for CrossBorderReplication {
             if r.mode != crate::model::ResourceMode::Managed {
                 continue;
             }
+            let subject = Subject::resource(r);
             match r.resource_type.as_str() {
-                "aws_s3_bucket_replication_configuration" => s3_replication(cx, out, r, "rule"),
-                "aws_s3_bucket" => s3_replication(cx, out, r, "replication_configuration.rules"),
+                "aws_s3_bucket_replication_configuration" => {
+                    let rules = blocks(cx, out, subject, "`rule`", r.attr("rule"));
+                    s3_replication(
+                        cx,
+                        out,
+                        r,
+                        &rules,
+                        "encryption_configuration.replica_kms_key_id",
+                    );
+                }
+                "aws_s3_bucket" => {
+                    // The legacy inline block (hashicorp/aws 6.x, deprecated): `rules`, and the
+                    // replicas' key directly in `destination`.
+                    let Ok(config) =
+                        decisive_path(cx, out, subject, &r.attributes, "replication_configuration")
+                    else {
+                        continue;
+                    };
+                    let mut rules = Vec::new();
+                    for c in blocks(cx, out, subject, "`replication_configuration`", config) {
+                        rules.extend(blocks(
+                            cx,
+                            out,
+                            subject,
+                            "`replication_configuration.rules`",
+                            c.get("rules"),
+                        ));
+                    }
+                    s3_replication(cx, out, r, &rules, "replica_kms_key_id");
+                }
                 "aws_dynamodb_table" | "aws_dynamodb_global_table" => {
-                    for replica in r.attr("replica").map(Tracked::items).unwrap_or_default() {
+                    for replica in blocks(cx, out, subject, "`replica`", r.attr("replica")) {
                         if let Some(t) = replica.get("region_name") {
                             region_target(
                                 cx,
@@ -180,15 +209,20 @@ impl Rule for CrossBorderReplication {
                 t @ ("aws_db_instance"
                 | "aws_rds_cluster"
                 | "aws_rds_global_cluster"
+                | "aws_docdb_global_cluster"
+                | "aws_neptune_global_cluster"
                 | "aws_neptune_cluster") => {
                     // Each type names its replica's source with its own argument (provider docs).
                     let attr = match t {
                         "aws_db_instance" => "replicate_source_db",
-                        "aws_rds_global_cluster" => "source_db_cluster_identifier",
+                        "aws_rds_global_cluster"
+                        | "aws_docdb_global_cluster"
+                        | "aws_neptune_global_cluster" => "source_db_cluster_identifier",
                         _ => "replication_source_identifier",
                     };
                     if let Some(t) = r.attr(attr) {
-                        arn_target(cx, out, r, attr, t, "replicates from");
+                        // An identifier that is not an ARN names a source in the same region.
+                        arn_target(cx, out, r, attr, t, "replicates from", false);
                     }
                 }
                 t @ ("aws_db_snapshot_copy" | "aws_db_cluster_snapshot_copy") => {
@@ -208,7 +242,33 @@ impl Rule for CrossBorderReplication {
                         "source_db_snapshot_identifier"
                     };
                     if let Some(t) = r.attr(source) {
-                        arn_target(cx, out, r, source, t, "copies the snapshot from");
+                        arn_target(cx, out, r, source, t, "copies the snapshot from", false);
+                    }
+                }
+                "aws_redshift_snapshot_copy" => {
+                    if let Some(t) = r.attr("destination_region") {
+                        region_target(
+                            cx,
+                            out,
+                            r,
+                            "`destination_region`",
+                            t,
+                            "copies cluster snapshots to",
+                        );
+                    }
+                }
+                "aws_efs_replication_configuration" => {
+                    for dest in blocks(cx, out, subject, "`destination`", r.attr("destination")) {
+                        if let Some(t) = dest.get("region") {
+                            region_target(
+                                cx,
+                                out,
+                                r,
+                                "`destination.region`",
+                                t,
+                                "replicates the file system to",
+                            );
+                        }
                     }
                 }
                 t @ ("aws_ebs_snapshot_copy" | "aws_ami_copy") => {
@@ -224,7 +284,9 @@ impl Rule for CrossBorderReplication {
                 }
                 // `rule { BLOCK { ARGUMENT } }` naming the target by ARN or by the resource it
                 // refers to: AWS Backup copies and S3 Tables replication (hashicorp/aws 6.x).
-                t @ ("aws_backup_plan" | "aws_s3tables_table_bucket_replication") => {
+                t @ ("aws_backup_plan"
+                | "aws_s3tables_table_bucket_replication"
+                | "aws_s3tables_table_replication") => {
                     let (block, argument, verb) = if t == "aws_backup_plan" {
                         ("copy_action", "destination_vault_arn", "copies backups to")
                     } else {
@@ -234,21 +296,23 @@ impl Rule for CrossBorderReplication {
                             "replicates tables to",
                         )
                     };
-                    for rule in r.attr("rule").map(Tracked::items).unwrap_or_default() {
-                        for target in rule.get(block).map(Tracked::items).unwrap_or_default() {
+                    for rule in blocks(cx, out, subject, "`rule`", r.attr("rule")) {
+                        let what = format!("`rule.{block}`");
+                        for target in blocks(cx, out, subject, &what, rule.get(block)) {
                             if let Some(t) = target.get(argument) {
-                                arn_target(cx, out, r, argument, t, verb);
+                                arn_target(cx, out, r, argument, t, verb, true);
                             }
                         }
                     }
                 }
                 "aws_kms_key" => {
-                    if let Some(t) = r.attr("multi_region")
-                        && t.as_bool() == Some(true)
-                    {
-                        out.push(finding(
+                    let Some(t) = r.attr("multi_region") else {
+                        continue;
+                    };
+                    match &t.value {
+                        Value::Bool(true) => out.push(finding(
                             INFO.id,
-                            Subject::resource(r),
+                            subject,
                             loc(t, &r.location),
                             format!(
                                 "{} is a multi-Region key: its key material can be replicated to any region of the partition, not provably inside jurisdiction `{}`",
@@ -256,59 +320,70 @@ impl Rule for CrossBorderReplication {
                             ),
                             Some(t),
                             "set `multi_region = false` and create one key per region inside the jurisdiction",
-                        ));
+                        )),
+                        Value::Bool(false) | Value::Null => {}
+                        Value::Unknown(_) => unresolved(cx, out, subject, "`multi_region`", t),
+                        _ => unexpected(cx, out, subject, "`multi_region`", t, "a bool"),
                     }
                 }
                 "aws_ecr_replication_configuration" => {
-                    let mut targets = Vec::new();
-                    if let Some(t) = r.attr("replication_configuration") {
-                        walk_values(
-                            t,
-                            &mut vec!["replication_configuration".into()],
-                            &mut |path, v| {
-                                if path.len() >= 2
-                                    && path[path.len() - 1] == "region"
-                                    && path.iter().any(|p| p == "destination")
-                                {
-                                    targets.push(v);
-                                }
-                            },
-                        );
-                    }
-                    for t in targets {
-                        region_target(
+                    for config in blocks(
+                        cx,
+                        out,
+                        subject,
+                        "`replication_configuration`",
+                        r.attr("replication_configuration"),
+                    ) {
+                        for rule in blocks(
                             cx,
                             out,
-                            r,
-                            "`destination.region`",
-                            t,
-                            "replicates images to",
-                        );
+                            subject,
+                            "`replication_configuration.rule`",
+                            config.get("rule"),
+                        ) {
+                            for dest in blocks(
+                                cx,
+                                out,
+                                subject,
+                                "`replication_configuration.rule.destination`",
+                                rule.get("destination"),
+                            ) {
+                                if let Some(t) = dest.get("region") {
+                                    region_target(
+                                        cx,
+                                        out,
+                                        r,
+                                        "`destination.region`",
+                                        t,
+                                        "replicates images to",
+                                    );
+                                }
+                            }
+                        }
                     }
                 }
                 "azurerm_storage_account" => azure_geo_redundancy(cx, out, r),
-                "azurerm_cosmosdb_account" => {
-                    for geo in r
-                        .attr("geo_location")
-                        .map(Tracked::items)
-                        .unwrap_or_default()
-                    {
+                t @ ("azurerm_cosmosdb_account" | "azurerm_container_registry") => {
+                    let (block, verb) = if t == "azurerm_cosmosdb_account" {
+                        ("geo_location", "replicates the account to")
+                    } else {
+                        ("georeplications", "replicates the registry to")
+                    };
+                    let what = format!("`{block}`");
+                    for geo in blocks(cx, out, subject, &what, r.attr(block)) {
                         if let Some(t) = geo.get("location") {
-                            region_target(
-                                cx,
-                                out,
-                                r,
-                                "`geo_location.location`",
-                                t,
-                                "replicates the account to",
-                            );
+                            region_target(cx, out, r, &format!("`{block}.location`"), t, verb);
                         }
                     }
                 }
                 "google_storage_bucket" => {
-                    if let Some(t) =
-                        get_path(&r.attributes, "custom_placement_config.data_locations")
-                    {
+                    if let Ok(Some(t)) = decisive_path(
+                        cx,
+                        out,
+                        subject,
+                        &r.attributes,
+                        "custom_placement_config.data_locations",
+                    ) {
                         for item in t.items() {
                             region_target(
                                 cx,
@@ -319,6 +394,51 @@ impl Rule for CrossBorderReplication {
                                 "places data in",
                             );
                         }
+                    }
+                }
+                "google_pubsub_topic" => {
+                    if let Ok(Some(t)) = decisive_path(
+                        cx,
+                        out,
+                        subject,
+                        &r.attributes,
+                        "message_storage_policy.allowed_persistence_regions",
+                    ) {
+                        for item in t.items() {
+                            region_target(
+                                cx,
+                                out,
+                                r,
+                                "`message_storage_policy.allowed_persistence_regions`",
+                                item,
+                                "stores messages in",
+                            );
+                        }
+                    }
+                }
+                "google_bigtable_instance" => {
+                    for cluster in blocks(cx, out, subject, "`cluster`", r.attr("cluster")) {
+                        if let Some(t) = cluster.get("zone") {
+                            region_target(cx, out, r, "`cluster.zone`", t, "replicates tables to");
+                        }
+                    }
+                }
+                "google_sql_database_instance" => {
+                    if let Ok(Some(t)) = decisive_path(
+                        cx,
+                        out,
+                        subject,
+                        &r.attributes,
+                        "settings.backup_configuration.location",
+                    ) {
+                        region_target(
+                            cx,
+                            out,
+                            r,
+                            "`settings.backup_configuration.location`",
+                            t,
+                            "stores backups in",
+                        );
                     }
                 }
                 "google_spanner_instance" => spanner_config(cx, out, r),
@@ -338,7 +458,7 @@ fn region_target(
     verb: &str,
 ) {
     let subject = Subject::resource(r);
-    let Some(region) = string_or_unresolved(cx, out, subject, what, t) else {
+    let Some(region) = decisive_string(cx, out, subject, what, t) else {
         return;
     };
     let cloud = super::support::cloud_of(r).unwrap_or(Cloud::Aws);
@@ -358,7 +478,9 @@ fn region_target(
     }
 }
 
-/// An ARN-valued target (or a reference to a resource in the configuration).
+/// An ARN-valued target (or a reference to a resource in the configuration). With `arn_only`
+/// the argument takes nothing but an ARN, so any other text cannot be placed (SOV010); without,
+/// an identifier that is not an ARN names a resource in the resource's own region.
 fn arn_target(
     cx: &RuleContext<'_>,
     out: &mut Vec<Finding>,
@@ -366,6 +488,7 @@ fn arn_target(
     attr: &str,
     t: &Tracked,
     verb: &str,
+    arn_only: bool,
 ) {
     let subject = Subject::resource(r);
     match &t.value {
@@ -382,10 +505,20 @@ fn arn_target(
                         cx.scope.jurisdiction.id
                     ),
                 ));
+            } else if arn_only && parse_arn(s).is_none_or(|arn| arn.region.is_empty()) {
+                unexpected(
+                    cx,
+                    out,
+                    subject,
+                    &format!("`{attr}`"),
+                    t,
+                    "an ARN naming a region",
+                );
             }
         }
         Value::Unknown(_) => target_by_reference(cx, out, r, attr, t, verb),
-        _ => {}
+        Value::Null => {}
+        _ => unexpected(cx, out, subject, &format!("`{attr}`"), t, "an ARN"),
     }
 }
 
@@ -416,16 +549,13 @@ fn target_by_reference(
             let Some(region_value) = region.value() else {
                 return;
             };
-            let Some(name) = region_value.as_str() else {
-                if region_value.unknown_reason().is_some() {
-                    unresolved(
-                        cx,
-                        out,
-                        subject,
-                        &format!("the region of {}", target.address),
-                        region_value,
-                    );
-                }
+            let Some(name) = decisive_string(
+                cx,
+                out,
+                subject,
+                &format!("the region of {}", target.address),
+                region_value,
+            ) else {
                 return;
             };
             let cloud = super::support::cloud_of(target).unwrap_or(Cloud::Aws);
@@ -451,39 +581,42 @@ fn target_by_reference(
     }
 }
 
+/// S3 replication rules (`rules`: the resource's blocks, already read fail-closed); `replica_key`
+/// is where the replicas' KMS key sits inside `destination`.
 fn s3_replication(
     cx: &RuleContext<'_>,
     out: &mut Vec<Finding>,
     r: &ResourceInstance,
-    rules_path: &str,
+    rules: &[&Tracked],
+    replica_key: &str,
 ) {
-    let Some(rules) = get_path(&r.attributes, rules_path) else {
-        return;
-    };
-    for rule in rules.items() {
-        for dest in rule
-            .get("destination")
-            .map(Tracked::items)
-            .unwrap_or_default()
-        {
-            if let Some(key) = get_path_in(dest, "encryption_configuration.replica_kms_key_id") {
-                arn_target(
-                    cx,
-                    out,
-                    r,
-                    "destination.encryption_configuration.replica_kms_key_id",
-                    key,
-                    "encrypts replicas with",
-                );
+    let subject = Subject::resource(r);
+    for rule in rules {
+        for dest in blocks(
+            cx,
+            out,
+            subject,
+            "`rule.destination`",
+            rule.get("destination"),
+        ) {
+            if let Some(key) = get_path_in(dest, replica_key) {
+                let attr = format!("destination.{replica_key}");
+                arn_target(cx, out, r, &attr, key, "encrypts replicas with", true);
             }
             let Some(bucket) = dest.get("bucket") else {
                 continue;
             };
             match &bucket.value {
                 Value::String(s) => match parse_arn(s) {
-                    Some(arn) if !arn.region.is_empty() => {
-                        arn_target(cx, out, r, "destination.bucket", bucket, "replicates to")
-                    }
+                    Some(arn) if !arn.region.is_empty() => arn_target(
+                        cx,
+                        out,
+                        r,
+                        "destination.bucket",
+                        bucket,
+                        "replicates to",
+                        true,
+                    ),
                     Some(arn) => {
                         let name = arn.resource.to_string();
                         let target = cx.model.resources.iter().find(|b| {
@@ -494,7 +627,7 @@ fn s3_replication(
                             Some(target) => check_bucket_region(cx, out, r, bucket, target),
                             None => out.push(finding(
                                 INFO.id,
-                                Subject::resource(r),
+                                subject,
                                 loc(bucket, &r.location),
                                 format!(
                                     "{} replicates to bucket `{name}`, which is not in this configuration: its region cannot be shown to be inside jurisdiction `{}`",
@@ -505,7 +638,14 @@ fn s3_replication(
                             )),
                         }
                     }
-                    None => {}
+                    None => unexpected(
+                        cx,
+                        out,
+                        subject,
+                        "the replication destination bucket",
+                        bucket,
+                        "a bucket ARN",
+                    ),
                 },
                 Value::Unknown(_) => {
                     let referenced = referenced_resources(cx, r, bucket);
@@ -517,13 +657,21 @@ fn s3_replication(
                         None => unresolved(
                             cx,
                             out,
-                            Subject::resource(r),
+                            subject,
                             "the replication destination bucket",
                             bucket,
                         ),
                     }
                 }
-                _ => {}
+                Value::Null => {}
+                _ => unexpected(
+                    cx,
+                    out,
+                    subject,
+                    "the replication destination bucket",
+                    bucket,
+                    "a bucket ARN",
+                ),
             }
         }
     }
@@ -552,7 +700,7 @@ fn check_bucket_region(
         );
         return;
     };
-    let Some(name) = string_or_unresolved(
+    let Some(name) = decisive_string(
         cx,
         out,
         subject,
@@ -595,7 +743,7 @@ fn azure_geo_redundancy(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &Resour
     let Some(kind) = r.attr("account_replication_type") else {
         return;
     };
-    let Some(kind_str) = string_or_unresolved(cx, out, subject, "`account_replication_type`", kind)
+    let Some(kind_str) = decisive_string(cx, out, subject, "`account_replication_type`", kind)
     else {
         return;
     };
@@ -605,12 +753,14 @@ fn azure_geo_redundancy(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &Resour
     ) {
         return;
     }
+    // The secondary region follows from `location`: unknown, it cannot be placed either (the same
+    // SOV010 as SOV001's on `location`, reported once).
     let Some(location) = r.attr("location") else {
         return;
     };
-    let Some(loc_str) = location.as_str() else {
+    let Some(loc_str) = decisive_string(cx, out, subject, "`location`", location) else {
         return;
-    }; // unknown location: SOV001 reports it
+    };
     let primary = normalize_region(Cloud::Azure, loc_str);
     let (inside, reason) = match azure_pair(&primary) {
         Some(pair) => {
@@ -649,7 +799,7 @@ fn azure_geo_redundancy(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &Resour
 fn spanner_config(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
     let subject = Subject::resource(r);
     let Some(t) = r.attr("config") else { return };
-    let Some(config) = string_or_unresolved(cx, out, subject, "`config`", t) else {
+    let Some(config) = decisive_string(cx, out, subject, "`config`", t) else {
         return;
     };
     let config = config.rsplit('/').next().unwrap_or(config);
@@ -681,7 +831,6 @@ fn spanner_config(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInst
             "use a `regional-REGION` configuration with a region inside the jurisdiction",
         ));
     }
-    let _ = display_path;
 }
 
 #[cfg(test)]

@@ -49,10 +49,10 @@
 //! ## Options
 //! - `[rules] SOV005 = "warn"` when egress goes through an inspected proxy (better: suppress the
 //!   single rule inline with the reason).
-use super::support::{Subject, finding, loc, unresolved};
+use super::support::{Subject, blocks, finding, loc, unresolved};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
-use crate::model::AttrMap;
+use crate::model::{AttrMap, lookup};
 use crate::model::{ResourceInstance, Tracked, Value};
 
 pub(crate) static INFO: RuleInfo = RuleInfo {
@@ -88,6 +88,7 @@ impl Rule for PublicEgress {
             .iter()
             .filter(|r| r.mode == crate::model::ResourceMode::Managed)
         {
+            let subject = Subject::resource(r);
             let mut e = Emitter {
                 cx,
                 out: &mut *out,
@@ -113,23 +114,31 @@ impl Rule for PublicEgress {
                     e.cidr(r.attr("destination_ipv6_cidr_block"), "routes", &help);
                 }
                 "aws_route_table" | "aws_default_route_table" => {
-                    for route in r.attr("route").map(Tracked::items).unwrap_or_default() {
+                    for route in blocks(cx, e.out, subject, "`route`", r.attr("route")) {
                         let help = route_help(&|k| route.get(k));
                         e.cidr(route.get("cidr_block"), "routes", &help);
                         e.cidr(route.get("ipv6_cidr_block"), "routes", &help);
                     }
                 }
                 "aws_security_group" | "aws_default_security_group" => {
-                    for egress in r.attr("egress").map(Tracked::items).unwrap_or_default() {
+                    for egress in blocks(cx, e.out, subject, "`egress`", r.attr("egress")) {
                         e.cidr(egress.get("cidr_blocks"), "allows egress", EGRESS_HELP);
                         e.cidr(egress.get("ipv6_cidr_blocks"), "allows egress", EGRESS_HELP);
                     }
                 }
-                "aws_security_group_rule"
-                    if r.attr("type").and_then(Tracked::as_str) == Some("egress") =>
-                {
-                    e.cidr(r.attr("cidr_blocks"), "allows egress", EGRESS_HELP);
-                    e.cidr(r.attr("ipv6_cidr_blocks"), "allows egress", EGRESS_HELP);
+                "aws_security_group_rule" => {
+                    // Fails closed: a rule whose direction is not known may be egress.
+                    let egress = match r.attr("type") {
+                        Some(t) if t.unknown_reason().is_some() => {
+                            unresolved(cx, e.out, subject, "`type`", t);
+                            false
+                        }
+                        t => t.and_then(Tracked::as_str) == Some("egress"),
+                    };
+                    if egress {
+                        e.cidr(r.attr("cidr_blocks"), "allows egress", EGRESS_HELP);
+                        e.cidr(r.attr("ipv6_cidr_blocks"), "allows egress", EGRESS_HELP);
+                    }
                 }
                 "aws_vpc_security_group_egress_rule" => {
                     e.cidr(r.attr("cidr_ipv4"), "allows egress", EGRESS_HELP);
@@ -153,11 +162,13 @@ impl Rule for PublicEgress {
                 }
                 "azurerm_network_security_rule" => e.nsg_rule(&r.attributes),
                 "azurerm_network_security_group" => {
-                    for rule in r
-                        .attr("security_rule")
-                        .map(Tracked::items)
-                        .unwrap_or_default()
-                    {
+                    for rule in blocks(
+                        cx,
+                        e.out,
+                        subject,
+                        "`security_rule`",
+                        r.attr("security_rule"),
+                    ) {
                         if let Some(m) = rule.as_map() {
                             e.nsg_rule(m);
                         }
@@ -166,11 +177,13 @@ impl Rule for PublicEgress {
                 "google_compute_instance"
                 | "google_compute_instance_template"
                 | "google_compute_region_instance_template" => {
-                    for nic in r
-                        .attr("network_interface")
-                        .map(Tracked::items)
-                        .unwrap_or_default()
-                    {
+                    for nic in blocks(
+                        cx,
+                        e.out,
+                        subject,
+                        "`network_interface`",
+                        r.attr("network_interface"),
+                    ) {
                         if let Some(ac) = nic.get("access_config").filter(|t| !t.items().is_empty())
                         {
                             e.at_location(
@@ -304,7 +317,7 @@ impl Emitter<'_, '_, '_> {
 
     fn nsg_rule(&mut self, rule: &AttrMap) {
         let is = |key: &str, want: &str| {
-            rule.get(key)
+            lookup(rule, key)
                 .and_then(Tracked::as_str)
                 .is_some_and(|v| v.eq_ignore_ascii_case(want))
         };
@@ -312,10 +325,10 @@ impl Emitter<'_, '_, '_> {
             return;
         }
         let mut targets: Vec<&Tracked> = Vec::new();
-        if let Some(t) = rule.get("destination_address_prefix") {
+        if let Some(t) = lookup(rule, "destination_address_prefix") {
             targets.push(t);
         }
-        if let Some(t) = rule.get("destination_address_prefixes") {
+        if let Some(t) = lookup(rule, "destination_address_prefixes") {
             targets.extend(t.items());
         }
         for t in targets {

@@ -52,7 +52,9 @@
 //! an inline suppression with a reason for exceptions.
 use foldhash::{HashMap, HashMapExt};
 
-use super::support::{Subject, finding, get_path, loc, referenced_resources};
+use super::support::{
+    Subject, decisive_path, finding, get_path, loc, referenced_resources, unresolved,
+};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
 use crate::model::{ResourceInstance, ResourceMode, Tracked, Value};
@@ -91,6 +93,18 @@ const ON: &[&str] = &["true"];
 
 const SPECS: &[Spec] = &[
     spec("aws_ebs_volume", Some(("encrypted", ON)), "kms_key_id"),
+    // S3 Tables: the table bucket's default encryption covers its tables (AES256 unless set).
+    spec(
+        "aws_s3tables_table_bucket",
+        Some(("encryption_configuration.sse_algorithm", &["aws:kms"])),
+        "encryption_configuration.kms_key_arn",
+    ),
+    spec(
+        "aws_msk_cluster",
+        None,
+        "encryption_info.encryption_at_rest_kms_key_arn",
+    ),
+    spec("aws_bedrock_custom_model", None, "custom_model_kms_key_id"),
     spec(
         "aws_s3vectors_vector_bucket",
         Some(("encryption_configuration.sse_type", &["aws:kms"])),
@@ -194,19 +208,20 @@ const SPECS: &[Spec] = &[
         "customer_managed_key.key_vault_key_id",
     ),
     spec(
-        "azurerm_eventhub_namespace",
+        "azurerm_synapse_workspace",
         None,
-        "customer_managed_key.key_vault_key_ids",
+        "customer_managed_key.key_versionless_id",
     ),
     spec(
         "azurerm_container_registry",
         None,
         "encryption.key_vault_key_id",
     ),
+    // azurerm 5.2: `encryption { key_vault_id, key_id }` (there is no `key_vault_key_id`).
     spec(
         "azurerm_machine_learning_workspace",
         None,
-        "encryption.key_vault_key_id",
+        "encryption.key_id",
     ),
     spec("azurerm_cosmosdb_account", None, "key_vault_key_id"),
     spec(
@@ -237,6 +252,27 @@ const SPECS: &[Spec] = &[
         None,
         "encryption_spec.kms_key_name",
     ),
+    spec(
+        "google_vertex_ai_endpoint",
+        None,
+        "encryption_spec.kms_key_name",
+    ),
+    spec(
+        "google_vertex_ai_index",
+        None,
+        "encryption_spec.kms_key_name",
+    ),
+    spec(
+        "google_vertex_ai_tensorboard",
+        None,
+        "encryption_spec.kms_key_name",
+    ),
+    spec(
+        "google_bigquery_table",
+        None,
+        "encryption_configuration.kms_key_name",
+    ),
+    spec("google_bigtable_instance", None, "cluster.kms_key_name"),
     spec("google_filestore_instance", None, "kms_key_name"),
     spec("sovereign_bucket", None, "kms_key_arn"),
 ];
@@ -256,7 +292,7 @@ impl Rule for UnmanagedEncryption {
             .filter(|(_, r)| r.mode == ResourceMode::Managed)
         {
             match r.resource_type.as_str() {
-                "aws_s3_bucket" => s3_bucket(&links, out, index, r),
+                "aws_s3_bucket" => s3_bucket(cx, &links, out, index, r),
                 "azurerm_storage_account" => linked_key(
                     &links,
                     out,
@@ -273,9 +309,26 @@ impl Rule for UnmanagedEncryption {
                     "transparent_data_encryption_key_vault_key_id",
                     "azurerm_mssql_server_transparent_data_encryption",
                 ),
+                // azurerm 5.2: the namespace has no key argument of its own.
+                "azurerm_eventhub_namespace" => linked_key(
+                    &links,
+                    out,
+                    index,
+                    r,
+                    "",
+                    "azurerm_eventhub_namespace_customer_managed_key",
+                ),
+                "azurerm_cognitive_account" => linked_key(
+                    &links,
+                    out,
+                    index,
+                    r,
+                    "customer_managed_key.key_vault_key_id",
+                    "azurerm_cognitive_account_customer_managed_key",
+                ),
                 t => {
                     if let Some(spec) = spec_of(t) {
-                        by_spec(out, r, spec);
+                        by_spec(cx, out, r, spec);
                     }
                 }
             }
@@ -283,18 +336,17 @@ impl Rule for UnmanagedEncryption {
     }
 }
 
-/// The top-level arguments the encryption table reads, by resource type (for the argument
-/// record's test).
+/// The argument paths the encryption table reads, by resource type (for the argument record's
+/// test: a key path is read only once the switch is on, so bare instances do not reach it).
 #[cfg(test)]
 pub(super) fn encryption_arguments() -> Vec<(&'static str, &'static str)> {
-    let head = |path: &'static str| path.split('.').next().unwrap_or(path);
     SPECS
         .iter()
         .flat_map(|s| {
-            let switch = s.switch.map(|(path, _)| (s.resource_type, head(path)));
+            let switch = s.switch.map(|(path, _)| (s.resource_type, path));
             switch
                 .into_iter()
-                .chain(std::iter::once((s.resource_type, head(s.key))))
+                .chain(std::iter::once((s.resource_type, s.key)))
         })
         .collect()
 }
@@ -341,34 +393,61 @@ fn aws_managed(t: &Tracked) -> bool {
     t.as_str().is_some_and(|s| s.contains("alias/aws/"))
 }
 
-fn by_spec(out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
+/// Whether an unknown key or switch is still customer-managed, failing closed: it is when it refers
+/// to a managed resource of the configuration (`aws_kms_key.data.arn`, known after apply); a
+/// variable without a value, a data source or anything else cannot be proven, and is SOV010.
+fn unknown_is_managed(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    what: &str,
+    t: &Tracked,
+) -> bool {
+    let managed = referenced_resources(cx, r, t)
+        .iter()
+        .any(|(target, _)| target.mode == ResourceMode::Managed);
+    if !managed {
+        unresolved(cx, out, Subject::resource(r), &format!("`{what}`"), t);
+    }
+    managed
+}
+
+fn by_spec(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
+    let subject = Subject::resource(r);
     if let Some((path, accepted)) = spec.switch {
-        let t = get_path(&r.attributes, path);
-        let on = t.is_some_and(|t| {
-            t.unknown_reason().is_some()
-                || match &t.value {
-                    Value::Bool(b) => accepted.contains(&b.to_string().as_str()),
-                    Value::String(s) => accepted.iter().any(|a| a.eq_ignore_ascii_case(s)),
-                    _ => false,
-                }
-        });
-        if !on {
-            let now = t.map_or("not set".to_string(), Tracked::render);
-            report(
-                out,
-                r,
-                t,
-                format!("is not encrypted with a KMS key (`{path}` is {now})"),
-                format!(
-                    "set `{path} = {}` and `{}` to a customer-managed key",
-                    render_accepted(accepted),
-                    spec.key
-                ),
-            );
+        let Ok(t) = decisive_path(cx, out, subject, &r.attributes, path) else {
             return;
+        };
+        if let Some(t) = t.filter(|t| t.unknown_reason().is_some()) {
+            if !unknown_is_managed(cx, out, r, path, t) {
+                return;
+            }
+        } else {
+            let on = t.is_some_and(|t| match &t.value {
+                Value::Bool(b) => accepted.contains(&b.to_string().as_str()),
+                Value::String(s) => accepted.iter().any(|a| a.eq_ignore_ascii_case(s)),
+                _ => false,
+            });
+            if !on {
+                let now = t.map_or("not set".to_string(), Tracked::render);
+                report(
+                    out,
+                    r,
+                    t,
+                    format!("is not encrypted with a KMS key (`{path}` is {now})"),
+                    format!(
+                        "set `{path} = {}` and `{}` to a customer-managed key",
+                        render_accepted(accepted),
+                        spec.key
+                    ),
+                );
+                return;
+            }
         }
     }
-    let key = get_path(&r.attributes, spec.key);
+    let Ok(key) = decisive_path(cx, out, subject, &r.attributes, spec.key) else {
+        return;
+    };
     if !is_set(key) {
         report(
             out,
@@ -391,6 +470,8 @@ fn by_spec(out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
             ),
             format!("set `{}` to a customer-managed aws_kms_key", spec.key),
         );
+    } else if let Some(k) = key.filter(|k| k.unknown_reason().is_some()) {
+        unknown_is_managed(cx, out, r, spec.key, k);
     }
 }
 
@@ -415,27 +496,51 @@ fn render_accepted(accepted: &[&str]) -> String {
 }
 
 /// Resources that configure another one's encryption: (link type, link argument, target type,
-/// target argument a literal link value names).
-const LINK_TYPES: &[(&str, &str, &str, &str)] = &[
+/// target argument a literal link value names, the link's key argument).
+const LINK_TYPES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "aws_s3_bucket_server_side_encryption_configuration",
         "bucket",
         "aws_s3_bucket",
         "bucket",
+        "rule",
     ),
     (
         "azurerm_storage_account_customer_managed_key",
         "storage_account_id",
         "azurerm_storage_account",
         "id",
+        "key_vault_key_id",
     ),
     (
         "azurerm_mssql_server_transparent_data_encryption",
         "server_id",
         "azurerm_mssql_server",
         "id",
+        "key_vault_key_id",
+    ),
+    (
+        "azurerm_eventhub_namespace_customer_managed_key",
+        "eventhub_namespace_id",
+        "azurerm_eventhub_namespace",
+        "id",
+        "key_vault_key_ids",
+    ),
+    (
+        "azurerm_cognitive_account_customer_managed_key",
+        "cognitive_account_id",
+        "azurerm_cognitive_account",
+        "id",
+        "key_vault_key_id",
     ),
 ];
+
+fn link_key_argument(link_type: &str) -> &'static str {
+    LINK_TYPES
+        .iter()
+        .find(|(t, ..)| *t == link_type)
+        .map_or("key_vault_key_id", |(.., key)| key)
+}
 
 /// Which link resources refer to which target (by address), computed once per run so that
 /// thousands of buckets do not each scan thousands of configurations.
@@ -452,7 +557,7 @@ impl<'m> Links<'m> {
             .resources
             .iter()
             .filter_map(|r| {
-                let (_, link_attr, target_type, _) =
+                let (_, link_attr, target_type, _, _) =
                     LINK_TYPES.iter().find(|(t, ..)| *t == r.resource_type)?;
                 Some((r, *target_type, r.attr(link_attr)?))
             })
@@ -460,7 +565,7 @@ impl<'m> Links<'m> {
         let mut by_name: HashMap<(&str, &str, &str), &'m ResourceInstance> = HashMap::new();
         if links.iter().any(|(_, _, link)| link.as_str().is_some()) {
             for r in &cx.model.resources {
-                for (_, _, target_type, name_attr) in LINK_TYPES {
+                for (_, _, target_type, name_attr, _) in LINK_TYPES {
                     if r.resource_type == *target_type
                         && let Some(name) = r.attr(name_attr).and_then(Tracked::as_str)
                     {
@@ -507,7 +612,13 @@ impl<'m> Links<'m> {
     }
 }
 
-fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, index: usize, r: &ResourceInstance) {
+fn s3_bucket(
+    cx: &RuleContext<'_>,
+    links: &Links<'_>,
+    out: &mut Vec<Finding>,
+    index: usize,
+    r: &ResourceInstance,
+) {
     let help = "add an aws_s3_bucket_server_side_encryption_configuration for this bucket with \
                 `sse_algorithm = \"aws:kms\"` and `kms_master_key_id` set to a customer-managed key";
     // Legacy inline block, then the separate configuration resources.
@@ -539,7 +650,16 @@ fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, index: usize, r: &Resour
     }
     for (d, owner) in defaults {
         let d = d.items().first().unwrap_or(d);
+        if d.unknown_reason().is_some() {
+            unknown_is_managed(cx, out, owner, "apply_server_side_encryption_by_default", d);
+            continue;
+        }
         let algorithm = d.get("sse_algorithm");
+        if let Some(a) = algorithm.filter(|a| a.unknown_reason().is_some())
+            && !unknown_is_managed(cx, out, owner, "sse_algorithm", a)
+        {
+            continue;
+        }
         let kms = algorithm.is_some_and(|a| {
             a.unknown_reason().is_some() || a.as_str().is_some_and(|s| s.starts_with("aws:kms"))
         });
@@ -573,11 +693,17 @@ fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, index: usize, r: &Resour
                 Some(k),
                 help,
             ));
+        } else if let Some(k) = d
+            .get("kms_master_key_id")
+            .filter(|k| k.unknown_reason().is_some())
+        {
+            unknown_is_managed(cx, out, owner, "kms_master_key_id", k);
         }
     }
 }
 
-/// A key given inline (`inline_path`) or by a separate resource that refers to this one.
+/// A key given inline (`inline_path`, "" when the type has none) or by a separate resource that
+/// refers to this one.
 fn linked_key(
     links: &Links<'_>,
     out: &mut Vec<Finding>,
@@ -586,24 +712,25 @@ fn linked_key(
     inline_path: &str,
     link_type: &str,
 ) {
-    if is_set(get_path(&r.attributes, inline_path)) {
+    if !inline_path.is_empty() && is_set(get_path(&r.attributes, inline_path)) {
         return;
     }
-    if links
-        .of(index, link_type)
-        .any(|l| is_set(l.attr("key_vault_key_id")) || is_set(l.attr("managed_hsm_key_id")))
-    {
+    let key = link_key_argument(link_type);
+    if links.of(index, link_type).any(|l| is_set(l.attr(key))) {
         return;
     }
+    let help = if inline_path.is_empty() {
+        format!("add a {link_type} with `{key}` referring to this resource")
+    } else {
+        format!("set `{inline_path}` or add a {link_type} with `{key}` referring to this resource")
+    };
     report(
         out,
         r,
         None,
         "is encrypted with a Microsoft-managed key: no customer-managed key is configured"
             .to_string(),
-        format!(
-            "set `{inline_path}` or add a {link_type} with `key_vault_key_id` referring to this resource"
-        ),
+        help,
     );
 }
 

@@ -38,7 +38,7 @@
 //!
 //! ## Options
 //! - `require_hsm_keys`: also require HSM-backed keys (default false).
-use super::support::{Subject, finding, get_path, loc};
+use super::support::{Subject, decisive_path, finding, loc, referenced_resources, unresolved};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
 use crate::model::{ResourceInstance, ResourceMode, Tracked, Value};
@@ -67,7 +67,7 @@ impl Rule for KeyCustody {
             .filter(|r| r.mode == ResourceMode::Managed)
         {
             match r.resource_type.as_str() {
-                "aws_kms_key" => aws_kms_key(out, r, hsm),
+                "aws_kms_key" => aws_kms_key(cx, out, r, hsm),
                 "aws_kms_external_key" if hsm => report(
                     out,
                     r,
@@ -75,15 +75,15 @@ impl Rule for KeyCustody {
                     "holds imported key material outside any HSM key store, but the policy requires HSM-backed keys".into(),
                     "create the key with `custom_key_store_id` set to a CloudHSM key store",
                 ),
-                "sovereign_key" if hsm && !is_set(r.attr("custom_key_store_id")) => report(
+                "sovereign_key" if hsm && !in_key_store(cx, out, r) => report(
                     out,
                     r,
                     r.attr("require_hsm"),
                     "is not HSM-backed (no `custom_key_store_id`), but the policy requires HSM-backed keys".into(),
                     "set `custom_key_store_id` to a CloudHSM key store (and `require_hsm = true`)",
                 ),
-                "azurerm_key_vault_key" => azure_key(out, r, hsm),
-                "google_kms_crypto_key" => google_key(out, r, hsm),
+                "azurerm_key_vault_key" => azure_key(cx, out, r, hsm),
+                "google_kms_crypto_key" => google_key(cx, out, r, hsm),
                 _ => {}
             }
         }
@@ -92,6 +92,35 @@ impl Rule for KeyCustody {
 
 fn is_set(t: Option<&Tracked>) -> bool {
     t.is_some_and(|t| !matches!(&t.value, Value::Null) && t.as_str() != Some(""))
+}
+
+/// Whether a value that decides custody is unknown; then SOV010 unless it refers to a managed
+/// resource of the configuration (a key store created here, known after apply): fails closed.
+fn unknown_unproven(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    what: &str,
+    t: Option<&Tracked>,
+) -> bool {
+    let Some(t) = t.filter(|t| t.unknown_reason().is_some()) else {
+        return false;
+    };
+    let managed = referenced_resources(cx, r, t)
+        .iter()
+        .any(|(target, _)| target.mode == ResourceMode::Managed);
+    if !managed {
+        unresolved(cx, out, Subject::resource(r), &format!("`{what}`"), t);
+    }
+    !managed
+}
+
+/// `custom_key_store_id` is set (an unknown one only when it refers to a key store of the
+/// configuration; otherwise SOV010 and `true`, so no second finding on the same value).
+fn in_key_store(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) -> bool {
+    let t = r.attr("custom_key_store_id");
+    unknown_unproven(cx, out, r, "custom_key_store_id", t);
+    is_set(t)
 }
 
 fn report(
@@ -116,8 +145,8 @@ fn str_attr<'t>(r: &'t ResourceInstance, name: &str) -> Option<&'t str> {
     r.attr(name).and_then(Tracked::as_str)
 }
 
-fn aws_kms_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
-    let in_key_store = is_set(r.attr("custom_key_store_id"));
+fn aws_kms_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
+    let in_key_store = in_key_store(cx, out, r);
     if hsm && !in_key_store {
         report(
             out,
@@ -137,9 +166,15 @@ fn aws_kms_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
     }
     let rotation = r.attr("enable_key_rotation");
     match rotation.map(|t| (&t.value, t.as_bool())) {
-        Some((Value::Unknown(_), _)) => {}
+        Some((Value::Unknown(_), _)) => {
+            unknown_unproven(cx, out, r, "enable_key_rotation", rotation);
+        }
         Some((_, Some(true))) => {
-            if let Some(p) = r.attr("rotation_period_in_days")
+            let period = r.attr("rotation_period_in_days");
+            if unknown_unproven(cx, out, r, "rotation_period_in_days", period) {
+                return;
+            }
+            if let Some(p) = period
                 && let Some(days) = p.as_number()
                 && !(90.0..=2560.0).contains(&days)
             {
@@ -166,11 +201,13 @@ fn aws_kms_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
     }
 }
 
-fn azure_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
+fn azure_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
     // Keys of a managed HSM are another type (`azurerm_key_vault_managed_hardware_security_module_key`);
     // a vault key is HSM-protected by its `key_type`.
     let key_type = str_attr(r, "key_type").unwrap_or("");
-    if hsm && !key_type.ends_with("-HSM") {
+    if hsm && unknown_unproven(cx, out, r, "key_type", r.attr("key_type")) {
+        // SOV010 says it.
+    } else if hsm && !key_type.ends_with("-HSM") {
         report(
             out,
             r,
@@ -181,8 +218,18 @@ fn azure_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
             "use `key_type = \"RSA-HSM\"` or `\"EC-HSM\"` in a Premium key vault, or a managed HSM",
         );
     }
-    let automatic = get_path(&r.attributes, "rotation_policy.automatic");
-    if automatic.is_none_or(|t| t.items().is_empty()) {
+    let Ok(automatic) = decisive_path(
+        cx,
+        out,
+        Subject::resource(r),
+        &r.attributes,
+        "rotation_policy.automatic",
+    ) else {
+        return;
+    };
+    if automatic.is_some_and(|t| t.unknown_reason().is_some()) {
+        unknown_unproven(cx, out, r, "rotation_policy.automatic", automatic);
+    } else if automatic.is_none_or(|t| t.items().is_empty()) {
         report(
             out,
             r,
@@ -193,9 +240,12 @@ fn azure_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
     }
 }
 
-fn google_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
+fn google_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
     let purpose = str_attr(r, "purpose").unwrap_or("ENCRYPT_DECRYPT");
-    if purpose == "ENCRYPT_DECRYPT" && !is_set(r.attr("rotation_period")) {
+    let period = r.attr("rotation_period");
+    if purpose == "ENCRYPT_DECRYPT" && unknown_unproven(cx, out, r, "rotation_period", period) {
+        // SOV010 says it.
+    } else if purpose == "ENCRYPT_DECRYPT" && !is_set(period) {
         report(
             out,
             r,
@@ -205,11 +255,21 @@ fn google_key(out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
         );
     }
     if hsm {
-        let level = get_path(&r.attributes, "version_template.protection_level");
+        let Ok(level) = decisive_path(
+            cx,
+            out,
+            Subject::resource(r),
+            &r.attributes,
+            "version_template.protection_level",
+        ) else {
+            return;
+        };
         let ok = level
             .and_then(Tracked::as_str)
             .is_some_and(|l| l == "HSM" || l == "EXTERNAL" || l == "EXTERNAL_VPC");
-        if !ok && level.is_none_or(|l| l.unknown_reason().is_none()) {
+        if unknown_unproven(cx, out, r, "version_template.protection_level", level) {
+            // SOV010 says it.
+        } else if !ok && level.is_none_or(|l| l.unknown_reason().is_none()) {
             report(
                 out,
                 r,

@@ -217,9 +217,126 @@ pub(crate) fn string_or_unresolved<'t>(
     }
 }
 
+/// SOV010 for a value that decides residency but is of a type the rule cannot read (a number
+/// where a region belongs, a string where a block belongs): as unprovable as an unknown one.
+pub(crate) fn unexpected(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &Tracked,
+    expected: &str,
+) {
+    out.push(finding(
+        "SOV010",
+        subject,
+        loc(t, subject.location),
+        format!(
+            "{what} of {} cannot be resolved statically (expected {expected}, got {}): residency in jurisdiction `{}` cannot be proven",
+            subject.address,
+            t.render(),
+            cx.scope.jurisdiction.id
+        ),
+        Some(t),
+        format!("give {what} as {expected}, statically (a literal, a variable default, a .tfvars entry or --var)"),
+    ));
+}
+
+/// A string that decides residency: `None` when absent or null; SOV010 (and `None`) when it is
+/// unknown or not a string. The fail-closed form of [`string_or_unresolved`].
+pub(crate) fn decisive_string<'t>(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &'t Tracked,
+) -> Option<&'t str> {
+    match &t.value {
+        Value::String(s) => Some(s),
+        Value::Null => None,
+        Value::Unknown(_) => {
+            unresolved(cx, out, subject, what, t);
+            None
+        }
+        _ => {
+            unexpected(cx, out, subject, what, t, "a string");
+            None
+        }
+    }
+}
+
+/// The blocks of a nested-block argument (`replica`, `rule`, `destination`): a list of objects, or
+/// one object. Fails closed: an unknown list (a `dynamic` block over a collection not known
+/// statically), an unknown block or a value that is no block at all is SOV010 and yields nothing.
+pub(crate) fn blocks<'t>(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: Option<&'t Tracked>,
+) -> Vec<&'t Tracked> {
+    let Some(t) = t else { return Vec::new() };
+    let mut found = Vec::new();
+    for item in t.items() {
+        match &item.value {
+            Value::Map(_) => found.push(item),
+            Value::Null => {}
+            Value::Unknown(_) => unresolved(cx, out, subject, what, item),
+            Value::List(_) => found.extend(blocks(cx, out, subject, what, Some(item))),
+            _ => unexpected(cx, out, subject, what, item, "a block"),
+        }
+    }
+    found
+}
+
+/// The nested value at a dotted path, failing closed: `Ok(None)` when the path is absent; SOV010
+/// and `Err(())` when a block on the way (or the value) is unknown. Follows every block of a list
+/// only through its first (like [`get_path`]).
+pub(crate) fn decisive_path<'t>(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    root: &'t AttrMap,
+    path: &str,
+) -> Result<Option<&'t Tracked>, ()> {
+    #[cfg(test)]
+    crate::model::argument_reads::path_read(root, path);
+    let (first, mut rest) = split_dot(path);
+    let Some(mut current) = crate::model::lookup(root, first) else {
+        return Ok(None);
+    };
+    while let Some(tail) = rest {
+        let (part, next) = split_dot(tail);
+        let holder = match &current.value {
+            Value::List(items) => match items.first() {
+                Some(item) => item,
+                None => return Ok(None),
+            },
+            _ => current,
+        };
+        match &holder.value {
+            Value::Unknown(_) => {
+                unresolved(cx, out, subject, &format!("`{path}`"), holder);
+                return Err(());
+            }
+            Value::Map(_) => {}
+            _ => return Ok(None),
+        }
+        let Some(next_value) = holder.get(part) else {
+            return Ok(None);
+        };
+        current = next_value;
+        rest = next;
+    }
+    Ok(Some(current))
+}
+
 /// Follows a dotted path through maps and block lists (the first block of each list):
 /// `server_side_encryption.kms_key_arn`.
 pub(crate) fn get_path<'t>(root: &'t AttrMap, path: &str) -> Option<&'t Tracked> {
+    // The argument record's test: the whole path is read, however far the value goes.
+    #[cfg(test)]
+    crate::model::argument_reads::path_read(root, path);
     // Paths are short ASCII: a plain byte scan for each `.` (no string searcher), and the walk
     // stops at the first missing segment without looking at the rest.
     let (first, mut rest) = split_dot(path);
@@ -636,6 +753,7 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "aws_s3tables_table_bucket",
     "aws_s3tables_table",
     "aws_s3vectors_vector_bucket",
+    "aws_s3vectors_index",
     "aws_ebs_volume",
     "aws_db_instance",
     "aws_rds_cluster",
@@ -652,6 +770,7 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "aws_elasticsearch_domain",
     "aws_kinesis_stream",
     "aws_kinesis_firehose_delivery_stream",
+    "aws_msk_cluster",
     "aws_sqs_queue",
     "aws_sns_topic",
     "aws_ecr_repository",
@@ -660,6 +779,7 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "aws_sagemaker_notebook_instance",
     "aws_sagemaker_domain",
     "aws_sagemaker_feature_group",
+    "aws_bedrock_custom_model",
     "aws_backup_vault",
     "aws_docdb_cluster",
     "aws_neptune_cluster",
@@ -682,7 +802,10 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "azurerm_servicebus_namespace",
     "azurerm_eventhub_namespace",
     "azurerm_key_vault",
-    "azurerm_data_lake_gen2_filesystem",
+    "azurerm_cognitive_account",
+    "azurerm_synapse_workspace",
+    // Not `azurerm_storage_data_lake_gen2_filesystem`: it takes no tags (azurerm 5.2), its data
+    // is its storage account's.
     // Google
     "google_storage_bucket",
     "google_compute_disk",
@@ -694,6 +817,9 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "google_artifact_registry_repository",
     "google_vertex_ai_dataset",
     "google_vertex_ai_featurestore",
+    "google_vertex_ai_endpoint",
+    "google_vertex_ai_index",
+    "google_vertex_ai_tensorboard",
     "google_filestore_instance",
     "google_bigtable_instance",
     // sovereign
