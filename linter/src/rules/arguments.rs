@@ -40,14 +40,21 @@ mod tests {
         out
     }
 
-    /// What the rules read over every rule fixture and over one bare instance of every type.
+    /// What the rules read over every rule fixture (and the fail-closed fixture) and over one
+    /// bare instance of every type.
     fn reads() -> BTreeSet<(String, String)> {
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+        for rule in std::fs::read_dir(manifest.join("tests/fixtures/rules")).unwrap() {
+            for case in ["fail", "pass"] {
+                dirs.push(rule.as_ref().unwrap().path().join(case));
+            }
+        }
+        dirs.push(manifest.join("tests/fixtures/fail_closed/config"));
         let policy = sovereign_schemas::Policy::default();
         argument_reads::during(|| {
-            for rule in std::fs::read_dir(&fixtures).unwrap() {
-                for case in ["fail", "pass"] {
-                    let dir = rule.as_ref().unwrap().path().join(case);
+            {
+                for dir in dirs {
                     if !dir.is_dir() {
                         continue;
                     }
