@@ -1,9 +1,12 @@
 //! ## What it does
 //! Requires the policy's tags on every data-bearing resource — object storage (including S3
-//! directory buckets, S3 Tables table buckets and tables, S3 Vectors vector buckets), databases, volumes,
-//! file systems, caches, queues and streams, registries, ML artifacts (SageMaker, Azure ML, Vertex
-//! AI), log groups, backup vaults, `sovereign_bucket` — and checks their values against
-//! `[tags.allowed_values]`.
+//! directory buckets, S3 Tables table buckets and tables, S3 Vectors vector buckets and indexes),
+//! databases, volumes, file systems, caches, queues and streams (including MSK), registries, ML
+//! artifacts (SageMaker, Bedrock custom models, Azure ML, Azure OpenAI/Cognitive Services accounts,
+//! Synapse, Vertex AI datasets, featurestores, endpoints, indexes and tensorboards), log groups,
+//! backup vaults, `sovereign_bucket` — and checks their values against `[tags.allowed_values]`.
+//! Types that take no tags or labels are not data-bearing here (e.g.
+//! `azurerm_storage_data_lake_gen2_filesystem`: its storage account carries them).
 //!
 //! Tags are read as the cloud applies them:
 //! - AWS and `sovereign`: the resource's `tags` merged over the provider's `default_tags` (in a plan,

@@ -7,21 +7,31 @@
 //! - EBS, RDS/Aurora, DocumentDB, Neptune, EFS, Redshift: `encrypted`/`storage_encrypted = true` and a
 //!   `kms_key_id`/`kms_key_arn`; DynamoDB: `server_side_encryption { enabled = true, kms_key_arn }`;
 //!   SQS, SNS: `kms_master_key_id`; ECR: `encryption_configuration { encryption_type = "KMS", kms_key }`;
-//!   ElastiCache replication groups, OpenSearch, Kinesis, FSx, MemoryDB, CloudWatch log groups,
-//!   Secrets Manager, Backup vaults, Timestream, SageMaker notebooks/domains/endpoint configurations,
-//!   Athena workgroups: their KMS key arguments;
+//!   S3 Tables table buckets: `encryption_configuration { sse_algorithm = "aws:kms", kms_key_arn }`
+//!   (their tables use it); S3 Vectors vector buckets: `encryption_configuration { sse_type =
+//!   "aws:kms", kms_key_arn }`; MSK: `encryption_info { encryption_at_rest_kms_key_arn }`; Bedrock
+//!   custom models: `custom_model_kms_key_id`; ElastiCache replication groups, OpenSearch, Kinesis,
+//!   FSx, MemoryDB, CloudWatch log groups, Secrets Manager, Backup vaults, Timestream, SageMaker
+//!   notebooks/domains/endpoint configurations, Athena workgroups: their KMS key arguments;
 //! - Azure: storage accounts (`customer_managed_key` block or an
 //!   `azurerm_storage_account_customer_managed_key` referring to the account), managed disks
 //!   (`disk_encryption_set_id`), SQL servers (`azurerm_mssql_server_transparent_data_encryption` with
-//!   `key_vault_key_id`), PostgreSQL/MySQL flexible servers, Service Bus, container registries and ML
-//!   workspaces (`customer_managed_key`/`encryption`), Cosmos DB (`key_vault_key_id`);
+//!   `key_vault_key_id`), PostgreSQL/MySQL flexible servers and Service Bus
+//!   (`customer_managed_key.key_vault_key_id`), container registries (`encryption.key_vault_key_id`),
+//!   ML workspaces (`encryption.key_id`), Synapse (`customer_managed_key.key_versionless_id`),
+//!   Cognitive Services/OpenAI accounts (`customer_managed_key` or an
+//!   `azurerm_cognitive_account_customer_managed_key`), Event Hubs namespaces (an
+//!   `azurerm_eventhub_namespace_customer_managed_key`), Cosmos DB (`key_vault_key_id`);
 //! - Google: storage buckets (`encryption.default_kms_key_name`), disks (`disk_encryption_key`), Cloud SQL
-//!   (`encryption_key_name`), BigQuery datasets, Pub/Sub topics, Artifact Registry, Vertex AI datasets
-//!   and featurestores, Filestore (`kms_key_name`);
+//!   (`encryption_key_name`), BigQuery datasets and tables, Bigtable (`cluster.kms_key_name`), Pub/Sub
+//!   topics, Artifact Registry, Vertex AI datasets, featurestores, endpoints, indexes and
+//!   tensorboards (`encryption_spec`), Filestore (`kms_key_name`);
 //! - `sovereign_bucket`: `kms_key_arn`.
 //!
-//! A key given by reference (`aws_kms_key.data.arn`) is customer-managed; a literal AWS-managed alias
-//! (`alias/aws/s3`) is not. Which region the key is in is SOV001's question (ARNs).
+//! A key given by reference to a key managed in the configuration (`aws_kms_key.data.arn`) is
+//! customer-managed; a literal AWS-managed alias (`alias/aws/s3`) is not. A key or encryption switch
+//! that cannot be resolved otherwise — a variable without a value, a data source attribute — is
+//! SOV010: the rule fails closed. Which region the key is in is SOV001's question (ARNs).
 //!
 //! ## Why is this bad?
 //! Data encrypted with a provider-managed key (or not at all) can be decrypted by the cloud operator
@@ -535,11 +545,14 @@ const LINK_TYPES: &[(&str, &str, &str, &str, &str)] = &[
     ),
 ];
 
-fn link_key_argument(link_type: &str) -> &'static str {
+/// A link type's argument naming the resource it configures, and its key argument.
+fn link_arguments(link_type: &str) -> (&'static str, &'static str) {
     LINK_TYPES
         .iter()
         .find(|(t, ..)| *t == link_type)
-        .map_or("key_vault_key_id", |(.., key)| key)
+        .map_or(("id", "key_vault_key_id"), |(_, link, _, _, key)| {
+            (link, key)
+        })
 }
 
 /// Which link resources refer to which target (by address), computed once per run so that
@@ -715,14 +728,17 @@ fn linked_key(
     if !inline_path.is_empty() && is_set(get_path(&r.attributes, inline_path)) {
         return;
     }
-    let key = link_key_argument(link_type);
+    let (link_attr, key) = link_arguments(link_type);
     if links.of(index, link_type).any(|l| is_set(l.attr(key))) {
         return;
     }
+    let link = format!(
+        "an {link_type} whose `{link_attr}` refers to this resource, with `{key}` set to a customer-managed key"
+    );
     let help = if inline_path.is_empty() {
-        format!("add a {link_type} with `{key}` referring to this resource")
+        format!("add {link}")
     } else {
-        format!("set `{inline_path}` or add a {link_type} with `{key}` referring to this resource")
+        format!("set `{inline_path}`, or add {link}")
     };
     report(
         out,

@@ -15,6 +15,11 @@
 //!
 //! `sovereign_key` always rotates keys it can rotate.
 //!
+//! The rule fails closed: `enable_key_rotation`, `rotation_period_in_days`, `rotation_period`,
+//! `rotation_policy`, and (with `require_hsm_keys`) `custom_key_store_id`, `key_type` or
+//! `protection_level` that cannot be resolved statically are SOV010, unless they refer to a
+//! resource managed in the configuration (a key store created alongside).
+//!
 //! ## Why is this bad?
 //! An unrotated key protects ever more data with the same material, so one leak exposes all of it.
 //! Keys outside an HSM can be exported or used by the cloud operator's software; regulators and

@@ -724,7 +724,7 @@ impl<'m> RegionOf<'m> {
 }
 
 /// The region a resource is created in: its own `region` (AWS provider v6, Google) or `location`
-/// (Azure, Google), else its provider's `region`.
+/// (Azure, Google), else its provider's `region`; for a data source only its own.
 pub(crate) fn region_of<'m>(cx: &RuleContext<'m>, resource: &'m ResourceInstance) -> RegionOf<'m> {
     for attr in ["region", "location"] {
         if let Some(t) = resource.attr(attr)
@@ -732,6 +732,11 @@ pub(crate) fn region_of<'m>(cx: &RuleContext<'m>, resource: &'m ResourceInstance
         {
             return RegionOf::Own(t);
         }
+    }
+    // A data source reads an object wherever it is (a bucket by name, a key by alias): its
+    // provider's region says nothing about where that object lives.
+    if resource.mode == crate::model::ResourceMode::Data {
+        return RegionOf::Missing;
     }
     if let Some(p) = cx.model.provider_of(resource)
         && let Some(t) = p.attr("region")
