@@ -24,8 +24,10 @@
 //!   `azurerm_eventhub_namespace_customer_managed_key`), Cosmos DB (`key_vault_key_id`);
 //! - Google: storage buckets (`encryption.default_kms_key_name`), disks (`disk_encryption_key`), Cloud SQL
 //!   (`encryption_key_name`), BigQuery datasets and tables, Bigtable (`cluster.kms_key_name`), Pub/Sub
-//!   topics, Artifact Registry, Vertex AI datasets, featurestores, endpoints, indexes and
-//!   tensorboards (`encryption_spec`), Filestore (`kms_key_name`);
+//!   topics, Artifact Registry, Vertex AI datasets, featurestores, endpoints, indexes,
+//!   tensorboards and metadata stores (`encryption_spec`), AlloyDB (`encryption_config`),
+//!   Memorystore Redis (`customer_managed_key`), Firestore (`cmek_config`), Filestore
+//!   (`kms_key_name`);
 //! - `sovereign_bucket`: `kms_key_arn`.
 //!
 //! A key given by reference to a key managed in the configuration (`aws_kms_key.data.arn`) is
@@ -283,6 +285,22 @@ const SPECS: &[Spec] = &[
         "encryption_configuration.kms_key_name",
     ),
     spec("google_bigtable_instance", None, "cluster.kms_key_name"),
+    spec(
+        "google_vertex_ai_metadata_store",
+        None,
+        "encryption_spec.kms_key_name",
+    ),
+    spec(
+        "google_alloydb_cluster",
+        None,
+        "encryption_config.kms_key_name",
+    ),
+    spec("google_redis_instance", None, "customer_managed_key"),
+    spec(
+        "google_firestore_database",
+        None,
+        "cmek_config.kms_key_name",
+    ),
     spec("google_filestore_instance", None, "kms_key_name"),
     spec("sovereign_bucket", None, "kms_key_arn"),
 ];

@@ -809,6 +809,11 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "azurerm_key_vault",
     "azurerm_cognitive_account",
     "azurerm_synapse_workspace",
+    "azurerm_machine_learning_datastore_blobstorage",
+    "azurerm_redis_cache",
+    "azurerm_kusto_cluster",
+    "azurerm_mssql_managed_instance",
+    "azurerm_search_service",
     // Not `azurerm_storage_data_lake_gen2_filesystem`: it takes no tags (azurerm 5.2), its data
     // is its storage account's.
     // Google
@@ -825,6 +830,14 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "google_vertex_ai_endpoint",
     "google_vertex_ai_index",
     "google_vertex_ai_tensorboard",
+    "google_vertex_ai_feature_online_store",
+    "google_workbench_instance",
+    "google_alloydb_cluster",
+    "google_redis_instance",
+    "google_dataproc_metastore_service",
+    // Not google_firestore_database or google_vertex_ai_metadata_store: they take no labels
+    // (google 7.45; Firestore's `tags` are resource manager tag bindings). SOV006 still checks
+    // their keys.
     "google_filestore_instance",
     "google_bigtable_instance",
     // sovereign
