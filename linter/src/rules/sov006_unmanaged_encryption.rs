@@ -1,9 +1,10 @@
 //! ## What it does
 //! Requires every data-bearing resource to be encrypted at rest with a customer-managed key:
 //!
-//! - S3 buckets: an `aws_s3_bucket_server_side_encryption_configuration` whose `bucket` refers to the
-//!   bucket (by reference or by name), with `sse_algorithm = "aws:kms"` (or `aws:kms:dsse`) and a
-//!   `kms_master_key_id` (the legacy inline `server_side_encryption_configuration` block counts too);
+//! - S3 buckets and directory buckets: an `aws_s3_bucket_server_side_encryption_configuration` whose
+//!   `bucket` refers to the bucket (by reference or by name), with `sse_algorithm = "aws:kms"` (or
+//!   `aws:kms:dsse`) and a `kms_master_key_id` (the legacy inline
+//!   `server_side_encryption_configuration` block of `aws_s3_bucket` counts too);
 //! - EBS, RDS/Aurora, DocumentDB, Neptune, EFS, Redshift: `encrypted`/`storage_encrypted = true` and a
 //!   `kms_key_id`/`kms_key_arn`; DynamoDB: `server_side_encryption { enabled = true, kms_key_arn }`;
 //!   SQS, SNS: `kms_master_key_id`; ECR: `encryption_configuration { encryption_type = "KMS", kms_key }`;
@@ -320,7 +321,7 @@ impl Rule for UnmanagedEncryption {
             .filter(|(_, r)| r.mode == ResourceMode::Managed)
         {
             match r.resource_type.as_str() {
-                "aws_s3_bucket" => s3_bucket(cx, &links, out, index, r),
+                "aws_s3_bucket" | "aws_s3_directory_bucket" => s3_bucket(cx, &links, out, index, r),
                 "azurerm_storage_account" => linked_key(
                     &links,
                     out,
@@ -534,6 +535,13 @@ const LINK_TYPES: &[(&str, &str, &str, &str, &str)] = &[
         "rule",
     ),
     (
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "bucket",
+        "aws_s3_directory_bucket",
+        "bucket",
+        "rule",
+    ),
+    (
         "azurerm_storage_account_customer_managed_key",
         "storage_account_id",
         "azurerm_storage_account",
@@ -587,10 +595,15 @@ impl<'m> Links<'m> {
             .model
             .resources
             .iter()
-            .filter_map(|r| {
-                let (_, link_attr, target_type, _, _) =
-                    LINK_TYPES.iter().find(|(t, ..)| *t == r.resource_type)?;
-                Some((r, *target_type, r.attr(link_attr)?))
+            .flat_map(|r| {
+                // One link type may configure several target types (S3 general purpose and
+                // directory buckets).
+                LINK_TYPES
+                    .iter()
+                    .filter(|(t, ..)| *t == r.resource_type)
+                    .filter_map(move |(_, link_attr, target_type, _, _)| {
+                        Some((r, *target_type, r.attr(link_attr)?))
+                    })
             })
             .collect();
         let mut by_name: HashMap<(&str, &str, &str), &'m ResourceInstance> = HashMap::new();
@@ -652,12 +665,17 @@ fn s3_bucket(
 ) {
     let help = "add an aws_s3_bucket_server_side_encryption_configuration for this bucket with \
                 `sse_algorithm = \"aws:kms\"` and `kms_master_key_id` set to a customer-managed key";
-    // Legacy inline block, then the separate configuration resources.
-    let inline = get_path(
-        &r.attributes,
-        "server_side_encryption_configuration.rule.apply_server_side_encryption_by_default",
-    )
-    .map(|d| (d, r));
+    // Legacy inline block (general purpose buckets only), then the separate configuration
+    // resources.
+    let inline = (r.resource_type == "aws_s3_bucket")
+        .then(|| {
+            get_path(
+                &r.attributes,
+                "server_side_encryption_configuration.rule.apply_server_side_encryption_by_default",
+            )
+        })
+        .flatten()
+        .map(|d| (d, r));
     const CONFIG: &str = "aws_s3_bucket_server_side_encryption_configuration";
     let mut defaults = inline
         .into_iter()
