@@ -11,7 +11,10 @@
 //!   S3 Tables table buckets: `encryption_configuration { sse_algorithm = "aws:kms", kms_key_arn }`
 //!   (their tables use it); S3 Vectors vector buckets: `encryption_configuration { sse_type =
 //!   "aws:kms", kms_key_arn }`; MSK: `encryption_info { encryption_at_rest_kms_key_arn }`; Bedrock
-//!   custom models: `custom_model_kms_key_id`; ElastiCache replication groups, OpenSearch, Kinesis,
+//!   custom models: `custom_model_kms_key_id`; SageMaker feature groups: the key of each store they
+//!   use (`offline_store_config.s3_storage_config.kms_key_id`, and
+//!   `online_store_config.security_config.kms_key_id` when the online store is enabled); Redshift
+//!   Serverless namespaces: `kms_key_id`; ElastiCache replication groups, OpenSearch, Kinesis,
 //!   FSx, MemoryDB, CloudWatch log groups, Secrets Manager, Backup vaults, Timestream, SageMaker
 //!   notebooks/domains/endpoint configurations, Athena workgroups: their KMS key arguments;
 //! - Azure: storage accounts (`customer_managed_key` block or an
@@ -118,6 +121,7 @@ const SPECS: &[Spec] = &[
         "encryption_info.encryption_at_rest_kms_key_arn",
     ),
     spec("aws_bedrock_custom_model", None, "custom_model_kms_key_id"),
+    spec("aws_redshiftserverless_namespace", None, "kms_key_id"),
     spec(
         "aws_s3vectors_vector_bucket",
         Some(("encryption_configuration.sse_type", &["aws:kms"])),
@@ -322,6 +326,7 @@ impl Rule for UnmanagedEncryption {
         {
             match r.resource_type.as_str() {
                 "aws_s3_bucket" | "aws_s3_directory_bucket" => s3_bucket(cx, &links, out, index, r),
+                "aws_sagemaker_feature_group" => feature_group(cx, out, r),
                 "azurerm_storage_account" => linked_key(
                     &links,
                     out,
@@ -747,6 +752,40 @@ fn s3_bucket(
             .filter(|k| k.unknown_reason().is_some())
         {
             unknown_is_managed(cx, out, owner, "kms_master_key_id", k);
+        }
+    }
+}
+
+/// A SageMaker feature group keeps features in up to two stores, each with its own key: the offline
+/// store (`offline_store_config.s3_storage_config.kms_key_id`) when configured, and the online store
+/// (`online_store_config.security_config.kms_key_id`) when enabled.
+fn feature_group(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+    const OFFLINE: Spec = spec(
+        "aws_sagemaker_feature_group",
+        None,
+        "offline_store_config.s3_storage_config.kms_key_id",
+    );
+    const ONLINE: Spec = spec(
+        "aws_sagemaker_feature_group",
+        None,
+        "online_store_config.security_config.kms_key_id",
+    );
+    let subject = Subject::resource(r);
+    if let Ok(Some(t)) = decisive_path(cx, out, subject, &r.attributes, "offline_store_config")
+        && !t.items().is_empty()
+    {
+        by_spec(cx, out, r, &OFFLINE);
+    }
+    // The online store is used only when enabled; whether it is must be known.
+    let enabled = "online_store_config.enable_online_store";
+    if let Ok(Some(t)) = decisive_path(cx, out, subject, &r.attributes, enabled) {
+        let on = match &t.value {
+            Value::Bool(b) => *b,
+            Value::Unknown(_) => unknown_is_managed(cx, out, r, enabled, t),
+            _ => false,
+        };
+        if on {
+            by_spec(cx, out, r, &ONLINE);
         }
     }
 }
