@@ -94,6 +94,8 @@ fn configuration_values_that_cannot_be_resolved_are_sov010() {
             // SOV005
             "aws_security_group.training",
             "aws_security_group_rule.maybe_egress",
+            "aws_instance.trainer",
+            "google_compute_firewall.egress",
             // SOV006
             "aws_ebs_volume.scratch",
             "aws_sqs_queue.jobs",
