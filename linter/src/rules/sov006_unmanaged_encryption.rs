@@ -879,4 +879,29 @@ mod tests {
             "{got:#?}"
         );
     }
+
+    /// A key or switch known only as a reference to a key managed here passes; from a variable
+    /// without a value or a data source it is SOV010, never a pass (and never a guessed SOV006).
+    #[test]
+    fn unresolved_keys_fail_closed() {
+        let model = ModelBuilder::new()
+            .resource("aws_kms_key", "k", json!({"enable_key_rotation": true}))
+            .resource("aws_ebs_volume", "managed", json!({"encrypted": true, "kms_key_id": "?aws_kms_key.k.arn known after apply"}))
+            .resource("aws_ebs_volume", "var_key", json!({"encrypted": true, "kms_key_id": "?var.key has no value"}))
+            .resource("aws_ebs_volume", "var_switch", json!({"encrypted": "?var.encrypted has no value"}))
+            .resource("aws_dynamodb_table", "block", json!({"server_side_encryption": "?dynamic \"server_side_encryption\" for_each is unknown"}))
+            .resource("aws_sqs_queue", "data_key", json!({"kms_master_key_id": "?data.aws_kms_key.shared.arn (known after apply)"}))
+            .build();
+        let got = lint(&model, "", &["SOV006", "SOV010"]);
+        assert!(got.iter().all(|l| l.contains("SOV010")), "{got:#?}");
+        for what in [
+            "`kms_key_id` of aws_ebs_volume.var_key",
+            "`encrypted` of aws_ebs_volume.var_switch",
+            "`server_side_encryption.enabled` of aws_dynamodb_table.block",
+            "`kms_master_key_id` of aws_sqs_queue.data_key",
+        ] {
+            assert!(got.iter().any(|l| l.contains(what)), "{what}: {got:#?}");
+        }
+        assert_eq!(got.len(), 4, "{got:#?}");
+    }
 }

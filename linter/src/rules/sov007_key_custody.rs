@@ -319,4 +319,43 @@ mod tests {
         let got = lint(&model, "require_hsm_keys = true", &["SOV007"]);
         assert_eq!(got.len(), 7, "{got:#?}");
     }
+
+    /// What decides custody but cannot be resolved is SOV010, not a pass (and not a second,
+    /// guessed SOV007); a key store created in the configuration is known after apply and counts.
+    #[test]
+    fn unresolved_custody_fails_closed() {
+        let model = ModelBuilder::new()
+            .resource("aws_kms_custom_key_store", "hsm", json!({"custom_key_store_name": "hsm"}))
+            .resource("aws_kms_key", "store_var", json!({"custom_key_store_id": "?var.store has no value"}))
+            .resource("aws_kms_key", "store_here", json!({"custom_key_store_id": "?aws_kms_custom_key_store.hsm.id known after apply"}))
+            .resource("aws_kms_key", "period", json!({"enable_key_rotation": true, "rotation_period_in_days": "?var.days has no value"}))
+            .resource("azurerm_key_vault_key", "type", json!({"key_type": "?var.key_type has no value", "rotation_policy": [{"automatic": [{"time_before_expiry": "P30D"}]}]}))
+            .resource("azurerm_key_vault_key", "policy", json!({"key_type": "RSA-HSM", "rotation_policy": "?var.policy has no value"}))
+            .resource("google_kms_crypto_key", "level", json!({"rotation_period": "7776000s", "version_template": [{"protection_level": "?var.level has no value"}]}))
+            .resource("google_kms_crypto_key", "period", json!({"rotation_period": "?var.period has no value", "version_template": [{"protection_level": "HSM"}]}))
+            .build();
+        let got = lint(&model, "require_hsm_keys = true", &["SOV007", "SOV010"]);
+        let unresolved: Vec<&String> = got.iter().filter(|l| l.contains("SOV010")).collect();
+        for what in [
+            "`custom_key_store_id` of aws_kms_key.store_var",
+            "`rotation_period_in_days` of aws_kms_key.period",
+            "`key_type` of azurerm_key_vault_key.type",
+            "`rotation_policy.automatic` of azurerm_key_vault_key.policy",
+            "`version_template.protection_level` of google_kms_crypto_key.level",
+            "`rotation_period` of google_kms_crypto_key.period",
+        ] {
+            assert!(
+                unresolved.iter().any(|l| l.contains(what)),
+                "{what}: {got:#?}"
+            );
+        }
+        assert_eq!(unresolved.len(), 6, "{got:#?}");
+        // The only SOV007: `period` is not HSM-backed (no key store), which is known.
+        let custody: Vec<&String> = got.iter().filter(|l| l.contains("SOV007")).collect();
+        assert_eq!(custody.len(), 1, "{got:#?}");
+        assert!(
+            custody[0].contains("aws_kms_key.period is not HSM-backed"),
+            "{got:#?}"
+        );
+    }
 }
