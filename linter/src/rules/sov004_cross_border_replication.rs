@@ -92,8 +92,8 @@ use sovereign_schemas::arn::parse_arn;
 use sovereign_schemas::region::normalize_region;
 
 use super::support::{
-    RegionOf, Subject, blocks, check_region_or_zone, decisive_path, decisive_string, finding,
-    get_path, loc, referenced_resources, region_of, unexpected, unresolved,
+    RegionOf, Subject, Unproven, blocks, check_region_or_zone, decisive_path, decisive_string,
+    finding, get_path, loc, referenced_resources, region_of, unexpected, unresolved,
 };
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
@@ -189,9 +189,14 @@ impl Rule for CrossBorderReplication {
                 "aws_s3_bucket" => {
                     // The legacy inline block (hashicorp/aws 6.x, deprecated): `rules`, and the
                     // replicas' key directly in `destination`.
-                    let Ok(config) =
-                        decisive_path(cx, out, subject, &r.attributes, "replication_configuration")
-                    else {
+                    let Ok(config) = decisive_path(
+                        cx,
+                        out,
+                        subject,
+                        &r.attributes,
+                        "replication_configuration",
+                        Unproven::Residency,
+                    ) else {
                         continue;
                     };
                     let mut rules = Vec::new();
@@ -397,6 +402,7 @@ impl Rule for CrossBorderReplication {
                         subject,
                         &r.attributes,
                         "custom_placement_config.data_locations",
+                        Unproven::Residency,
                     ) {
                         for item in t.items() {
                             region_target(
@@ -417,6 +423,7 @@ impl Rule for CrossBorderReplication {
                         subject,
                         &r.attributes,
                         "message_storage_policy.allowed_persistence_regions",
+                        Unproven::Residency,
                     ) {
                         for item in t.items() {
                             region_target(
@@ -444,6 +451,7 @@ impl Rule for CrossBorderReplication {
                         subject,
                         &r.attributes,
                         "settings.backup_configuration.location",
+                        Unproven::Residency,
                     ) {
                         region_target(
                             cx,

@@ -69,7 +69,7 @@
 use foldhash::{HashMap, HashMapExt};
 
 use super::support::{
-    Subject, decisive_path, finding, get_path, loc, referenced_resources, unresolved,
+    Subject, Unproven, decisive_path, finding, get_path, loc, referenced_resources, unresolved_as,
 };
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
@@ -441,7 +441,14 @@ fn unknown_is_managed(
         .iter()
         .any(|(target, _)| target.mode == ResourceMode::Managed);
     if !managed {
-        unresolved(cx, out, Subject::resource(r), &format!("`{what}`"), t);
+        unresolved_as(
+            cx,
+            out,
+            Subject::resource(r),
+            &format!("`{what}`"),
+            t,
+            Unproven::Encryption,
+        );
     }
     managed
 }
@@ -449,7 +456,8 @@ fn unknown_is_managed(
 fn by_spec(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
     let subject = Subject::resource(r);
     if let Some((path, accepted)) = spec.switch {
-        let Ok(t) = decisive_path(cx, out, subject, &r.attributes, path) else {
+        let Ok(t) = decisive_path(cx, out, subject, &r.attributes, path, Unproven::Encryption)
+        else {
             return;
         };
         if let Some(t) = t.filter(|t| t.unknown_reason().is_some()) {
@@ -479,7 +487,14 @@ fn by_spec(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, s
             }
         }
     }
-    let Ok(key) = decisive_path(cx, out, subject, &r.attributes, spec.key) else {
+    let Ok(key) = decisive_path(
+        cx,
+        out,
+        subject,
+        &r.attributes,
+        spec.key,
+        Unproven::Encryption,
+    ) else {
         return;
     };
     if !is_set(key) {
@@ -771,14 +786,27 @@ fn feature_group(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInsta
         "online_store_config.security_config.kms_key_id",
     );
     let subject = Subject::resource(r);
-    if let Ok(Some(t)) = decisive_path(cx, out, subject, &r.attributes, "offline_store_config")
-        && !t.items().is_empty()
+    if let Ok(Some(t)) = decisive_path(
+        cx,
+        out,
+        subject,
+        &r.attributes,
+        "offline_store_config",
+        Unproven::Encryption,
+    ) && !t.items().is_empty()
     {
         by_spec(cx, out, r, &OFFLINE);
     }
     // The online store is used only when enabled; whether it is must be known.
     let enabled = "online_store_config.enable_online_store";
-    if let Ok(Some(t)) = decisive_path(cx, out, subject, &r.attributes, enabled) {
+    if let Ok(Some(t)) = decisive_path(
+        cx,
+        out,
+        subject,
+        &r.attributes,
+        enabled,
+        Unproven::Encryption,
+    ) {
         let on = match &t.value {
             Value::Bool(b) => *b,
             Value::Unknown(_) => unknown_is_managed(cx, out, r, enabled, t),

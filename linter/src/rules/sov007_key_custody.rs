@@ -43,7 +43,9 @@
 //!
 //! ## Options
 //! - `require_hsm_keys`: also require HSM-backed keys (default false).
-use super::support::{Subject, decisive_path, finding, loc, referenced_resources, unresolved};
+use super::support::{
+    Subject, Unproven, decisive_path, finding, loc, referenced_resources, unresolved_as,
+};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
 use crate::model::{ResourceInstance, ResourceMode, Tracked, Value};
@@ -115,7 +117,14 @@ fn unknown_unproven(
         .iter()
         .any(|(target, _)| target.mode == ResourceMode::Managed);
     if !managed {
-        unresolved(cx, out, Subject::resource(r), &format!("`{what}`"), t);
+        unresolved_as(
+            cx,
+            out,
+            Subject::resource(r),
+            &format!("`{what}`"),
+            t,
+            Unproven::Custody,
+        );
     }
     !managed
 }
@@ -229,6 +238,7 @@ fn azure_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance,
         Subject::resource(r),
         &r.attributes,
         "rotation_policy.automatic",
+        Unproven::Custody,
     ) else {
         return;
     };
@@ -266,6 +276,7 @@ fn google_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance
             Subject::resource(r),
             &r.attributes,
             "version_template.protection_level",
+            Unproven::Custody,
         ) else {
             return;
         };

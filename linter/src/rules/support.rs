@@ -165,6 +165,32 @@ pub(crate) fn finding(
     }
 }
 
+/// What a value that cannot be resolved leaves unproven (the end of SOV010's message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unproven {
+    /// Where data, traffic or state goes (regions, endpoints, replication targets, tags).
+    Residency,
+    /// That data is encrypted with a customer-managed key (SOV006).
+    Encryption,
+    /// How a key is kept: rotation, HSM backing (SOV007).
+    Custody,
+}
+
+impl Unproven {
+    fn text(self, cx: &RuleContext<'_>) -> String {
+        match self {
+            Unproven::Residency => format!(
+                "residency in jurisdiction `{}` cannot be proven",
+                cx.scope.jurisdiction.id
+            ),
+            Unproven::Encryption => {
+                "encryption with a customer-managed key cannot be proven".to_string()
+            }
+            Unproven::Custody => "the key's rotation and custody cannot be proven".to_string(),
+        }
+    }
+}
+
 /// The one implementation of "an unknown value decides residency": a SOV010 finding saying which
 /// value (`what`, e.g. "`region`"), why it is unknown and how it was resolved.
 pub(crate) fn unresolved(
@@ -174,14 +200,27 @@ pub(crate) fn unresolved(
     what: &str,
     t: &Tracked,
 ) {
+    unresolved_as(cx, out, subject, what, t, Unproven::Residency);
+}
+
+/// [`unresolved`] for a value that decides something else than residency (`unproven`).
+pub(crate) fn unresolved_as(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &Tracked,
+    unproven: Unproven,
+) {
     let reason = first_unknown_reason(t).unwrap_or("not statically known");
     out.push(finding(
         "SOV010",
         subject,
         loc(t, subject.location),
         format!(
-            "{what} of {} cannot be resolved statically ({reason}): residency in jurisdiction `{}` cannot be proven",
-            subject.address, cx.scope.jurisdiction.id
+            "{what} of {} cannot be resolved statically ({reason}): {}",
+            subject.address,
+            unproven.text(cx)
         ),
         Some(t),
         "give the value statically (a literal, a variable default, a .tfvars entry or --var), or lint the plan \
@@ -298,6 +337,7 @@ pub(crate) fn decisive_path<'t>(
     subject: Subject<'_>,
     root: &'t AttrMap,
     path: &str,
+    unproven: Unproven,
 ) -> Result<Option<&'t Tracked>, ()> {
     #[cfg(test)]
     crate::model::argument_reads::path_read(root, path);
@@ -316,7 +356,7 @@ pub(crate) fn decisive_path<'t>(
         };
         match &holder.value {
             Value::Unknown(_) => {
-                unresolved(cx, out, subject, &format!("`{path}`"), holder);
+                unresolved_as(cx, out, subject, &format!("`{path}`"), holder, unproven);
                 return Err(());
             }
             Value::Map(_) => {}
