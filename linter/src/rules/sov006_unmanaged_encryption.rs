@@ -14,7 +14,9 @@
 //!   custom models: `custom_model_kms_key_id`; SageMaker feature groups: the key of each store they
 //!   use (`offline_store_config.s3_storage_config.kms_key_id`, and
 //!   `online_store_config.security_config.kms_key_id` when the online store is enabled); Redshift
-//!   Serverless namespaces: `kms_key_id`; ElastiCache replication groups, OpenSearch, Kinesis,
+//!   Serverless namespaces: `kms_key_id`; Firehose streams with a Direct PUT source:
+//!   `server_side_encryption { enabled = true, key_type = "CUSTOMER_MANAGED_CMK", key_arn }`;
+//!   ElastiCache replication groups, OpenSearch, Kinesis,
 //!   FSx, MemoryDB, CloudWatch log groups, Secrets Manager, Backup vaults, Timestream, SageMaker
 //!   notebooks/domains/endpoint configurations, Athena workgroups: their KMS key arguments;
 //! - Azure: storage accounts (`customer_managed_key` block or an
@@ -327,6 +329,7 @@ impl Rule for UnmanagedEncryption {
             match r.resource_type.as_str() {
                 "aws_s3_bucket" | "aws_s3_directory_bucket" => s3_bucket(cx, &links, out, index, r),
                 "aws_sagemaker_feature_group" => feature_group(cx, out, r),
+                "aws_kinesis_firehose_delivery_stream" => firehose(cx, out, r),
                 "azurerm_storage_account" => linked_key(
                     &links,
                     out,
@@ -815,6 +818,40 @@ fn feature_group(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInsta
         if on {
             by_spec(cx, out, r, &ONLINE);
         }
+    }
+}
+
+/// A Firehose stream encrypts what it buffers only for Direct PUT sources (a Kinesis or MSK source
+/// keeps its own encryption): `server_side_encryption { enabled = true, key_type =
+/// "CUSTOMER_MANAGED_CMK", key_arn }` (the default key type is AWS-owned).
+fn firehose(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+    const TYPE: &str = "aws_kinesis_firehose_delivery_stream";
+    const KEY: &str = "server_side_encryption.key_arn";
+    const ENABLED: Spec = spec(TYPE, Some(("server_side_encryption.enabled", ON)), KEY);
+    const CUSTOMER: Spec = spec(
+        TYPE,
+        Some(("server_side_encryption.key_type", &["CUSTOMER_MANAGED_CMK"])),
+        KEY,
+    );
+    let subject = Subject::resource(r);
+    for source in ["kinesis_source_configuration", "msk_source_configuration"] {
+        match decisive_path(
+            cx,
+            out,
+            subject,
+            &r.attributes,
+            source,
+            Unproven::Encryption,
+        ) {
+            Ok(Some(t)) if !t.is_null() && !t.items().is_empty() => return,
+            Ok(_) => {}
+            Err(()) => return,
+        }
+    }
+    let before = out.len();
+    by_spec(cx, out, r, &ENABLED);
+    if out.len() == before {
+        by_spec(cx, out, r, &CUSTOMER);
     }
 }
 
