@@ -704,14 +704,16 @@ mod tests {
 /// checks every read against the providers' documented arguments.
 ///
 /// Reads are recorded where names are resolved, not where rules call them: while recording, the
-/// rules' run registers every map of every resource instance (its attributes, and each block or
-/// object inside, with the path that leads there, list indexes left out), and [`crate::model::lookup`]
+/// test registers every map of every resource instance of the model it runs the rules on (its
+/// attributes, and each block or object inside, with the path that leads there, list indexes left
+/// out), and [`crate::model::lookup`]
 /// records `TYPE`, `PATH.KEY` for every key looked up in a registered map, found or not. So
 /// `replica.get("region_name")` on a block of `aws_dynamodb_table.replica` is recorded as
 /// `aws_dynamodb_table`, `replica.region_name`, whichever helper the rule used to get there.
 /// Helpers that resolve a whole path at once (`support::get_path`) record the full path asked for
 /// even when the value stops early, so a bare instance exercises every path such a rule reads.
-/// Tag and label maps hold users' keys, not arguments: their insides are not registered.
+/// Maps of users' keys (tags, labels), named by the caller, are not arguments: their insides are
+/// not registered.
 #[cfg(test)]
 pub(crate) mod argument_reads {
     use std::cell::RefCell;
@@ -741,13 +743,9 @@ pub(crate) mod argument_reads {
         std::ptr::from_ref(map) as usize
     }
 
-    /// Maps whose keys are users' (tags, labels): looking keys up in them reads no argument.
-    fn holds_user_keys(name: &str) -> bool {
-        crate::rules::is_tag_map(name) || name == "user_labels"
-    }
-
-    /// Registers the maps of every resource instance of `model` (while recording).
-    pub(crate) fn register(model: &Model) {
+    /// Registers the maps of every resource instance of `model` (while recording), except the
+    /// insides of maps whose keys are users' (`holds_user_keys`: tags, labels).
+    pub(crate) fn register(model: &Model, holds_user_keys: &dyn Fn(&str) -> bool) {
         if !recording() {
             return;
         }
@@ -755,18 +753,25 @@ pub(crate) mod argument_reads {
             t: &Tracked,
             resource_type: &str,
             path: &str,
+            holds_user_keys: &dyn Fn(&str) -> bool,
             maps: &mut HashMap<usize, (String, String)>,
         ) {
             match &t.value {
                 Value::Map(m) => {
                     maps.insert(key_of(m), (resource_type.to_string(), path.to_string()));
                     for (k, v) in m.iter().filter(|(k, _)| !holds_user_keys(k)) {
-                        inner(v, resource_type, &format!("{path}.{k}"), maps);
+                        inner(
+                            v,
+                            resource_type,
+                            &format!("{path}.{k}"),
+                            holds_user_keys,
+                            maps,
+                        );
                     }
                 }
                 Value::List(items) => {
                     for item in items {
-                        inner(item, resource_type, path, maps);
+                        inner(item, resource_type, path, holds_user_keys, maps);
                     }
                 }
                 _ => {}
@@ -781,7 +786,7 @@ pub(crate) mod argument_reads {
                     (r.resource_type.to_string(), String::new()),
                 );
                 for (k, v) in r.attributes.iter().filter(|(k, _)| !holds_user_keys(k)) {
-                    inner(v, &r.resource_type, k, &mut maps);
+                    inner(v, &r.resource_type, k, holds_user_keys, &mut maps);
                 }
             }
         });

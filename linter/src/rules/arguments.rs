@@ -40,6 +40,18 @@ mod tests {
         out
     }
 
+    /// Maps whose keys are users' (tags, labels): looking keys up in them reads no argument.
+    fn holds_user_keys(name: &str) -> bool {
+        super::super::support::is_tag_map(name) || name == "user_labels"
+    }
+
+    /// Runs the rules on `model` with its maps registered, so that lookups in them are recorded.
+    fn run_recorded(model: &Model, policy: &sovereign_schemas::Policy) {
+        argument_reads::register(model, &holds_user_keys);
+        super::super::run(model, policy);
+        argument_reads::unregister();
+    }
+
     /// What the rules read over every rule fixture (and the fail-closed fixture) and over one
     /// bare instance of every type.
     fn reads() -> BTreeSet<(String, String)> {
@@ -63,7 +75,7 @@ mod tests {
                         scan_root: dir,
                     };
                     let model = crate::eval::evaluate_root(&root, &Default::default());
-                    super::super::run(&model, &policy);
+                    run_recorded(&model, &policy);
                 }
             }
             let mut model = Model::default();
@@ -85,7 +97,7 @@ mod tests {
                 .iter()
                 .map(super::super::instance_features)
                 .collect();
-            super::super::run(&model, &policy);
+            run_recorded(&model, &policy);
         })
     }
 
@@ -195,7 +207,7 @@ mod tests {
             .build();
         let r = &model.resources[0];
         let read = argument_reads::during(|| {
-            argument_reads::register(&model);
+            argument_reads::register(&model, &holds_user_keys);
             for replica in r
                 .attr("replica")
                 .map(crate::model::Tracked::items)

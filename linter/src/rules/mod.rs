@@ -196,12 +196,6 @@ pub fn all_rules() -> &'static [&'static dyn Rule] {
     &RULES
 }
 
-/// Tag and label maps (free-form user keys), for the argument record's test.
-#[cfg(test)]
-pub(crate) fn is_tag_map(name: &str) -> bool {
-    support::is_tag_map(name)
-}
-
 /// What an instance's values contain for the rules (see [`RuleContext::may_hold`]); inputs may
 /// compute it as they build instances, into [`Model::instance_features`].
 pub fn instance_features(resource: &ResourceInstance) -> u8 {
@@ -236,8 +230,6 @@ pub fn effective_severity(policy: &Policy, rule: &str) -> Severity {
 /// line, column and rule, without duplicates (one unknown value reported once even when several
 /// rules need it).
 pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
-    #[cfg(test)]
-    crate::model::argument_reads::register(model);
     let cx = RuleContext::new(model, policy);
     // Rules write into a buffer this thread reuses from model to model (growing a fresh vector of
     // large findings for every root cost page faults); the result is copied out at its size.
@@ -252,8 +244,6 @@ pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
             rule.check(&cx, &mut findings);
         }
     }
-    #[cfg(test)]
-    crate::model::argument_reads::unregister();
     // One severity per rule id (findings come in runs of the same rule).
     let mut last: Option<(&str, Severity)> = None;
     findings.retain_mut(|f| {
