@@ -183,6 +183,23 @@ mod tests {
             ("aws_db_instance", "replication_source_identifier"),
             ("aws_kms_key", "key_spec"),
             ("azurerm_key_vault_key", "managed_hsm_id"),
+            // Found in the issue #11 review (azurerm 5.2.0, hashicorp/aws 6.x pages).
+            (
+                "azurerm_machine_learning_workspace",
+                "encryption.key_vault_key_id",
+            ),
+            (
+                "azurerm_eventhub_namespace",
+                "customer_managed_key.key_vault_key_ids",
+            ),
+            (
+                "azurerm_storage_account_customer_managed_key",
+                "managed_hsm_key_id",
+            ),
+            (
+                "aws_s3_bucket",
+                "replication_configuration.rules.destination.encryption_configuration.replica_kms_key_id",
+            ),
         ] {
             assert!(
                 !read.contains(&(t.to_string(), a.to_string())),
