@@ -1,5 +1,5 @@
-//! The data rules (SOV003–SOV007) fail closed: a value that decides where data goes, how it is
-//! encrypted or how its keys are kept, but cannot be resolved statically — a variable without a
+//! The data rules (SOV003–SOV007) fail closed: a value that decides how data is classified, where
+//! it goes, how it is encrypted or how its keys are kept, but cannot be resolved statically — a variable without a
 //! value, a data source attribute, a dynamic block over an unknown collection, a value of the
 //! wrong type, a value known only after apply — is SOV010 (at the policy's `unresolved` severity),
 //! never a silent pass. One fixture of such forms for configuration input, one for plan input.
@@ -81,6 +81,9 @@ fn configuration_values_that_cannot_be_resolved_are_sov010() {
     assert_every_form_is_unresolved(
         &findings,
         &[
+            // SOV003
+            "aws_sqs_queue.tagged",
+            "google_pubsub_topic.events",
             // SOV004
             "aws_dynamodb_table.features",
             "aws_dynamodb_table.labels",
@@ -119,6 +122,7 @@ fn plan_values_unknown_until_apply_are_sov010() {
             "aws_s3tables_table_bucket_replication.lake",
             "aws_security_group.training",
             "aws_ebs_volume.scratch",
+            "aws_sqs_queue.tagged",
         ],
     );
     insta::assert_snapshot!("fail_closed_plan", render(&findings));
