@@ -36,10 +36,12 @@
 //!   (`kms_key_name`);
 //! - `sovereign_bucket`: `kms_key_arn`.
 //!
-//! A key given by reference to a key managed in the configuration (`aws_kms_key.data.arn`) is
-//! customer-managed; a literal AWS-managed alias (`alias/aws/s3`) is not. A key or encryption switch
-//! that cannot be resolved otherwise — a variable without a value, a data source attribute — is
-//! SOV010: the rule fails closed. Which region the key is in is SOV001's question (ARNs).
+//! A key given by reference to a key managed in the configuration (`aws_kms_key.data.arn`, also
+//! through module inputs and outputs, and in a plan where it is known only after apply) is
+//! customer-managed; a literal AWS-managed alias (`alias/aws/s3`) is not. The rule fails closed: a
+//! key from a variable without a value or a data source attribute, and an encryption switch or
+//! algorithm that cannot be resolved statically, are SOV010. Which region the key is in is
+//! SOV001's question (ARNs).
 //!
 //! ## Why is this bad?
 //! Data encrypted with a provider-managed key (or not at all) can be decrypted by the cloud operator
@@ -71,7 +73,8 @@
 use foldhash::{HashMap, HashMapExt};
 
 use super::support::{
-    Subject, Unproven, decisive_path, finding, get_path, loc, referenced_resources, unresolved_as,
+    Subject, Unproven, computed_by_managed_resource, decisive_path, finding, get_path, loc,
+    referenced_resources, unresolved_as,
 };
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
@@ -430,19 +433,20 @@ fn aws_managed(t: &Tracked) -> bool {
     t.as_str().is_some_and(|s| s.contains("alias/aws/"))
 }
 
-/// Whether an unknown key or switch is still customer-managed, failing closed: it is when it refers
-/// to a managed resource of the configuration (`aws_kms_key.data.arn`, known after apply); a
-/// variable without a value, a data source or anything else cannot be proven, and is SOV010.
+/// Whether an unknown key (`names_key`) or setting still proves a customer-managed key, failing
+/// closed: a key computed by a resource managed in the configuration (`aws_kms_key.data.arn`,
+/// known after apply) is the customer's own; a key from a variable without a value, a data source
+/// or anything else, and any unknown setting (a switch or algorithm computed at apply time says
+/// nothing about its value), cannot be proven and are SOV010.
 fn unknown_is_managed(
     cx: &RuleContext<'_>,
     out: &mut Vec<Finding>,
     r: &ResourceInstance,
     what: &str,
     t: &Tracked,
+    names_key: bool,
 ) -> bool {
-    let managed = referenced_resources(cx, r, t)
-        .iter()
-        .any(|(target, _)| target.mode == ResourceMode::Managed);
+    let managed = names_key && computed_by_managed_resource(cx, r, t);
     if !managed {
         unresolved_as(
             cx,
@@ -464,7 +468,7 @@ fn by_spec(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, s
             return;
         };
         if let Some(t) = t.filter(|t| t.unknown_reason().is_some()) {
-            if !unknown_is_managed(cx, out, r, path, t) {
+            if !unknown_is_managed(cx, out, r, path, t, false) {
                 return;
             }
         } else {
@@ -523,7 +527,7 @@ fn by_spec(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, s
             format!("set `{}` to a customer-managed aws_kms_key", spec.key),
         );
     } else if let Some(k) = key.filter(|k| k.unknown_reason().is_some()) {
-        unknown_is_managed(cx, out, r, spec.key, k);
+        unknown_is_managed(cx, out, r, spec.key, k, true);
     }
 }
 
@@ -723,12 +727,19 @@ fn s3_bucket(
     for (d, owner) in defaults {
         let d = d.items().first().unwrap_or(d);
         if d.unknown_reason().is_some() {
-            unknown_is_managed(cx, out, owner, "apply_server_side_encryption_by_default", d);
+            unknown_is_managed(
+                cx,
+                out,
+                owner,
+                "apply_server_side_encryption_by_default",
+                d,
+                false,
+            );
             continue;
         }
         let algorithm = d.get("sse_algorithm");
         if let Some(a) = algorithm.filter(|a| a.unknown_reason().is_some())
-            && !unknown_is_managed(cx, out, owner, "sse_algorithm", a)
+            && !unknown_is_managed(cx, out, owner, "sse_algorithm", a, false)
         {
             continue;
         }
@@ -769,7 +780,7 @@ fn s3_bucket(
             .get("kms_master_key_id")
             .filter(|k| k.unknown_reason().is_some())
         {
-            unknown_is_managed(cx, out, owner, "kms_master_key_id", k);
+            unknown_is_managed(cx, out, owner, "kms_master_key_id", k, true);
         }
     }
 }
@@ -812,7 +823,7 @@ fn feature_group(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInsta
     ) {
         let on = match &t.value {
             Value::Bool(b) => *b,
-            Value::Unknown(_) => unknown_is_managed(cx, out, r, enabled, t),
+            Value::Unknown(_) => unknown_is_managed(cx, out, r, enabled, t, false),
             _ => false,
         };
         if on {

@@ -15,10 +15,10 @@
 //!
 //! `sovereign_key` always rotates keys it can rotate.
 //!
-//! The rule fails closed: `enable_key_rotation`, `rotation_period_in_days`, `rotation_period`,
-//! `rotation_policy`, and (with `require_hsm_keys`) `custom_key_store_id`, `key_type` or
-//! `protection_level` that cannot be resolved statically are SOV010, unless they refer to a
-//! resource managed in the configuration (a key store created alongside).
+//! The rule fails closed: `enable_key_rotation`, `rotation_period_in_days`, `rotation_period` or
+//! `rotation_policy`, and (with `require_hsm_keys`) `key_type`, `protection_level` or a
+//! `custom_key_store_id` that cannot be resolved statically are SOV010 — except a key store id
+//! computed by a resource managed in the configuration (a key store created alongside).
 //!
 //! ## Why is this bad?
 //! An unrotated key protects ever more data with the same material, so one leak exposes all of it.
@@ -44,7 +44,7 @@
 //! ## Options
 //! - `require_hsm_keys`: also require HSM-backed keys (default false).
 use super::support::{
-    Subject, Unproven, decisive_path, finding, loc, referenced_resources, unresolved_as,
+    Subject, Unproven, computed_by_managed_resource, decisive_path, finding, loc, unresolved_as,
 };
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
@@ -101,21 +101,22 @@ fn is_set(t: Option<&Tracked>) -> bool {
     t.is_some_and(|t| !matches!(&t.value, Value::Null) && t.as_str() != Some(""))
 }
 
-/// Whether a value that decides custody is unknown; then SOV010 unless it refers to a managed
-/// resource of the configuration (a key store created here, known after apply): fails closed.
+/// Whether a value that decides custody is unknown; then SOV010 (fails closed) unless it names a
+/// key store (`names_store`) computed by a resource managed in the configuration (created here,
+/// known after apply). An unknown setting (rotation, period, key type, protection level) is always
+/// SOV010: computed at apply time, it says nothing about its value.
 fn unknown_unproven(
     cx: &RuleContext<'_>,
     out: &mut Vec<Finding>,
     r: &ResourceInstance,
     what: &str,
     t: Option<&Tracked>,
+    names_store: bool,
 ) -> bool {
     let Some(t) = t.filter(|t| t.unknown_reason().is_some()) else {
         return false;
     };
-    let managed = referenced_resources(cx, r, t)
-        .iter()
-        .any(|(target, _)| target.mode == ResourceMode::Managed);
+    let managed = names_store && computed_by_managed_resource(cx, r, t);
     if !managed {
         unresolved_as(
             cx,
@@ -133,7 +134,7 @@ fn unknown_unproven(
 /// configuration; otherwise SOV010 and `true`, so no second finding on the same value).
 fn in_key_store(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) -> bool {
     let t = r.attr("custom_key_store_id");
-    unknown_unproven(cx, out, r, "custom_key_store_id", t);
+    unknown_unproven(cx, out, r, "custom_key_store_id", t, true);
     is_set(t)
 }
 
@@ -181,11 +182,11 @@ fn aws_kms_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstanc
     let rotation = r.attr("enable_key_rotation");
     match rotation.map(|t| (&t.value, t.as_bool())) {
         Some((Value::Unknown(_), _)) => {
-            unknown_unproven(cx, out, r, "enable_key_rotation", rotation);
+            unknown_unproven(cx, out, r, "enable_key_rotation", rotation, false);
         }
         Some((_, Some(true))) => {
             let period = r.attr("rotation_period_in_days");
-            if unknown_unproven(cx, out, r, "rotation_period_in_days", period) {
+            if unknown_unproven(cx, out, r, "rotation_period_in_days", period, false) {
                 return;
             }
             if let Some(p) = period
@@ -219,7 +220,7 @@ fn azure_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance,
     // Keys of a managed HSM are another type (`azurerm_key_vault_managed_hardware_security_module_key`);
     // a vault key is HSM-protected by its `key_type`.
     let key_type = str_attr(r, "key_type").unwrap_or("");
-    if hsm && unknown_unproven(cx, out, r, "key_type", r.attr("key_type")) {
+    if hsm && unknown_unproven(cx, out, r, "key_type", r.attr("key_type"), false) {
         // SOV010 says it.
     } else if hsm && !key_type.ends_with("-HSM") {
         report(
@@ -243,7 +244,7 @@ fn azure_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance,
         return;
     };
     if automatic.is_some_and(|t| t.unknown_reason().is_some()) {
-        unknown_unproven(cx, out, r, "rotation_policy.automatic", automatic);
+        unknown_unproven(cx, out, r, "rotation_policy.automatic", automatic, false);
     } else if automatic.is_none_or(|t| t.items().is_empty()) {
         report(
             out,
@@ -258,7 +259,9 @@ fn azure_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance,
 fn google_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, hsm: bool) {
     let purpose = str_attr(r, "purpose").unwrap_or("ENCRYPT_DECRYPT");
     let period = r.attr("rotation_period");
-    if purpose == "ENCRYPT_DECRYPT" && unknown_unproven(cx, out, r, "rotation_period", period) {
+    if purpose == "ENCRYPT_DECRYPT"
+        && unknown_unproven(cx, out, r, "rotation_period", period, false)
+    {
         // SOV010 says it.
     } else if purpose == "ENCRYPT_DECRYPT" && !is_set(period) {
         report(
@@ -283,7 +286,14 @@ fn google_key(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance
         let ok = level
             .and_then(Tracked::as_str)
             .is_some_and(|l| l == "HSM" || l == "EXTERNAL" || l == "EXTERNAL_VPC");
-        if unknown_unproven(cx, out, r, "version_template.protection_level", level) {
+        if unknown_unproven(
+            cx,
+            out,
+            r,
+            "version_template.protection_level",
+            level,
+            false,
+        ) {
             // SOV010 says it.
         } else if !ok && level.is_none_or(|l| l.unknown_reason().is_none()) {
             report(

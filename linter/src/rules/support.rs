@@ -611,6 +611,41 @@ pub(crate) fn display_path(path: &[Seg<'_>]) -> String {
     out
 }
 
+/// Whether an unknown value is computed by a resource managed in the configuration, and so is
+/// the customer's own (a key created alongside): a reference the model follows to a managed
+/// resource, or — in a plan — a value Terraform reports as known only after apply whose references
+/// name no data source (variables always have values in a plan, so what is still unknown comes from
+/// resources the plan creates or changes, possibly through module inputs the plan does not
+/// resolve). A variable without a value, a data source attribute or anything else is not.
+pub(crate) fn computed_by_managed_resource(
+    cx: &RuleContext<'_>,
+    from: &ResourceInstance,
+    t: &Tracked,
+) -> bool {
+    let referenced = referenced_resources(cx, from, t);
+    if referenced
+        .iter()
+        .any(|(r, _)| r.mode == crate::model::ResourceMode::Managed)
+    {
+        return true;
+    }
+    // `data.TYPE.NAME…` or `module.M.data.TYPE.NAME…` among the words of the reason.
+    let names_data_source = |reason: &str| {
+        reason
+            .split([' ', ',', '(', ')'])
+            .any(|word| word.starts_with("data.") || word.contains(".data."))
+    };
+    let mut from_plan = false;
+    let mut data = !referenced.is_empty();
+    each_value(t, &mut |v| {
+        if let Value::Unknown(u) = &v.value {
+            from_plan |= u.reason.starts_with(crate::plan::build::KNOWN_AFTER_APPLY);
+            data |= names_data_source(&u.reason);
+        }
+    });
+    from_plan && !data
+}
+
 /// The resources a value refers to (`bucket = aws_s3_bucket.data.id`), with the attribute referred
 /// to. Uses the evaluator's convention ([`crate::eval::referenced_address`]: an unknown reason
 /// `ADDRESS.ATTR (known after apply)` or a provenance step `ADDRESS.ATTR = VALUE`) and, failing
