@@ -649,7 +649,8 @@ pub(crate) fn computed_by_managed_resource(
 /// The resources a value refers to (`bucket = aws_s3_bucket.data.id`), with the attribute referred
 /// to. Uses the evaluator's convention ([`crate::eval::referenced_address`]: an unknown reason
 /// `ADDRESS.ATTR (known after apply)` or a provenance step `ADDRESS.ATTR = VALUE`) and, failing
-/// that, any `TYPE.NAME.ATTR` word in the unknown reasons and provenance of the same module instance.
+/// that, any `TYPE.NAME.ATTR` word in the unknown reasons and provenance, looked up in the same
+/// module instance, else in the modules that call it (a value passed in as a module input).
 pub(crate) fn referenced_resources<'m, 't>(
     cx: &RuleContext<'m>,
     from: &ResourceInstance,
@@ -708,7 +709,17 @@ pub(crate) fn referenced_resources<'m, 't>(
                 continue;
             }
             let attr = parts.next().map(str::to_string);
-            for r in cx.resources_named(&from.module_address, resource_type, name) {
+            // The module's own resources first; then its callers', up to the root: a value that
+            // came in through a module input names a resource of the calling module.
+            let mut scopes = module_call_addresses(&from.module_address);
+            scopes.reverse();
+            scopes.push(String::new());
+            let named = scopes
+                .iter()
+                .map(|scope| cx.resources_named(scope, resource_type, name))
+                .find(|named| !named.is_empty())
+                .unwrap_or_default();
+            for r in named {
                 if !found.iter().any(|(f, _)| std::ptr::eq(*f, r)) {
                     found.push((r, attr.clone()));
                 }
@@ -1008,6 +1019,49 @@ mod tests {
             )
             .build();
         assert!(lint(&model, "", &["SOV002", "SOV005"]).is_empty());
+    }
+
+    /// A resource named in a reason is looked up in the module first, then in its callers.
+    #[test]
+    fn references_reach_the_calling_modules() {
+        let mut model = ModelBuilder::new()
+            .resource("aws_kms_key", "k", json!({}))
+            .resource("aws_kms_key", "k", json!({}))
+            .resource(
+                "aws_s3_bucket_replication_configuration",
+                "r",
+                json!({"key": "?dynamic \"encryption_configuration\" for_each is unknown (aws_kms_key.k.arn)"}),
+            )
+            .resource(
+                "aws_s3_bucket_replication_configuration",
+                "r",
+                json!({"key": "?dynamic \"encryption_configuration\" for_each is unknown (aws_kms_key.k.arn)"}),
+            )
+            .build();
+        // Root key, a key in module.a; a configuration in module.a.module.b, one in module.a.
+        model.resources[1].module_address = "module.a".into();
+        model.resources[2].module_address = "module.a.module.b".into();
+        model.resources[3].module_address = "module.a".into();
+        let policy = sovereign_schemas::Policy::default();
+        let cx = crate::rules::RuleContext::new(&model, &policy);
+        for (from, want) in [(2, 1), (3, 1)] {
+            let r = &model.resources[from];
+            let Some(t) = r.attr("key") else {
+                panic!("the fixture has a key")
+            };
+            let found = super::referenced_resources(&cx, r, t);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(std::ptr::eq(found[0].0, &model.resources[want]));
+        }
+        model.resources[1].module_address = "module.z".into();
+        let cx = crate::rules::RuleContext::new(&model, &policy);
+        let r = &model.resources[2];
+        let found = r
+            .attr("key")
+            .map(|t| super::referenced_resources(&cx, r, t))
+            .unwrap_or_default();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(std::ptr::eq(found[0].0, &model.resources[0]), "the root's");
     }
 
     #[test]
