@@ -14,7 +14,8 @@
 //!   custom models: `custom_model_kms_key_id`; SageMaker feature groups: the key of each store they
 //!   use (`offline_store_config.s3_storage_config.kms_key_id`, and
 //!   `online_store_config.security_config.kms_key_id` when the online store is enabled); Redshift
-//!   Serverless namespaces: `kms_key_id`; Firehose streams with a Direct PUT source:
+//!   Serverless namespaces: `kms_key_id`; Keyspaces tables: `encryption_specification { type =
+//!   "CUSTOMER_MANAGED_KMS_KEY", kms_key_identifier }`; Firehose streams with a Direct PUT source:
 //!   `server_side_encryption { enabled = true, key_type = "CUSTOMER_MANAGED_CMK", key_arn }`;
 //!   ElastiCache replication groups, OpenSearch, Kinesis,
 //!   FSx, MemoryDB, CloudWatch log groups, Secrets Manager, Backup vaults, Timestream, SageMaker
@@ -127,6 +128,14 @@ const SPECS: &[Spec] = &[
     ),
     spec("aws_bedrock_custom_model", None, "custom_model_kms_key_id"),
     spec("aws_redshiftserverless_namespace", None, "kms_key_id"),
+    spec(
+        "aws_keyspaces_table",
+        Some((
+            "encryption_specification.type",
+            &["CUSTOMER_MANAGED_KMS_KEY"],
+        )),
+        "encryption_specification.kms_key_identifier",
+    ),
     spec(
         "aws_s3vectors_vector_bucket",
         Some(("encryption_configuration.sse_type", &["aws:kms"])),

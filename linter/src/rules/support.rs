@@ -871,6 +871,7 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "aws_sagemaker_domain",
     "aws_sagemaker_feature_group",
     "aws_redshiftserverless_namespace",
+    "aws_keyspaces_table",
     "aws_bedrock_custom_model",
     "aws_backup_vault",
     "aws_docdb_cluster",
