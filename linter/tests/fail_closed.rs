@@ -94,6 +94,7 @@ fn configuration_values_that_cannot_be_resolved_are_sov010() {
             "azurerm_storage_account.lake",
             "aws_s3tables_table_bucket_replication.lake",
             "google_storage_bucket.checkpoints",
+            "azurerm_storage_object_replication.lake",
             // SOV005
             "aws_security_group.training",
             "aws_security_group_rule.maybe_egress",

@@ -26,8 +26,9 @@
 //!   partition);
 //! - ECR `replication_configuration` `destination { region }`;
 //! - Azure storage accounts with geo-redundant replication (`GRS`, `RAGRS`, `GZRS`, `RAGZRS`): the
-//!   region paired with `location` must be inside; Cosmos DB `geo_location` entries; container
-//!   registry `georeplications`;
+//!   region paired with `location` must be inside; storage object replication
+//!   (`azurerm_storage_object_replication`: the `location` of the destination account it refers
+//!   to); Cosmos DB `geo_location` entries; container registry `georeplications`;
 //! - Google Cloud Storage `custom_placement_config.data_locations`, Spanner instance `config`s,
 //!   Bigtable `cluster` zones, Pub/Sub `message_storage_policy.allowed_persistence_regions` and
 //!   Cloud SQL `settings.backup_configuration.location`.
@@ -382,6 +383,27 @@ impl Rule for CrossBorderReplication {
                     }
                 }
                 "azurerm_storage_account" => azure_geo_redundancy(cx, out, r),
+                // Object replication copies blobs to another account: that account's `location`
+                // decides; an account id written out names no region.
+                "azurerm_storage_object_replication" => {
+                    let attr = "destination_storage_account_id";
+                    if let Some(t) = r.attr(attr) {
+                        match &t.value {
+                            Value::Unknown(_) => {
+                                target_by_reference(cx, out, r, attr, t, "replicates blobs to")
+                            }
+                            Value::Null => {}
+                            _ => unexpected(
+                                cx,
+                                out,
+                                subject,
+                                &format!("`{attr}`"),
+                                t,
+                                "a reference to a storage account of this configuration",
+                            ),
+                        }
+                    }
+                }
                 t @ ("azurerm_cosmosdb_account" | "azurerm_container_registry") => {
                     let (block, verb) = if t == "azurerm_cosmosdb_account" {
                         ("geo_location", "replicates the account to")
