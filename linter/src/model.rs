@@ -19,6 +19,8 @@ pub type Key = compact_str::CompactString;
 
 /// The entry `key` of an attribute map.
 pub fn lookup<'m>(map: &'m AttrMap, key: &str) -> Option<&'m Tracked> {
+    #[cfg(test)]
+    argument_reads::looked_up(map, key);
     map.get(key)
 }
 
@@ -700,13 +702,33 @@ mod tests {
 
 /// Which arguments of which resource types are read (tests only): the argument record's test
 /// checks every read against the providers' documented arguments.
+///
+/// Reads are recorded where names are resolved, not where rules call them: while recording, the
+/// test registers every map of every resource instance of the model it runs the rules on (its
+/// attributes, and each block or object inside, with the path that leads there, list indexes left
+/// out), and [`crate::model::lookup`]
+/// records `TYPE`, `PATH.KEY` for every key looked up in a registered map, found or not. So
+/// `replica.get("region_name")` on a block of `aws_dynamodb_table.replica` is recorded as
+/// `aws_dynamodb_table`, `replica.region_name`, whichever helper the rule used to get there.
+/// Helpers that resolve a whole path at once (`support::get_path`) record the full path asked for
+/// even when the value stops early, so a bare instance exercises every path such a rule reads.
+/// Maps of users' keys (tags, labels), named by the caller, are not arguments: their insides are
+/// not registered.
 #[cfg(test)]
 pub(crate) mod argument_reads {
     use std::cell::RefCell;
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeSet, HashMap};
+
+    use super::{AttrMap, Model, Tracked, Value};
 
     thread_local! {
         static READS: RefCell<Option<BTreeSet<(String, String)>>> = const { RefCell::new(None) };
+        /// Address of a registered map → (resource type, path of the map: "" for the attributes).
+        static MAPS: RefCell<HashMap<usize, (String, String)>> = RefCell::new(HashMap::new());
+    }
+
+    fn recording() -> bool {
+        READS.with(|r| r.borrow().is_some())
     }
 
     pub(crate) fn record(resource_type: &str, argument: &str) {
@@ -717,10 +739,91 @@ pub(crate) mod argument_reads {
         });
     }
 
+    fn key_of(map: &AttrMap) -> usize {
+        std::ptr::from_ref(map) as usize
+    }
+
+    /// Registers the maps of every resource instance of `model` (while recording), except the
+    /// insides of maps whose keys are users' (`holds_user_keys`: tags, labels).
+    pub(crate) fn register(model: &Model, holds_user_keys: &dyn Fn(&str) -> bool) {
+        if !recording() {
+            return;
+        }
+        fn inner(
+            t: &Tracked,
+            resource_type: &str,
+            path: &str,
+            holds_user_keys: &dyn Fn(&str) -> bool,
+            maps: &mut HashMap<usize, (String, String)>,
+        ) {
+            match &t.value {
+                Value::Map(m) => {
+                    maps.insert(key_of(m), (resource_type.to_string(), path.to_string()));
+                    for (k, v) in m.iter().filter(|(k, _)| !holds_user_keys(k)) {
+                        inner(
+                            v,
+                            resource_type,
+                            &format!("{path}.{k}"),
+                            holds_user_keys,
+                            maps,
+                        );
+                    }
+                }
+                Value::List(items) => {
+                    for item in items {
+                        inner(item, resource_type, path, holds_user_keys, maps);
+                    }
+                }
+                _ => {}
+            }
+        }
+        MAPS.with(|maps| {
+            let mut maps = maps.borrow_mut();
+            maps.clear();
+            for r in &model.resources {
+                maps.insert(
+                    key_of(&r.attributes),
+                    (r.resource_type.to_string(), String::new()),
+                );
+                for (k, v) in r.attributes.iter().filter(|(k, _)| !holds_user_keys(k)) {
+                    inner(v, &r.resource_type, k, holds_user_keys, &mut maps);
+                }
+            }
+        });
+    }
+
+    /// Forgets the registered maps (their addresses may be reused by the next model).
+    pub(crate) fn unregister() {
+        MAPS.with(|maps| maps.borrow_mut().clear());
+    }
+
+    /// `path` (dotted) read from `map`: recorded when `map` is registered.
+    pub(crate) fn path_read(map: &AttrMap, path: &str) {
+        let Some((resource_type, prefix)) =
+            MAPS.with(|maps| maps.borrow().get(&key_of(map)).cloned())
+        else {
+            return;
+        };
+        let full = if prefix.is_empty() {
+            path.to_string()
+        } else {
+            format!("{prefix}.{path}")
+        };
+        record(&resource_type, &full);
+    }
+
+    /// `key` looked up in `map` (from [`crate::model::lookup`]).
+    pub(crate) fn looked_up(map: &AttrMap, key: &str) {
+        if recording() {
+            path_read(map, key);
+        }
+    }
+
     /// Runs `f` and returns what it read (on this thread).
     pub(crate) fn during(f: impl FnOnce()) -> BTreeSet<(String, String)> {
         READS.with(|r| *r.borrow_mut() = Some(BTreeSet::new()));
         f();
+        unregister();
         READS.with(|r| r.borrow_mut().take().unwrap_or_default())
     }
 }

@@ -88,7 +88,7 @@ fn unknown_empty_and_missing_values_in_a_plan_are_sov010() {
         "{}",
         got[1]
     );
-    assert!(got[3].contains("an empty string"), "{}", got[3]);
+    assert!(got[3].contains("expected a non-empty string"), "{}", got[3]);
     // Nothing unknown is reported as inside or outside by the rules that needed it.
     for rule in ["SOV001", "SOV002", "SOV008", "SOV009"] {
         let found = lines(&["--plan", "plan.json", ".", "--format", "compact"], rule);

@@ -1,9 +1,13 @@
 //! ## What it does
 //! Requires the policy's tags on every data-bearing resource — object storage (including S3
-//! directory buckets, S3 Tables table buckets and tables, S3 Vectors vector buckets), databases, volumes,
-//! file systems, caches, queues and streams, registries, ML artifacts (SageMaker, Azure ML, Vertex
-//! AI), log groups, backup vaults, `sovereign_bucket` — and checks their values against
-//! `[tags.allowed_values]`.
+//! directory buckets, S3 Tables table buckets and tables, S3 Vectors vector buckets and indexes),
+//! databases, volumes, file systems, caches, queues and streams (including MSK), registries, ML
+//! artifacts (SageMaker, Bedrock custom models, Azure ML workspaces and datastores, Azure
+//! OpenAI/Cognitive Services accounts, Synapse, Vertex AI datasets, featurestores, online stores,
+//! endpoints, indexes and tensorboards, Workbench instances), log groups, backup vaults,
+//! `sovereign_bucket` — and checks their values against `[tags.allowed_values]`. Types that take
+//! no tags or labels are not required to carry them (e.g. `azurerm_storage_data_lake_gen2_filesystem`,
+//! whose storage account carries them, or `google_firestore_database`).
 //!
 //! Tags are read as the cloud applies them:
 //! - AWS and `sovereign`: the resource's `tags` merged over the provider's `default_tags` (in a plan,

@@ -1,27 +1,48 @@
 //! ## What it does
 //! Requires every data-bearing resource to be encrypted at rest with a customer-managed key:
 //!
-//! - S3 buckets: an `aws_s3_bucket_server_side_encryption_configuration` whose `bucket` refers to the
-//!   bucket (by reference or by name), with `sse_algorithm = "aws:kms"` (or `aws:kms:dsse`) and a
-//!   `kms_master_key_id` (the legacy inline `server_side_encryption_configuration` block counts too);
+//! - S3 buckets and directory buckets: an `aws_s3_bucket_server_side_encryption_configuration` whose
+//!   `bucket` refers to the bucket (by reference or by name), with `sse_algorithm = "aws:kms"` (or
+//!   `aws:kms:dsse`) and a `kms_master_key_id` (the legacy inline
+//!   `server_side_encryption_configuration` block of `aws_s3_bucket` counts too);
 //! - EBS, RDS/Aurora, DocumentDB, Neptune, EFS, Redshift: `encrypted`/`storage_encrypted = true` and a
 //!   `kms_key_id`/`kms_key_arn`; DynamoDB: `server_side_encryption { enabled = true, kms_key_arn }`;
 //!   SQS, SNS: `kms_master_key_id`; ECR: `encryption_configuration { encryption_type = "KMS", kms_key }`;
-//!   ElastiCache replication groups, OpenSearch, Kinesis, FSx, MemoryDB, CloudWatch log groups,
-//!   Secrets Manager, Backup vaults, Timestream, SageMaker notebooks/domains/endpoint configurations,
-//!   Athena workgroups: their KMS key arguments;
+//!   S3 Tables table buckets: `encryption_configuration { sse_algorithm = "aws:kms", kms_key_arn }`
+//!   (their tables use it); S3 Vectors vector buckets: `encryption_configuration { sse_type =
+//!   "aws:kms", kms_key_arn }`; MSK: `encryption_info { encryption_at_rest_kms_key_arn }`; Bedrock
+//!   custom models: `custom_model_kms_key_id`; SageMaker feature groups: the key of each store they
+//!   use (`offline_store_config.s3_storage_config.kms_key_id`, and
+//!   `online_store_config.security_config.kms_key_id` when the online store is enabled); Redshift
+//!   Serverless namespaces: `kms_key_id`; Keyspaces tables: `encryption_specification { type =
+//!   "CUSTOMER_MANAGED_KMS_KEY", kms_key_identifier }`; Firehose streams with a Direct PUT source:
+//!   `server_side_encryption { enabled = true, key_type = "CUSTOMER_MANAGED_CMK", key_arn }`;
+//!   ElastiCache replication groups, OpenSearch, Kinesis,
+//!   FSx, MemoryDB, CloudWatch log groups, Secrets Manager, Backup vaults, Timestream, SageMaker
+//!   notebooks/domains/endpoint configurations, Athena workgroups: their KMS key arguments;
 //! - Azure: storage accounts (`customer_managed_key` block or an
 //!   `azurerm_storage_account_customer_managed_key` referring to the account), managed disks
 //!   (`disk_encryption_set_id`), SQL servers (`azurerm_mssql_server_transparent_data_encryption` with
-//!   `key_vault_key_id`), PostgreSQL/MySQL flexible servers, Service Bus, container registries and ML
-//!   workspaces (`customer_managed_key`/`encryption`), Cosmos DB (`key_vault_key_id`);
+//!   `key_vault_key_id`), PostgreSQL/MySQL flexible servers and Service Bus
+//!   (`customer_managed_key.key_vault_key_id`), container registries (`encryption.key_vault_key_id`),
+//!   ML workspaces (`encryption.key_id`), Synapse (`customer_managed_key.key_versionless_id`),
+//!   Cognitive Services/OpenAI accounts (`customer_managed_key` or an
+//!   `azurerm_cognitive_account_customer_managed_key`), Event Hubs namespaces (an
+//!   `azurerm_eventhub_namespace_customer_managed_key`), Cosmos DB (`key_vault_key_id`);
 //! - Google: storage buckets (`encryption.default_kms_key_name`), disks (`disk_encryption_key`), Cloud SQL
-//!   (`encryption_key_name`), BigQuery datasets, Pub/Sub topics, Artifact Registry, Vertex AI datasets
-//!   and featurestores, Filestore (`kms_key_name`);
+//!   (`encryption_key_name`), BigQuery datasets and tables, Bigtable (`cluster.kms_key_name`), Pub/Sub
+//!   topics, Artifact Registry, Vertex AI datasets, featurestores, endpoints, indexes,
+//!   tensorboards and metadata stores (`encryption_spec`), AlloyDB (`encryption_config`),
+//!   Memorystore Redis (`customer_managed_key`), Firestore (`cmek_config`), Filestore
+//!   (`kms_key_name`);
 //! - `sovereign_bucket`: `kms_key_arn`.
 //!
-//! A key given by reference (`aws_kms_key.data.arn`) is customer-managed; a literal AWS-managed alias
-//! (`alias/aws/s3`) is not. Which region the key is in is SOV001's question (ARNs).
+//! A key given by reference to a key managed in the configuration (`aws_kms_key.data.arn`, also
+//! through module inputs and outputs, and in a plan where it is known only after apply) is
+//! customer-managed; a literal AWS-managed alias (`alias/aws/s3`) is not. The rule fails closed: a
+//! key from a variable without a value or a data source attribute, and an encryption switch or
+//! algorithm that cannot be resolved statically, are SOV010. Which region the key is in is
+//! SOV001's question (ARNs).
 //!
 //! ## Why is this bad?
 //! Data encrypted with a provider-managed key (or not at all) can be decrypted by the cloud operator
@@ -52,7 +73,10 @@
 //! an inline suppression with a reason for exceptions.
 use foldhash::{HashMap, HashMapExt};
 
-use super::support::{Subject, finding, get_path, loc, referenced_resources};
+use super::support::{
+    Subject, Unproven, computed_by_managed_resource, decisive_path, finding, get_path, loc,
+    referenced_resources, unresolved_as,
+};
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
 use crate::model::{ResourceInstance, ResourceMode, Tracked, Value};
@@ -91,6 +115,27 @@ const ON: &[&str] = &["true"];
 
 const SPECS: &[Spec] = &[
     spec("aws_ebs_volume", Some(("encrypted", ON)), "kms_key_id"),
+    // S3 Tables: the table bucket's default encryption covers its tables (AES256 unless set).
+    spec(
+        "aws_s3tables_table_bucket",
+        Some(("encryption_configuration.sse_algorithm", &["aws:kms"])),
+        "encryption_configuration.kms_key_arn",
+    ),
+    spec(
+        "aws_msk_cluster",
+        None,
+        "encryption_info.encryption_at_rest_kms_key_arn",
+    ),
+    spec("aws_bedrock_custom_model", None, "custom_model_kms_key_id"),
+    spec("aws_redshiftserverless_namespace", None, "kms_key_id"),
+    spec(
+        "aws_keyspaces_table",
+        Some((
+            "encryption_specification.type",
+            &["CUSTOMER_MANAGED_KMS_KEY"],
+        )),
+        "encryption_specification.kms_key_identifier",
+    ),
     spec(
         "aws_s3vectors_vector_bucket",
         Some(("encryption_configuration.sse_type", &["aws:kms"])),
@@ -194,19 +239,20 @@ const SPECS: &[Spec] = &[
         "customer_managed_key.key_vault_key_id",
     ),
     spec(
-        "azurerm_eventhub_namespace",
+        "azurerm_synapse_workspace",
         None,
-        "customer_managed_key.key_vault_key_ids",
+        "customer_managed_key.key_versionless_id",
     ),
     spec(
         "azurerm_container_registry",
         None,
         "encryption.key_vault_key_id",
     ),
+    // azurerm 5.2: `encryption { key_vault_id, key_id }` (there is no `key_vault_key_id`).
     spec(
         "azurerm_machine_learning_workspace",
         None,
-        "encryption.key_vault_key_id",
+        "encryption.key_id",
     ),
     spec("azurerm_cosmosdb_account", None, "key_vault_key_id"),
     spec(
@@ -237,6 +283,43 @@ const SPECS: &[Spec] = &[
         None,
         "encryption_spec.kms_key_name",
     ),
+    spec(
+        "google_vertex_ai_endpoint",
+        None,
+        "encryption_spec.kms_key_name",
+    ),
+    spec(
+        "google_vertex_ai_index",
+        None,
+        "encryption_spec.kms_key_name",
+    ),
+    spec(
+        "google_vertex_ai_tensorboard",
+        None,
+        "encryption_spec.kms_key_name",
+    ),
+    spec(
+        "google_bigquery_table",
+        None,
+        "encryption_configuration.kms_key_name",
+    ),
+    spec("google_bigtable_instance", None, "cluster.kms_key_name"),
+    spec(
+        "google_vertex_ai_metadata_store",
+        None,
+        "encryption_spec.kms_key_name",
+    ),
+    spec(
+        "google_alloydb_cluster",
+        None,
+        "encryption_config.kms_key_name",
+    ),
+    spec("google_redis_instance", None, "customer_managed_key"),
+    spec(
+        "google_firestore_database",
+        None,
+        "cmek_config.kms_key_name",
+    ),
     spec("google_filestore_instance", None, "kms_key_name"),
     spec("sovereign_bucket", None, "kms_key_arn"),
 ];
@@ -256,7 +339,9 @@ impl Rule for UnmanagedEncryption {
             .filter(|(_, r)| r.mode == ResourceMode::Managed)
         {
             match r.resource_type.as_str() {
-                "aws_s3_bucket" => s3_bucket(&links, out, index, r),
+                "aws_s3_bucket" | "aws_s3_directory_bucket" => s3_bucket(cx, &links, out, index, r),
+                "aws_sagemaker_feature_group" => feature_group(cx, out, r),
+                "aws_kinesis_firehose_delivery_stream" => firehose(cx, out, r),
                 "azurerm_storage_account" => linked_key(
                     &links,
                     out,
@@ -273,9 +358,26 @@ impl Rule for UnmanagedEncryption {
                     "transparent_data_encryption_key_vault_key_id",
                     "azurerm_mssql_server_transparent_data_encryption",
                 ),
+                // azurerm 5.2: the namespace has no key argument of its own.
+                "azurerm_eventhub_namespace" => linked_key(
+                    &links,
+                    out,
+                    index,
+                    r,
+                    "",
+                    "azurerm_eventhub_namespace_customer_managed_key",
+                ),
+                "azurerm_cognitive_account" => linked_key(
+                    &links,
+                    out,
+                    index,
+                    r,
+                    "customer_managed_key.key_vault_key_id",
+                    "azurerm_cognitive_account_customer_managed_key",
+                ),
                 t => {
                     if let Some(spec) = spec_of(t) {
-                        by_spec(out, r, spec);
+                        by_spec(cx, out, r, spec);
                     }
                 }
             }
@@ -283,18 +385,17 @@ impl Rule for UnmanagedEncryption {
     }
 }
 
-/// The top-level arguments the encryption table reads, by resource type (for the argument
-/// record's test).
+/// The argument paths the encryption table reads, by resource type (for the argument record's
+/// test: a key path is read only once the switch is on, so bare instances do not reach it).
 #[cfg(test)]
 pub(super) fn encryption_arguments() -> Vec<(&'static str, &'static str)> {
-    let head = |path: &'static str| path.split('.').next().unwrap_or(path);
     SPECS
         .iter()
         .flat_map(|s| {
-            let switch = s.switch.map(|(path, _)| (s.resource_type, head(path)));
+            let switch = s.switch.map(|(path, _)| (s.resource_type, path));
             switch
                 .into_iter()
-                .chain(std::iter::once((s.resource_type, head(s.key))))
+                .chain(std::iter::once((s.resource_type, s.key)))
         })
         .collect()
 }
@@ -341,34 +442,77 @@ fn aws_managed(t: &Tracked) -> bool {
     t.as_str().is_some_and(|s| s.contains("alias/aws/"))
 }
 
-fn by_spec(out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
+/// Whether an unknown key (`names_key`) or setting still proves a customer-managed key, failing
+/// closed: a key computed by a resource managed in the configuration (`aws_kms_key.data.arn`,
+/// known after apply) is the customer's own; a key from a variable without a value, a data source
+/// or anything else, and any unknown setting (a switch or algorithm computed at apply time says
+/// nothing about its value), cannot be proven and are SOV010.
+fn unknown_is_managed(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    r: &ResourceInstance,
+    what: &str,
+    t: &Tracked,
+    names_key: bool,
+) -> bool {
+    let managed = names_key && computed_by_managed_resource(cx, r, t);
+    if !managed {
+        unresolved_as(
+            cx,
+            out,
+            Subject::resource(r),
+            &format!("`{what}`"),
+            t,
+            Unproven::Encryption,
+        );
+    }
+    managed
+}
+
+fn by_spec(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
+    let subject = Subject::resource(r);
     if let Some((path, accepted)) = spec.switch {
-        let t = get_path(&r.attributes, path);
-        let on = t.is_some_and(|t| {
-            t.unknown_reason().is_some()
-                || match &t.value {
-                    Value::Bool(b) => accepted.contains(&b.to_string().as_str()),
-                    Value::String(s) => accepted.iter().any(|a| a.eq_ignore_ascii_case(s)),
-                    _ => false,
-                }
-        });
-        if !on {
-            let now = t.map_or("not set".to_string(), Tracked::render);
-            report(
-                out,
-                r,
-                t,
-                format!("is not encrypted with a KMS key (`{path}` is {now})"),
-                format!(
-                    "set `{path} = {}` and `{}` to a customer-managed key",
-                    render_accepted(accepted),
-                    spec.key
-                ),
-            );
+        let Ok(t) = decisive_path(cx, out, subject, &r.attributes, path, Unproven::Encryption)
+        else {
             return;
+        };
+        if let Some(t) = t.filter(|t| t.unknown_reason().is_some()) {
+            if !unknown_is_managed(cx, out, r, path, t, false) {
+                return;
+            }
+        } else {
+            let on = t.is_some_and(|t| match &t.value {
+                Value::Bool(b) => accepted.contains(&b.to_string().as_str()),
+                Value::String(s) => accepted.iter().any(|a| a.eq_ignore_ascii_case(s)),
+                _ => false,
+            });
+            if !on {
+                let now = t.map_or("not set".to_string(), Tracked::render);
+                report(
+                    out,
+                    r,
+                    t,
+                    format!("is not encrypted with a KMS key (`{path}` is {now})"),
+                    format!(
+                        "set `{path} = {}` and `{}` to a customer-managed key",
+                        render_accepted(accepted),
+                        spec.key
+                    ),
+                );
+                return;
+            }
         }
     }
-    let key = get_path(&r.attributes, spec.key);
+    let Ok(key) = decisive_path(
+        cx,
+        out,
+        subject,
+        &r.attributes,
+        spec.key,
+        Unproven::Encryption,
+    ) else {
+        return;
+    };
     if !is_set(key) {
         report(
             out,
@@ -391,6 +535,8 @@ fn by_spec(out: &mut Vec<Finding>, r: &ResourceInstance, spec: &Spec) {
             ),
             format!("set `{}` to a customer-managed aws_kms_key", spec.key),
         );
+    } else if let Some(k) = key.filter(|k| k.unknown_reason().is_some()) {
+        unknown_is_managed(cx, out, r, spec.key, k, true);
     }
 }
 
@@ -415,27 +561,61 @@ fn render_accepted(accepted: &[&str]) -> String {
 }
 
 /// Resources that configure another one's encryption: (link type, link argument, target type,
-/// target argument a literal link value names).
-const LINK_TYPES: &[(&str, &str, &str, &str)] = &[
+/// target argument a literal link value names, the link's key argument).
+const LINK_TYPES: &[(&str, &str, &str, &str, &str)] = &[
     (
         "aws_s3_bucket_server_side_encryption_configuration",
         "bucket",
         "aws_s3_bucket",
         "bucket",
+        "rule",
+    ),
+    (
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "bucket",
+        "aws_s3_directory_bucket",
+        "bucket",
+        "rule",
     ),
     (
         "azurerm_storage_account_customer_managed_key",
         "storage_account_id",
         "azurerm_storage_account",
         "id",
+        "key_vault_key_id",
     ),
     (
         "azurerm_mssql_server_transparent_data_encryption",
         "server_id",
         "azurerm_mssql_server",
         "id",
+        "key_vault_key_id",
+    ),
+    (
+        "azurerm_eventhub_namespace_customer_managed_key",
+        "eventhub_namespace_id",
+        "azurerm_eventhub_namespace",
+        "id",
+        "key_vault_key_ids",
+    ),
+    (
+        "azurerm_cognitive_account_customer_managed_key",
+        "cognitive_account_id",
+        "azurerm_cognitive_account",
+        "id",
+        "key_vault_key_id",
     ),
 ];
+
+/// A link type's argument naming the resource it configures, and its key argument.
+fn link_arguments(link_type: &str) -> (&'static str, &'static str) {
+    LINK_TYPES
+        .iter()
+        .find(|(t, ..)| *t == link_type)
+        .map_or(("id", "key_vault_key_id"), |(_, link, _, _, key)| {
+            (link, key)
+        })
+}
 
 /// Which link resources refer to which target (by address), computed once per run so that
 /// thousands of buckets do not each scan thousands of configurations.
@@ -451,16 +631,21 @@ impl<'m> Links<'m> {
             .model
             .resources
             .iter()
-            .filter_map(|r| {
-                let (_, link_attr, target_type, _) =
-                    LINK_TYPES.iter().find(|(t, ..)| *t == r.resource_type)?;
-                Some((r, *target_type, r.attr(link_attr)?))
+            .flat_map(|r| {
+                // One link type may configure several target types (S3 general purpose and
+                // directory buckets).
+                LINK_TYPES
+                    .iter()
+                    .filter(|(t, ..)| *t == r.resource_type)
+                    .filter_map(move |(_, link_attr, target_type, _, _)| {
+                        Some((r, *target_type, r.attr(link_attr)?))
+                    })
             })
             .collect();
         let mut by_name: HashMap<(&str, &str, &str), &'m ResourceInstance> = HashMap::new();
         if links.iter().any(|(_, _, link)| link.as_str().is_some()) {
             for r in &cx.model.resources {
-                for (_, _, target_type, name_attr) in LINK_TYPES {
+                for (_, _, target_type, name_attr, _) in LINK_TYPES {
                     if r.resource_type == *target_type
                         && let Some(name) = r.attr(name_attr).and_then(Tracked::as_str)
                     {
@@ -507,15 +692,26 @@ impl<'m> Links<'m> {
     }
 }
 
-fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, index: usize, r: &ResourceInstance) {
+fn s3_bucket(
+    cx: &RuleContext<'_>,
+    links: &Links<'_>,
+    out: &mut Vec<Finding>,
+    index: usize,
+    r: &ResourceInstance,
+) {
     let help = "add an aws_s3_bucket_server_side_encryption_configuration for this bucket with \
                 `sse_algorithm = \"aws:kms\"` and `kms_master_key_id` set to a customer-managed key";
-    // Legacy inline block, then the separate configuration resources.
-    let inline = get_path(
-        &r.attributes,
-        "server_side_encryption_configuration.rule.apply_server_side_encryption_by_default",
-    )
-    .map(|d| (d, r));
+    // Legacy inline block (general purpose buckets only), then the separate configuration
+    // resources.
+    let inline = (r.resource_type == "aws_s3_bucket")
+        .then(|| {
+            get_path(
+                &r.attributes,
+                "server_side_encryption_configuration.rule.apply_server_side_encryption_by_default",
+            )
+        })
+        .flatten()
+        .map(|d| (d, r));
     const CONFIG: &str = "aws_s3_bucket_server_side_encryption_configuration";
     let mut defaults = inline
         .into_iter()
@@ -539,7 +735,23 @@ fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, index: usize, r: &Resour
     }
     for (d, owner) in defaults {
         let d = d.items().first().unwrap_or(d);
+        if d.unknown_reason().is_some() {
+            unknown_is_managed(
+                cx,
+                out,
+                owner,
+                "apply_server_side_encryption_by_default",
+                d,
+                false,
+            );
+            continue;
+        }
         let algorithm = d.get("sse_algorithm");
+        if let Some(a) = algorithm.filter(|a| a.unknown_reason().is_some())
+            && !unknown_is_managed(cx, out, owner, "sse_algorithm", a, false)
+        {
+            continue;
+        }
         let kms = algorithm.is_some_and(|a| {
             a.unknown_reason().is_some() || a.as_str().is_some_and(|s| s.starts_with("aws:kms"))
         });
@@ -573,11 +785,98 @@ fn s3_bucket(links: &Links<'_>, out: &mut Vec<Finding>, index: usize, r: &Resour
                 Some(k),
                 help,
             ));
+        } else if let Some(k) = d
+            .get("kms_master_key_id")
+            .filter(|k| k.unknown_reason().is_some())
+        {
+            unknown_is_managed(cx, out, owner, "kms_master_key_id", k, true);
         }
     }
 }
 
-/// A key given inline (`inline_path`) or by a separate resource that refers to this one.
+/// A SageMaker feature group keeps features in up to two stores, each with its own key: the offline
+/// store (`offline_store_config.s3_storage_config.kms_key_id`) when configured, and the online store
+/// (`online_store_config.security_config.kms_key_id`) when enabled.
+fn feature_group(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+    const OFFLINE: Spec = spec(
+        "aws_sagemaker_feature_group",
+        None,
+        "offline_store_config.s3_storage_config.kms_key_id",
+    );
+    const ONLINE: Spec = spec(
+        "aws_sagemaker_feature_group",
+        None,
+        "online_store_config.security_config.kms_key_id",
+    );
+    let subject = Subject::resource(r);
+    if let Ok(Some(t)) = decisive_path(
+        cx,
+        out,
+        subject,
+        &r.attributes,
+        "offline_store_config",
+        Unproven::Encryption,
+    ) && !t.items().is_empty()
+    {
+        by_spec(cx, out, r, &OFFLINE);
+    }
+    // The online store is used only when enabled; whether it is must be known.
+    let enabled = "online_store_config.enable_online_store";
+    if let Ok(Some(t)) = decisive_path(
+        cx,
+        out,
+        subject,
+        &r.attributes,
+        enabled,
+        Unproven::Encryption,
+    ) {
+        let on = match &t.value {
+            Value::Bool(b) => *b,
+            Value::Unknown(_) => unknown_is_managed(cx, out, r, enabled, t, false),
+            _ => false,
+        };
+        if on {
+            by_spec(cx, out, r, &ONLINE);
+        }
+    }
+}
+
+/// A Firehose stream encrypts what it buffers only for Direct PUT sources (a Kinesis or MSK source
+/// keeps its own encryption): `server_side_encryption { enabled = true, key_type =
+/// "CUSTOMER_MANAGED_CMK", key_arn }` (the default key type is AWS-owned).
+fn firehose(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+    const TYPE: &str = "aws_kinesis_firehose_delivery_stream";
+    const KEY: &str = "server_side_encryption.key_arn";
+    const ENABLED: Spec = spec(TYPE, Some(("server_side_encryption.enabled", ON)), KEY);
+    const CUSTOMER: Spec = spec(
+        TYPE,
+        Some(("server_side_encryption.key_type", &["CUSTOMER_MANAGED_CMK"])),
+        KEY,
+    );
+    let subject = Subject::resource(r);
+    for source in ["kinesis_source_configuration", "msk_source_configuration"] {
+        match decisive_path(
+            cx,
+            out,
+            subject,
+            &r.attributes,
+            source,
+            Unproven::Encryption,
+        ) {
+            Ok(Some(t)) if !t.is_null() && !t.items().is_empty() => return,
+            Ok(_) => {}
+            Err(()) => return,
+        }
+    }
+    let before = out.len();
+    by_spec(cx, out, r, &ENABLED);
+    if out.len() == before {
+        by_spec(cx, out, r, &CUSTOMER);
+    }
+}
+
+/// A key given inline (`inline_path`, "" when the type has none) or by a separate resource that
+/// refers to this one.
 fn linked_key(
     links: &Links<'_>,
     out: &mut Vec<Finding>,
@@ -586,24 +885,28 @@ fn linked_key(
     inline_path: &str,
     link_type: &str,
 ) {
-    if is_set(get_path(&r.attributes, inline_path)) {
+    if !inline_path.is_empty() && is_set(get_path(&r.attributes, inline_path)) {
         return;
     }
-    if links
-        .of(index, link_type)
-        .any(|l| is_set(l.attr("key_vault_key_id")) || is_set(l.attr("managed_hsm_key_id")))
-    {
+    let (link_attr, key) = link_arguments(link_type);
+    if links.of(index, link_type).any(|l| is_set(l.attr(key))) {
         return;
     }
+    let link = format!(
+        "an {link_type} whose `{link_attr}` refers to this resource, with `{key}` set to a customer-managed key"
+    );
+    let help = if inline_path.is_empty() {
+        format!("add {link}")
+    } else {
+        format!("set `{inline_path}`, or add {link}")
+    };
     report(
         out,
         r,
         None,
         "is encrypted with a Microsoft-managed key: no customer-managed key is configured"
             .to_string(),
-        format!(
-            "set `{inline_path}` or add a {link_type} with `key_vault_key_id` referring to this resource"
-        ),
+        help,
     );
 }
 
@@ -660,5 +963,30 @@ mod tests {
                 && got[3].contains("azurerm_storage_account.sa"),
             "{got:#?}"
         );
+    }
+
+    /// A key or switch known only as a reference to a key managed here passes; from a variable
+    /// without a value or a data source it is SOV010, never a pass (and never a guessed SOV006).
+    #[test]
+    fn unresolved_keys_fail_closed() {
+        let model = ModelBuilder::new()
+            .resource("aws_kms_key", "k", json!({"enable_key_rotation": true}))
+            .resource("aws_ebs_volume", "managed", json!({"encrypted": true, "kms_key_id": "?aws_kms_key.k.arn known after apply"}))
+            .resource("aws_ebs_volume", "var_key", json!({"encrypted": true, "kms_key_id": "?var.key has no value"}))
+            .resource("aws_ebs_volume", "var_switch", json!({"encrypted": "?var.encrypted has no value"}))
+            .resource("aws_dynamodb_table", "block", json!({"server_side_encryption": "?dynamic \"server_side_encryption\" for_each is unknown"}))
+            .resource("aws_sqs_queue", "data_key", json!({"kms_master_key_id": "?data.aws_kms_key.shared.arn (known after apply)"}))
+            .build();
+        let got = lint(&model, "", &["SOV006", "SOV010"]);
+        assert!(got.iter().all(|l| l.contains("SOV010")), "{got:#?}");
+        for what in [
+            "`kms_key_id` of aws_ebs_volume.var_key",
+            "`encrypted` of aws_ebs_volume.var_switch",
+            "`server_side_encryption.enabled` of aws_dynamodb_table.block",
+            "`kms_master_key_id` of aws_sqs_queue.data_key",
+        ] {
+            assert!(got.iter().any(|l| l.contains(what)), "{what}: {got:#?}");
+        }
+        assert_eq!(got.len(), 4, "{got:#?}");
     }
 }

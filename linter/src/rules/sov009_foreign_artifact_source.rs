@@ -428,10 +428,14 @@ mod tests {
         let sov009 = got.iter().filter(|l| l.contains("SOV009")).count();
         assert_eq!((sov010, sov009), (4, 3), "{got:#?}");
         assert!(got.iter().any(|l| l.contains("not valid JSON")), "{got:#?}");
-        assert!(got.iter().any(|l| l.contains("empty string")), "{got:#?}");
         assert!(
             got.iter()
-                .any(|l| l.contains("a list where one name is expected")),
+                .any(|l| l.contains("expected a non-empty string, got \"\"")),
+            "{got:#?}"
+        );
+        assert!(
+            got.iter()
+                .any(|l| l.contains("expected a string, got [\"a/b:1\"]")),
             "{got:#?}"
         );
         assert!(

@@ -165,6 +165,32 @@ pub(crate) fn finding(
     }
 }
 
+/// What a value that cannot be resolved leaves unproven (the end of SOV010's message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unproven {
+    /// Where data, traffic or state goes (regions, endpoints, replication targets, tags).
+    Residency,
+    /// That data is encrypted with a customer-managed key (SOV006).
+    Encryption,
+    /// How a key is kept: rotation, HSM backing (SOV007).
+    Custody,
+}
+
+impl Unproven {
+    fn text(self, cx: &RuleContext<'_>) -> String {
+        match self {
+            Unproven::Residency => format!(
+                "residency in jurisdiction `{}` cannot be proven",
+                cx.scope.jurisdiction.id
+            ),
+            Unproven::Encryption => {
+                "encryption with a customer-managed key cannot be proven".to_string()
+            }
+            Unproven::Custody => "the key's rotation and custody cannot be proven".to_string(),
+        }
+    }
+}
+
 /// The one implementation of "an unknown value decides residency": a SOV010 finding saying which
 /// value (`what`, e.g. "`region`"), why it is unknown and how it was resolved.
 pub(crate) fn unresolved(
@@ -174,16 +200,11 @@ pub(crate) fn unresolved(
     what: &str,
     t: &Tracked,
 ) {
-    unresolved_with_help(
-        cx,
-        out,
-        subject,
-        what,
-        t,
-        "give the value statically (a literal, a variable default, a .tfvars entry or --var), or lint the plan \
-         with `--plan` where it is known",
-    );
+    unresolved_full(cx, out, subject, what, t, Unproven::Residency, DEFAULT_HELP);
 }
+
+const DEFAULT_HELP: &str = "give the value statically (a literal, a variable default, a .tfvars entry or --var), or lint \
+     the plan with `--plan` where it is known";
 
 /// [`unresolved`] with a help line of its own, for a value that is known but whose place is not
 /// (a cross-Region inference profile), where giving it statically would not help.
@@ -195,14 +216,39 @@ pub(crate) fn unresolved_with_help(
     t: &Tracked,
     help: &'static str,
 ) {
+    unresolved_full(cx, out, subject, what, t, Unproven::Residency, help);
+}
+
+/// [`unresolved`] for a value that decides something else than residency (`unproven`).
+pub(crate) fn unresolved_as(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &Tracked,
+    unproven: Unproven,
+) {
+    unresolved_full(cx, out, subject, what, t, unproven, DEFAULT_HELP);
+}
+
+fn unresolved_full(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &Tracked,
+    unproven: Unproven,
+    help: &'static str,
+) {
     let reason = first_unknown_reason(t).unwrap_or("not statically known");
     out.push(finding(
         "SOV010",
         subject,
         loc(t, subject.location),
         format!(
-            "{what} of {} cannot be resolved statically ({reason}): residency in jurisdiction `{}` cannot be proven",
-            subject.address, cx.scope.jurisdiction.id
+            "{what} of {} cannot be resolved statically ({reason}): {}",
+            subject.address,
+            unproven.text(cx)
         ),
         Some(t),
         help,
@@ -219,22 +265,96 @@ pub(crate) fn first_unknown_reason(t: &Tracked) -> Option<&str> {
     }
 }
 
-/// A string value, or SOV010 when it is unknown; `None` for absent, null or non-string values.
-pub(crate) fn string_or_unresolved<'t>(
+/// SOV010 for a value that decides residency but is of a type the rule cannot read (a number
+/// where a region belongs, a string where a block belongs): as unprovable as an unknown one.
+pub(crate) fn unexpected(
     cx: &RuleContext<'_>,
     out: &mut Vec<Finding>,
     subject: Subject<'_>,
     what: &str,
-    t: &'t Tracked,
-) -> Option<&'t str> {
-    match &t.value {
-        Value::String(s) => Some(s),
-        Value::Unknown(_) => {
-            unresolved(cx, out, subject, what, t);
-            None
+    t: &Tracked,
+    expected: &str,
+) {
+    out.push(finding(
+        "SOV010",
+        subject,
+        loc(t, subject.location),
+        format!(
+            "{what} of {} cannot be resolved statically (expected {expected}, got {}): residency in jurisdiction `{}` cannot be proven",
+            subject.address,
+            t.render(),
+            cx.scope.jurisdiction.id
+        ),
+        Some(t),
+        format!("give {what} as {expected}, statically (a literal, a variable default, a .tfvars entry or --var)"),
+    ));
+}
+
+/// The blocks of a nested-block argument (`replica`, `rule`, `destination`): a list of objects, or
+/// one object. Fails closed: an unknown list (a `dynamic` block over a collection not known
+/// statically), an unknown block or a value that is no block at all is SOV010 and yields nothing.
+pub(crate) fn blocks<'t>(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: Option<&'t Tracked>,
+) -> Vec<&'t Tracked> {
+    let Some(t) = t else { return Vec::new() };
+    let mut found = Vec::new();
+    for item in t.items() {
+        match &item.value {
+            Value::Map(_) => found.push(item),
+            Value::Null => {}
+            Value::Unknown(_) => unresolved(cx, out, subject, what, item),
+            Value::List(_) => found.extend(blocks(cx, out, subject, what, Some(item))),
+            _ => unexpected(cx, out, subject, what, item, "a block"),
         }
-        _ => None,
     }
+    found
+}
+
+/// The nested value at a dotted path, failing closed: `Ok(None)` when the path is absent; SOV010
+/// and `Err(())` when a block on the way (or the value) is unknown. Follows every block of a list
+/// only through its first (like [`get_path`]).
+pub(crate) fn decisive_path<'t>(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    root: &'t AttrMap,
+    path: &str,
+    unproven: Unproven,
+) -> Result<Option<&'t Tracked>, ()> {
+    #[cfg(test)]
+    crate::model::argument_reads::path_read(root, path);
+    let (first, mut rest) = split_dot(path);
+    let Some(mut current) = crate::model::lookup(root, first) else {
+        return Ok(None);
+    };
+    while let Some(tail) = rest {
+        let (part, next) = split_dot(tail);
+        let holder = match &current.value {
+            Value::List(items) => match items.first() {
+                Some(item) => item,
+                None => return Ok(None),
+            },
+            _ => current,
+        };
+        match &holder.value {
+            Value::Unknown(_) => {
+                unresolved_as(cx, out, subject, &format!("`{path}`"), holder, unproven);
+                return Err(());
+            }
+            Value::Map(_) => {}
+            _ => return Ok(None),
+        }
+        let Some(next_value) = holder.get(part) else {
+            return Ok(None);
+        };
+        current = next_value;
+        rest = next;
+    }
+    Ok(Some(current))
 }
 
 /// A string that decides residency, failing closed: SOV010 for an unknown value, an empty string or
@@ -247,36 +367,30 @@ pub(crate) fn residency_string<'t>(
     what: &str,
     t: &'t Tracked,
 ) -> Option<&'t str> {
-    let why = match &t.value {
-        Value::String(s) if !s.trim().is_empty() => return Some(s),
-        Value::Null => return None,
+    match &t.value {
+        Value::String(s) if !s.trim().is_empty() => Some(s),
+        Value::Null => None,
         Value::Unknown(_) => {
             unresolved(cx, out, subject, what, t);
-            return None;
+            None
         }
-        Value::String(_) => "an empty string".to_string(),
-        other => format!(
-            "{} where one name is expected",
-            match other {
-                Value::List(_) => "a list",
-                Value::Map(_) => "a map",
-                Value::Number(_) => "a number",
-                _ => "a bool",
-            }
-        ),
-    };
-    let stand_in = Tracked {
-        value: Value::Unknown(crate::model::Unknown::new(format!("{why}: {}", t.render()))),
-        location: t.location.clone(),
-        provenance: t.provenance.clone(),
-    };
-    unresolved(cx, out, subject, what, &stand_in);
-    None
+        Value::String(_) => {
+            unexpected(cx, out, subject, what, t, "a non-empty string");
+            None
+        }
+        _ => {
+            unexpected(cx, out, subject, what, t, "a string");
+            None
+        }
+    }
 }
 
 /// Follows a dotted path through maps and block lists (the first block of each list):
 /// `server_side_encryption.kms_key_arn`.
 pub(crate) fn get_path<'t>(root: &'t AttrMap, path: &str) -> Option<&'t Tracked> {
+    // The argument record's test: the whole path is read, however far the value goes.
+    #[cfg(test)]
+    crate::model::argument_reads::path_read(root, path);
     // Paths are short ASCII: a plain byte scan for each `.` (no string searcher), and the walk
     // stops at the first missing segment without looking at the rest.
     let (first, mut rest) = split_dot(path);
@@ -511,10 +625,46 @@ pub(crate) fn display_path(path: &[Seg<'_>]) -> String {
     out
 }
 
+/// Whether an unknown value is computed by a resource managed in the configuration, and so is
+/// the customer's own (a key created alongside): a reference the model follows to a managed
+/// resource, or — in a plan — a value Terraform reports as known only after apply whose references
+/// name no data source (variables always have values in a plan, so what is still unknown comes from
+/// resources the plan creates or changes, possibly through module inputs the plan does not
+/// resolve). A variable without a value, a data source attribute or anything else is not.
+pub(crate) fn computed_by_managed_resource(
+    cx: &RuleContext<'_>,
+    from: &ResourceInstance,
+    t: &Tracked,
+) -> bool {
+    let referenced = referenced_resources(cx, from, t);
+    if referenced
+        .iter()
+        .any(|(r, _)| r.mode == crate::model::ResourceMode::Managed)
+    {
+        return true;
+    }
+    // `data.TYPE.NAME…` or `module.M.data.TYPE.NAME…` among the words of the reason.
+    let names_data_source = |reason: &str| {
+        reason
+            .split([' ', ',', '(', ')'])
+            .any(|word| word.starts_with("data.") || word.contains(".data."))
+    };
+    let mut from_plan = false;
+    let mut data = !referenced.is_empty();
+    each_value(t, &mut |v| {
+        if let Value::Unknown(u) = &v.value {
+            from_plan |= u.reason.starts_with(crate::plan::build::KNOWN_AFTER_APPLY);
+            data |= names_data_source(&u.reason);
+        }
+    });
+    from_plan && !data
+}
+
 /// The resources a value refers to (`bucket = aws_s3_bucket.data.id`), with the attribute referred
 /// to. Uses the evaluator's convention ([`crate::eval::referenced_address`]: an unknown reason
 /// `ADDRESS.ATTR (known after apply)` or a provenance step `ADDRESS.ATTR = VALUE`) and, failing
-/// that, any `TYPE.NAME.ATTR` word in the unknown reasons and provenance of the same module instance.
+/// that, any `TYPE.NAME.ATTR` word in the unknown reasons and provenance, looked up in the same
+/// module instance, else in the modules that call it (a value passed in as a module input).
 pub(crate) fn referenced_resources<'m, 't>(
     cx: &RuleContext<'m>,
     from: &ResourceInstance,
@@ -573,7 +723,17 @@ pub(crate) fn referenced_resources<'m, 't>(
                 continue;
             }
             let attr = parts.next().map(str::to_string);
-            for r in cx.resources_named(&from.module_address, resource_type, name) {
+            // The module's own resources first; then its callers', up to the root: a value that
+            // came in through a module input names a resource of the calling module.
+            let mut scopes = module_call_addresses(&from.module_address);
+            scopes.reverse();
+            scopes.push(String::new());
+            let named = scopes
+                .iter()
+                .map(|scope| cx.resources_named(scope, resource_type, name))
+                .find(|named| !named.is_empty())
+                .unwrap_or_default();
+            for r in named {
                 if !found.iter().any(|(f, _)| std::ptr::eq(*f, r)) {
                     found.push((r, attr.clone()));
                 }
@@ -664,7 +824,7 @@ impl<'m> RegionOf<'m> {
 }
 
 /// The region a resource is created in: its own `region` (AWS provider v6, Google) or `location`
-/// (Azure, Google), else its provider's `region`.
+/// (Azure, Google), else its provider's `region`; for a data source only its own.
 pub(crate) fn region_of<'m>(cx: &RuleContext<'m>, resource: &'m ResourceInstance) -> RegionOf<'m> {
     for attr in ["region", "location"] {
         if let Some(t) = resource.attr(attr)
@@ -672,6 +832,11 @@ pub(crate) fn region_of<'m>(cx: &RuleContext<'m>, resource: &'m ResourceInstance
         {
             return RegionOf::Own(t);
         }
+    }
+    // A data source reads an object wherever it is (a bucket by name, a key by alias): its
+    // provider's region says nothing about where that object lives.
+    if resource.mode == crate::model::ResourceMode::Data {
+        return RegionOf::Missing;
     }
     if let Some(p) = cx.model.provider_of(resource)
         && let Some(t) = p.attr("region")
@@ -693,6 +858,7 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "aws_s3tables_table_bucket",
     "aws_s3tables_table",
     "aws_s3vectors_vector_bucket",
+    "aws_s3vectors_index",
     "aws_ebs_volume",
     "aws_db_instance",
     "aws_rds_cluster",
@@ -709,6 +875,7 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "aws_elasticsearch_domain",
     "aws_kinesis_stream",
     "aws_kinesis_firehose_delivery_stream",
+    "aws_msk_cluster",
     "aws_sqs_queue",
     "aws_sns_topic",
     "aws_ecr_repository",
@@ -717,6 +884,9 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "aws_sagemaker_notebook_instance",
     "aws_sagemaker_domain",
     "aws_sagemaker_feature_group",
+    "aws_redshiftserverless_namespace",
+    "aws_keyspaces_table",
+    "aws_bedrock_custom_model",
     "aws_backup_vault",
     "aws_docdb_cluster",
     "aws_neptune_cluster",
@@ -739,7 +909,15 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "azurerm_servicebus_namespace",
     "azurerm_eventhub_namespace",
     "azurerm_key_vault",
-    "azurerm_data_lake_gen2_filesystem",
+    "azurerm_cognitive_account",
+    "azurerm_synapse_workspace",
+    "azurerm_machine_learning_datastore_blobstorage",
+    "azurerm_redis_cache",
+    "azurerm_kusto_cluster",
+    "azurerm_mssql_managed_instance",
+    "azurerm_search_service",
+    // Not `azurerm_storage_data_lake_gen2_filesystem`: it takes no tags (azurerm 5.2), its data
+    // is its storage account's.
     // Google
     "google_storage_bucket",
     "google_compute_disk",
@@ -751,6 +929,17 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "google_artifact_registry_repository",
     "google_vertex_ai_dataset",
     "google_vertex_ai_featurestore",
+    "google_vertex_ai_endpoint",
+    "google_vertex_ai_index",
+    "google_vertex_ai_tensorboard",
+    "google_vertex_ai_feature_online_store",
+    "google_workbench_instance",
+    "google_alloydb_cluster",
+    "google_redis_instance",
+    "google_dataproc_metastore_service",
+    // Not google_firestore_database or google_vertex_ai_metadata_store: they take no labels
+    // (google 7.45; Firestore's `tags` are resource manager tag bindings). SOV006 still checks
+    // their keys.
     "google_filestore_instance",
     "google_bigtable_instance",
     // sovereign
@@ -845,6 +1034,49 @@ mod tests {
             )
             .build();
         assert!(lint(&model, "", &["SOV002", "SOV005"]).is_empty());
+    }
+
+    /// A resource named in a reason is looked up in the module first, then in its callers.
+    #[test]
+    fn references_reach_the_calling_modules() {
+        let mut model = ModelBuilder::new()
+            .resource("aws_kms_key", "k", json!({}))
+            .resource("aws_kms_key", "k", json!({}))
+            .resource(
+                "aws_s3_bucket_replication_configuration",
+                "r",
+                json!({"key": "?dynamic \"encryption_configuration\" for_each is unknown (aws_kms_key.k.arn)"}),
+            )
+            .resource(
+                "aws_s3_bucket_replication_configuration",
+                "r",
+                json!({"key": "?dynamic \"encryption_configuration\" for_each is unknown (aws_kms_key.k.arn)"}),
+            )
+            .build();
+        // Root key, a key in module.a; a configuration in module.a.module.b, one in module.a.
+        model.resources[1].module_address = "module.a".into();
+        model.resources[2].module_address = "module.a.module.b".into();
+        model.resources[3].module_address = "module.a".into();
+        let policy = sovereign_schemas::Policy::default();
+        let cx = crate::rules::RuleContext::new(&model, &policy);
+        for (from, want) in [(2, 1), (3, 1)] {
+            let r = &model.resources[from];
+            let Some(t) = r.attr("key") else {
+                panic!("the fixture has a key")
+            };
+            let found = super::referenced_resources(&cx, r, t);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(std::ptr::eq(found[0].0, &model.resources[want]));
+        }
+        model.resources[1].module_address = "module.z".into();
+        let cx = crate::rules::RuleContext::new(&model, &policy);
+        let r = &model.resources[2];
+        let found = r
+            .attr("key")
+            .map(|t| super::referenced_resources(&cx, r, t))
+            .unwrap_or_default();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(std::ptr::eq(found[0].0, &model.resources[0]), "the root's");
     }
 
     #[test]
