@@ -634,6 +634,11 @@ pub struct Model {
     pub notes: Vec<Note>,
     pub errors: Vec<InputError>,
     pub sources: Sources,
+    /// Plans only, until the sources are mapped: per resource address, the planned values known
+    /// after apply that the plan's configuration does not record as written. Most are computed
+    /// attributes (ids, ARNs), but Terraform leaves `dynamic` blocks out of the plan's
+    /// configuration too: the sources tell which of these the configuration writes.
+    pub unwritten_unknowns: std::collections::HashMap<String, Vec<(String, Tracked)>>,
 }
 
 impl Model {

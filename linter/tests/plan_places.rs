@@ -187,3 +187,29 @@ fn a_place_taken_from_another_resource_is_reported_once_without_sources() {
         "{got:#?}"
     );
 }
+
+/// Terraform leaves `dynamic` blocks out of the plan's configuration: a `replica` block generated
+/// from a collection known only after apply shows in the plan as `replica` known after apply and
+/// nothing else. With the sources, the linter sees that the configuration writes it, and the
+/// replication target it cannot prove is SOV010 — as when linting the configuration — instead of
+/// passing silently.
+#[test]
+fn a_dynamic_block_known_after_apply_fails_closed_with_the_sources() {
+    let plan = lines_in(
+        "dynamic-unknown",
+        &["--plan", "plan.json", ".", "--format", "compact"],
+        "SOV010",
+    );
+    assert_eq!(plan.len(), 1, "{plan:#?}");
+    assert!(
+        plan[0].starts_with("main.tf:28:3: ERROR SOV010 `replica` of aws_dynamodb_table.features")
+            && plan[0].contains("known after apply"),
+        "{plan:#?}"
+    );
+    let configuration = lines_in("dynamic-unknown", &[".", "--format", "compact"], "SOV010");
+    assert_eq!(configuration.len(), 1, "{configuration:#?}");
+    assert!(
+        configuration[0].contains("`replica.region_name` of aws_dynamodb_table.features"),
+        "{configuration:#?}"
+    );
+}

@@ -157,10 +157,15 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
                 let full_name = keys.full_name_of(&change.provider_name);
                 implicit_provider(&mut model, &mut provider_index, &full_name, &plan_location)
             });
-        let (attributes, placements) =
+        let (attributes, placements, unwritten) =
             planned_attributes(change.change.after, change.change.after_unknown, block);
         if let Some(p) = provider {
             inherited.entry(p).or_default().extend(placements);
+        }
+        if !unwritten.is_empty() {
+            model
+                .unwritten_unknowns
+                .insert(change.address.clone(), unwritten);
         }
         model.resources.push(ResourceInstance {
             address: change.address,
@@ -202,7 +207,7 @@ pub fn build_model(doc: PlanDocument, plan_file: Arc<str>, root: std::path::Path
                     let full_name = keys.full_name_of(&resource.provider_name);
                     implicit_provider(&mut model, &mut provider_index, &full_name, &plan_location)
                 });
-            let (attributes, _) =
+            let (attributes, _, _) =
                 planned_attributes(Some(super::json::JsonTracked(values.clone())), None, block);
             model.resources.push(ResourceInstance {
                 address: resource.address.clone(),
@@ -374,13 +379,17 @@ fn implicit_provider(
     Some(model.providers.len() - 1)
 }
 
-/// Planned values as instance attributes. Returns the attributes and the inherited placements
-/// (`region`/`location`/`zone` values the configuration does not write).
+/// The attributes, the inherited placements and the unwritten unknown values of a planned instance.
+type PlannedAttributes = (AttrMap, Vec<(String, Tracked)>, Vec<(String, Tracked)>);
+
+/// Planned values as instance attributes. Returns the attributes, the inherited placements
+/// (`region`/`location`/`zone` values the configuration does not write) and the values known after
+/// apply that the plan's configuration does not write (see [`Model::unwritten_unknowns`]).
 fn planned_attributes(
     after: Option<super::json::JsonTracked>,
     after_unknown: Option<super::json::UnknownMask>,
     block: Option<&BlockInfo<'_>>,
-) -> (AttrMap, Vec<(String, Tracked)>) {
+) -> PlannedAttributes {
     let mut value = after
         .map(|a| a.0)
         .unwrap_or_else(|| Tracked::new(Value::Null, None));
@@ -392,6 +401,7 @@ fn planned_attributes(
         _ => AttrMap::default(),
     };
     let mut placements = Vec::new();
+    let mut set_aside = Vec::new();
     if let Some(block) = block {
         for (name, expression) in block.written {
             if let Some(value) = attributes.get_mut(name.as_str()) {
@@ -400,11 +410,22 @@ fn planned_attributes(
         }
         // Computed attributes the configuration does not write (ids, ARNs) are unknown in every
         // new plan and decide nothing about residency; tags_all is kept as it merges default_tags.
-        attributes.retain(|name, v| {
-            block.written.contains_key(name.as_str())
-                || name == "tags_all"
-                || v.unknown_reason().is_none()
-        });
+        // Set aside, not dropped: a `dynamic` block is missing from the plan's configuration too,
+        // and the sources, when there are any, bring back those the configuration writes.
+        let unwritten: Vec<String> = attributes
+            .iter()
+            .filter(|(name, v)| {
+                !block.written.contains_key(name.as_str())
+                    && name.as_str() != "tags_all"
+                    && v.unknown_reason().is_some()
+            })
+            .map(|(name, _)| name.to_string())
+            .collect();
+        for name in unwritten {
+            if let Some(v) = attributes.shift_remove(name.as_str()) {
+                set_aside.push((name, v));
+            }
+        }
         for name in INHERITED_PLACEMENT {
             if !block.written.contains_key(name)
                 && let Some(v) = attributes.shift_remove(name)
@@ -413,7 +434,7 @@ fn planned_attributes(
             }
         }
     }
-    (attributes, placements)
+    (attributes, placements, set_aside)
 }
 
 /// Unknown planned values say what they are computed from (`known after apply (from

@@ -42,6 +42,8 @@ pub fn load_plan(plan_path: &Path, source_root: &Path, opts: &crate::eval::EvalO
     if model.errors.is_empty() {
         sources::attach_sources(&mut model, plan_path, source_root, opts);
     }
+    // Without the sources, what the configuration writes beyond the plan's record is not known.
+    model.unwritten_unknowns = Default::default();
     model
 }
 

@@ -85,6 +85,7 @@ pub fn map_to_sources(plan: &mut Model, source: Model) {
         by_block.entry(strip_instance_keys(&r.address)).or_insert(r);
     }
     let mut unmatched = Vec::new();
+    let mut unwritten = std::mem::take(&mut plan.unwritten_unknowns);
     for resource in &mut plan.resources {
         let found = exact.get(resource.address.as_str()).copied().or_else(|| {
             by_block
@@ -93,6 +94,13 @@ pub fn map_to_sources(plan: &mut Model, source: Model) {
         });
         match found {
             Some(block) => {
+                // Values known after apply that the configuration writes although the plan's
+                // configuration does not say so (`dynamic` blocks): the rules must see them.
+                for (name, value) in unwritten.remove(&resource.address).unwrap_or_default() {
+                    if block.attributes.contains_key(name.as_str()) {
+                        resource.attributes.insert(name.into(), value);
+                    }
+                }
                 adopt_resource_locations(resource, block);
                 adopt_provider_choice(resource, block, &plan.providers, &source);
             }
