@@ -1125,3 +1125,64 @@ fn factories_read_their_yaml_files() {
     );
     assert!(!stdout.contains("SOV010"), "{stdout}");
 }
+
+/// Found on published modules (terraform-aws-eks node groups): a variable declared
+/// `nullable = false` that its caller sets to `null` takes its default, and a known map compared
+/// with `null` is decided even when values inside it are known only after apply, so a
+/// `for_each = var.groups != null ? var.groups : {}` over data-source ids still expands by key.
+#[test]
+fn non_nullable_inputs_and_null_comparisons_over_partly_unknown_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "main.tf",
+        r#"data "aws_ami" "node" {}
+module "group" {
+  source  = "./group"
+  groups  = { one = { ami = data.aws_ami.node.id } }
+  options = null
+  enabled = null
+}
+"#,
+    );
+    write(
+        "group/main.tf",
+        r#"variable "groups" {
+  type    = map(object({ ami = optional(string) }))
+  default = null
+}
+variable "options" {
+  type     = object({ http_endpoint = optional(string, "enabled") })
+  default  = { http_endpoint = "enabled" }
+  nullable = false
+}
+variable "enabled" {
+  type     = bool
+  default  = true
+  nullable = false
+}
+resource "aws_launch_template" "node" {
+  for_each = var.enabled && var.groups != null ? var.groups : {}
+  image_id = each.value.ami
+  metadata_options {
+    http_endpoint = var.options.http_endpoint
+  }
+}
+"#,
+    );
+    let model = evaluate_root(&root(dir.path()), &EvalOptions::default());
+    let template = resource(&model, r#"module.group.aws_launch_template.node["one"]"#);
+    let endpoint = template
+        .attr("metadata_options")
+        .unwrap()
+        .items()
+        .first()
+        .and_then(|b| b.get("http_endpoint"))
+        .and_then(Tracked::as_str)
+        .map(str::to_string);
+    assert_eq!(endpoint.as_deref(), Some("enabled"));
+}

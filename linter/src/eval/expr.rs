@@ -590,6 +590,14 @@ fn eval_binary(scope: &Scope<'_>, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Track
     if let Some(u) = first_unknown(&a).or(first_unknown(&b)) {
         return propagate_unknown(u);
     }
+    // A known value compared with null is decided even when elements inside it are not known
+    // yet (`var.groups != null` over a map of objects holding data-source ids), as in Terraform.
+    if matches!(op, BinaryOp::Eq | BinaryOp::NotEq)
+        && (matches!(a.value, Value::Null) || matches!(b.value, Value::Null))
+    {
+        let equal = matches!(a.value, Value::Null) && matches!(b.value, Value::Null);
+        return derived(boolean(equal == (op == BinaryOp::Eq)), &[&a, &b]);
+    }
     // Collections with an element not known yet compare unknown, as in Terraform.
     if matches!(op, BinaryOp::Eq | BinaryOp::NotEq)
         && let Some(u) = a.pending_unknown().or(b.pending_unknown())

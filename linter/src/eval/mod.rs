@@ -1121,10 +1121,14 @@ fn merge_overrides(
     }
 }
 
-/// Declared variables without a value get their default, or an unknown "has no value".
+/// Declared variables without a value get their default, or an unknown "has no value". A
+/// variable declared `nullable = false` that was given `null` gets its default too, as in
+/// Terraform (`metadata_options = each.value.metadata_options` where the caller left it out).
 fn fill_defaults(def: &ModuleDef, constant: &Instance, values: &mut HashMap<String, VarValue>) {
     for (name, r) in &def.variables {
-        if values.contains_key(name) {
+        if let Some(given) = values.get(name)
+            && !(matches!(given.value.value, Value::Null) && !is_nullable(def, constant, name))
+        {
             continue;
         }
         let (block_file, block) = def.block(*r);
@@ -1150,6 +1154,14 @@ fn fill_defaults(def: &ModuleDef, constant: &Instance, values: &mut HashMap<Stri
         };
         values.insert(name.clone(), var);
     }
+}
+
+/// Whether a variable accepts `null` from its caller (`nullable`, true unless declared false).
+fn is_nullable(def: &ModuleDef, constant: &Instance, name: &str) -> bool {
+    def.variable_attribute(name, "nullable")
+        .is_none_or(|(file, nullable)| {
+            eval(&Scope::new(constant, file), &nullable.expr).as_bool() != Some(false)
+        })
 }
 
 /// A module call's key in Terraform's module manifest (`parent.child`).
