@@ -1127,7 +1127,7 @@ fn merge_overrides(
 fn fill_defaults(def: &ModuleDef, constant: &Instance, values: &mut HashMap<String, VarValue>) {
     for (name, r) in &def.variables {
         if let Some(given) = values.get(name)
-            && !(matches!(given.value.value, Value::Null) && !is_nullable(def, constant, name))
+            && (!matches!(given.value.value, Value::Null) || is_nullable(def, constant, name))
         {
             continue;
         }
