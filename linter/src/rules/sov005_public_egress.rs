@@ -52,7 +52,18 @@
 //! ## Options
 //! - `[rules] SOV005 = "warn"` when egress goes through an inspected proxy (better: suppress the
 //!   single rule inline with the reason).
-use super::support::{Subject, blocks, finding, loc, unresolved};
+use super::support::{Subject, Unproven, blocks, finding, loc};
+
+/// SOV010 for a value that decides whether traffic can reach the public internet.
+fn unresolved(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    subject: Subject<'_>,
+    what: &str,
+    t: &Tracked,
+) {
+    super::support::unresolved_as(cx, out, subject, what, t, Unproven::Egress);
+}
 use super::{Rule, RuleContext, RuleInfo, docs};
 use crate::finding::{Finding, Severity};
 use crate::model::{AttrMap, lookup};

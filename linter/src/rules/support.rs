@@ -174,6 +174,8 @@ pub(crate) enum Unproven {
     Encryption,
     /// How a key is kept: rotation, HSM backing (SOV007).
     Custody,
+    /// That traffic has no path to the public internet (SOV005).
+    Egress,
 }
 
 impl Unproven {
@@ -187,6 +189,9 @@ impl Unproven {
                 "encryption with a customer-managed key cannot be proven".to_string()
             }
             Unproven::Custody => "the key's rotation and custody cannot be proven".to_string(),
+            Unproven::Egress => {
+                "that it opens no egress to the public internet cannot be proven".to_string()
+            }
         }
     }
 }
