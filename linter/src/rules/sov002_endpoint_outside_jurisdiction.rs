@@ -150,7 +150,7 @@ impl Rule for EndpointOutsideJurisdiction {
                             return;
                         }
                         if let Value::Unknown(_) = &value.value {
-                            if (decides_when_unknown(key) || nested_url)
+                            if (decides_when_unknown(path) || nested_url)
                                 && !refers_to_managed_cloud_resource(cx, resource, value)
                             {
                                 unresolved(
@@ -209,10 +209,25 @@ fn is_url_in_endpoint_block(path: &[super::support::Seg<'_>]) -> bool {
 
 /// Whether an unknown value of this endpoint-like key is a host or URL (`endpoint`, `*_endpoint`,
 /// `*_url`, environment variables such as `OTEL_EXPORTER_OTLP_ENDPOINT`), rather than an id, type or
-/// block that merely has `endpoint` in its name (`vpc_endpoint_id`, `endpoint_type`).
-fn decides_when_unknown(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    lower.ends_with("_url") || lower.ends_with("endpoint")
+/// block that merely has `endpoint` in its name (`vpc_endpoint_id`, `endpoint_type`), or a switch:
+/// `enable_http_endpoint` (Aurora Data API), Google's `enable_private_endpoint`, and the instance
+/// metadata service's `metadata_options.http_endpoint` (`"enabled"`/`"disabled"` on instances
+/// and launch templates).
+fn decides_when_unknown(path: &[super::support::Seg<'_>]) -> bool {
+    // The key is the last name in the path (list indexes skipped), its block the name before it.
+    let Some(at) = path
+        .iter()
+        .rposition(|p| !p.bytes().all(|c| c.is_ascii_digit()))
+    else {
+        return false;
+    };
+    let lower = path[at].to_ascii_lowercase();
+    let parent = &path[..at];
+    let switch = ["enable_", "disable_", "use_"]
+        .iter()
+        .any(|prefix| lower.starts_with(prefix))
+        || (lower == "http_endpoint" && last_key(parent).ends_with("metadata_options"));
+    !switch && (lower.ends_with("_url") || lower.ends_with("endpoint"))
 }
 
 /// Whether a value comes from a managed resource of a cloud (`aws_sqs_queue.jobs.url`): that
