@@ -131,6 +131,12 @@ impl Rule for EndpointOutsideJurisdiction {
                 if super::support::is_tag_map(name) {
                     continue;
                 }
+                // A pull-through cache rule's upstream is a registry images come from: SOV009's.
+                if resource.resource_type == "aws_ecr_pull_through_cache_rule"
+                    && name == "upstream_registry_url"
+                {
+                    continue;
+                }
                 if !super::support::any_key(name, t, &is_endpoint_key) {
                     continue;
                 }

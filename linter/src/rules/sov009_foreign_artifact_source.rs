@@ -11,7 +11,10 @@
 //!   `node_properties`;
 //! - module sources (`module` blocks), when `allowed_module_hosts` is set; local paths are always fine;
 //! - `aws_vpc_endpoint` `service_region` (cross-Region PrivateLink) and the region inside
-//!   `service_name` (`com.amazonaws.REGION.SERVICE`).
+//!   `service_name` (`com.amazonaws.REGION.SERVICE`);
+//! - the upstream registry of ECR pull-through cache rules (`aws_ecr_pull_through_cache_rule`
+//!   `upstream_registry_url`: Docker Hub, `public.ecr.aws`, another region's ECR…), judged like an
+//!   image's registry host.
 //!
 //! An image is sovereign when its registry host is in `allowed_registries`, or — without that list —
 //! when it is a regional registry of a region inside (`ACCOUNT.dkr.ecr.REGION.amazonaws.com`,
@@ -142,6 +145,9 @@ impl Rule for ForeignArtifactSource {
             }
             if r.resource_type == "aws_vpc_endpoint" {
                 vpc_endpoint(cx, out, r);
+            }
+            if r.resource_type == "aws_ecr_pull_through_cache_rule" {
+                pull_through_cache(cx, out, r);
             }
         }
         for call in &cx.model.module_calls {
@@ -362,6 +368,38 @@ fn managed_azure_registry<'m>(cx: &RuleContext<'m>, image: &str) -> Option<&'m R
                 .and_then(Tracked::as_str)
                 .is_some_and(|n| n.eq_ignore_ascii_case(name))
     })
+}
+
+/// An ECR pull-through cache rule fills the registry with images pulled from its
+/// `upstream_registry_url` (`registry-1.docker.io`, `public.ecr.aws`, `ghcr.io`, or another
+/// account's `ACCOUNT.dkr.ecr.REGION.amazonaws.com`): a source like any image reference.
+fn pull_through_cache(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
+    let subject = Subject::resource(r);
+    let Some(t) = r.attr("upstream_registry_url") else {
+        return;
+    };
+    let what = "the upstream registry `upstream_registry_url`";
+    let Some(url) = residency_string(cx, out, subject, what, t) else {
+        return;
+    };
+    let host = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = host.split('/').next().unwrap_or(host);
+    // A host alone is read as a Docker Hub image name: give it a repository.
+    let v = cx.scope.check_image(&format!("{host}/cache"));
+    if v.inside {
+        return;
+    }
+    out.push(finding(
+        INFO.id,
+        subject,
+        loc(t, &r.location),
+        format!(
+            "pull-through cache rule {} caches images from \"{host}\": {}",
+            r.address, v.reason
+        ),
+        Some(t),
+        "cache images only from a registry inside the jurisdiction (ECR in an allowed region), or mirror them there and list the mirror in allowed_registries",
+    ));
 }
 
 fn vpc_endpoint(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
