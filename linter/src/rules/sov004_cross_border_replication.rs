@@ -22,8 +22,8 @@
 //! - S3 Tables replication (`aws_s3tables_table_bucket_replication`,
 //!   `aws_s3tables_table_replication`): `rule { destination { destination_table_bucket_arn } }` (or
 //!   the table bucket it refers to);
-//! - KMS keys with `multi_region = true` (their replicas can be created in any region of the
-//!   partition);
+//! - KMS keys with `multi_region = true`, generated (`aws_kms_key`) or with imported key material
+//!   (`aws_kms_external_key`): their replicas can be created in any region of the partition;
 //! - ECR `replication_configuration` `destination { region }`;
 //! - Azure storage accounts with geo-redundant replication (`GRS`, `RAGRS`, `GZRS`, `RAGZRS`): the
 //!   region paired with `location` must be inside; storage object replication
@@ -325,7 +325,8 @@ impl Rule for CrossBorderReplication {
                         }
                     }
                 }
-                "aws_kms_key" => {
+                // A multi-Region key with imported key material is a multi-Region key too.
+                "aws_kms_key" | "aws_kms_external_key" => {
                     let Some(t) = r.attr("multi_region") else {
                         continue;
                     };
