@@ -1186,3 +1186,79 @@ resource "aws_launch_template" "node" {
         .map(str::to_string);
     assert_eq!(endpoint.as_deref(), Some("enabled"));
 }
+
+/// Found on terraform-aws-ecs (`[for k, v in module.container_definition : v.container_definition]`):
+/// a module call read as a whole is the object of its outputs, and one with `for_each` or `count`
+/// is a map or list of them, so images built in a child module reach the task definition.
+#[test]
+fn module_calls_read_as_a_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "main.tf",
+        r#"module "container" {
+  source   = "./container"
+  for_each = { app = "ghcr.io/acme/app:1", proxy = "nginx:1.27" }
+  image    = each.value
+}
+module "single" {
+  source = "./container"
+  image  = "quay.io/acme/single:1"
+}
+module "counted" {
+  source = "./container"
+  count  = 2
+  image  = "counted:${count.index}"
+}
+resource "terraform_data" "images" {
+  input = {
+    by_key  = [for k, v in module.container : v.definition.image]
+    single  = module.single.definition.image
+    whole   = module.single
+    counted = module.counted[*].definition.image
+  }
+}
+"#,
+    );
+    write(
+        "container/main.tf",
+        r#"variable "image" {
+  type = string
+}
+output "definition" {
+  value = { image = var.image }
+}
+"#,
+    );
+    let model = evaluate_root(&root(dir.path()), &EvalOptions::default());
+    let input = resource(&model, "terraform_data.images")
+        .attr("input")
+        .unwrap();
+    let strings = |key: &str| -> Vec<String> {
+        input
+            .get(key)
+            .unwrap()
+            .items()
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(strings("by_key"), ["ghcr.io/acme/app:1", "nginx:1.27"]);
+    assert_eq!(strings("counted"), ["counted:0", "counted:1"]);
+    assert_eq!(
+        input.get("single").and_then(Tracked::as_str),
+        Some("quay.io/acme/single:1")
+    );
+    let whole = input.get("whole").unwrap();
+    assert_eq!(
+        whole
+            .get("definition")
+            .and_then(|d| d.get("image"))
+            .and_then(Tracked::as_str),
+        Some("quay.io/acme/single:1")
+    );
+}

@@ -1244,17 +1244,18 @@ fn module_output(scope: &Scope<'_>, name: &str, ops: &[TraversalOp]) -> Tracked 
                 key = Some(k);
                 rest = &rest[1..];
             }
+            // `module.NAME` of a call with `count`/`for_each` (`[for k, v in module.defs :
+            // v.json]`, `values(module.defs)[*].json`): a list or map of its instances' outputs.
             _ => {
-                return unknown(format!(
-                    "{address} (outputs of all instances are not evaluated)"
-                ));
+                let all = all_module_instances(scope, file, block, &address);
+                return apply_ops(scope, all, rest);
             }
         }
     }
     let Some(TraversalOp::GetAttr(output)) = rest.first() else {
-        return unknown(format!(
-            "{address} (module outputs are not evaluated as a whole)"
-        ));
+        // `module.NAME` as a whole: an object of its outputs.
+        let whole = module_instance_outputs(scope, file, block, &address, key.as_ref());
+        return apply_ops(scope, whole, rest);
     };
     let reason = format!("{address}.{output} (module output, not evaluated)");
     let shared = &inst.shared;
@@ -1290,6 +1291,91 @@ fn module_output(scope: &Scope<'_>, name: &str, ops: &[TraversalOp]) -> Tracked 
         provenance,
     };
     apply_ops(scope, t, &rest[1..])
+}
+
+/// Every instance of a module call with `count` (a list) or `for_each` (a map by key), each an
+/// object of its outputs; unknown when the instances cannot be told statically.
+fn all_module_instances(
+    scope: &Scope<'_>,
+    file: &SourceFile,
+    block: &Block,
+    address: &str,
+) -> Tracked {
+    let base = Scope::new(scope.inst, file);
+    if let Some(count) = block.body.attribute("count") {
+        let n = eval(&base, &count.expr);
+        let Some(n) = n.as_number().filter(|n| *n >= 0.0 && n.fract() == 0.0) else {
+            return unknown(format!("{address} (its count is not known statically)"));
+        };
+        let items = (0..(n as usize).min(MAX_WHOLE_INSTANCES))
+            .map(|i| {
+                let k = number(i as f64);
+                let at = format!("{address}{}", index_key(&k));
+                module_instance_outputs(scope, file, block, &at, Some(&k))
+            })
+            .collect();
+        return list(items);
+    }
+    let Some(for_each) = block.body.attribute("for_each") else {
+        return unknown(format!(
+            "{address} (outputs of all instances are not evaluated)"
+        ));
+    };
+    let keys: Option<Vec<String>> = match &eval(&base, &for_each.expr).value {
+        Value::Map(m) => Some(m.keys().map(|k| k.to_string()).collect()),
+        Value::List(items) => items.iter().map(as_string).collect(),
+        Value::Null => Some(Vec::new()),
+        _ => None,
+    };
+    let Some(keys) = keys else {
+        return unknown(format!("{address} (its for_each is not known statically)"));
+    };
+    let mut entries = AttrMap::default();
+    for k in keys.into_iter().take(MAX_WHOLE_INSTANCES) {
+        let key = string(k.as_str());
+        let at = format!("{address}{}", index_key(&key));
+        entries.insert(
+            k.as_str().into(),
+            module_instance_outputs(scope, file, block, &at, Some(&key)),
+        );
+    }
+    map(entries)
+}
+
+/// Instances of one module call read as a whole (`module.NAME` without a key): beyond this the
+/// rest are left out, like the instances of a resource.
+const MAX_WHOLE_INSTANCES: usize = 1_000;
+
+/// One module instance as an object of all its outputs, each evaluated in that instance.
+fn module_instance_outputs(
+    scope: &Scope<'_>,
+    file: &SourceFile,
+    block: &Block,
+    address: &str,
+    key: Option<&Tracked>,
+) -> Tracked {
+    let shared = &scope.inst.shared;
+    if shared.depth.get() > MAX_REFERENCE_DEPTH {
+        return unknown(format!("{address} (module outputs): reference cycle"));
+    }
+    shared.depth.set(shared.depth.get() + 1);
+    let outputs = child_instance(scope, file, block, address, key).map(|child| {
+        let mut outputs = AttrMap::default();
+        for (name, out_ref) in &child.def.outputs {
+            let (out_file, out_block) = child.def.block(*out_ref);
+            let value = match out_block.body.attribute("value") {
+                Some(attr) => eval(&Scope::new(&child, out_file), &attr.expr),
+                None => unknown(format!("{address}.{name} (output without a value)")),
+            };
+            outputs.insert(name.as_str().into(), value);
+        }
+        outputs
+    });
+    shared.depth.set(shared.depth.get() - 1);
+    match outputs {
+        Some(outputs) => map(outputs),
+        None => unknown(format!("{address} (module outputs, not evaluated)")),
+    }
 }
 
 /// The module instance a module call creates, with its inputs (built once per address).
