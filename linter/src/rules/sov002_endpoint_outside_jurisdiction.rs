@@ -21,7 +21,9 @@
 //! that cannot be resolved statically — a provider endpoint, or a resource's `endpoint`,
 //! `*_endpoint` or `*_url` argument from a variable without a value or a data source — is reported
 //! as SOV010: it decides where requests go. Backend endpoints are SOV008's.
-//! Email addresses, ARNs, `s3://` and `gs://` locations and tag values are not endpoints; nor are
+//! Email addresses, ARNs, `s3://` and `gs://` locations and tag values are not endpoints, nor are
+//! the values of resources that send nothing anywhere (`terraform_data`, `time_sleep` triggers,
+//! `random_*`, `null_resource`); nor are
 //! allow-lists (`allowed_endpoint_hosts`) or what a data source returns (only the arguments written
 //! in its block are checked).
 //!
@@ -122,7 +124,9 @@ impl Rule for EndpointOutsideJurisdiction {
             }
         }
         for resource in &cx.model.resources {
-            if !cx.may_hold(resource, super::support::features::ENDPOINT_KEY) {
+            if !cx.may_hold(resource, super::support::features::ENDPOINT_KEY)
+                || is_local_only(&resource.resource_type)
+            {
                 continue;
             }
             let subject = Subject::resource(resource);
@@ -184,6 +188,16 @@ impl Rule for EndpointOutsideJurisdiction {
             }
         }
     }
+}
+
+/// Resources of providers that only compute or store values in the state and send nothing
+/// anywhere: an `endpoint` key in `time_sleep.triggers` or `terraform_data.input` (terraform-aws-eks
+/// waits on `triggers = { cluster_endpoint = … }`) is a copy of a value, not a request.
+fn is_local_only(resource_type: &str) -> bool {
+    resource_type == "terraform_data"
+        || ["time_", "random_", "null_", "tls_", "local_", "archive_"]
+            .iter()
+            .any(|prefix| resource_type.starts_with(prefix))
 }
 
 pub(crate) fn is_endpoint_key(key: &str) -> bool {
