@@ -490,6 +490,7 @@ pub fn lint_with_inputs(
     }
     report.stats.files_scanned = scanned_files.len();
     report.jurisdictions = jurisdictions.into_iter().collect();
+    drop_repeated_findings(&mut all_findings);
 
     if let Some(path) = &opts.write_baseline {
         let baseline = Baseline::from_findings(&all_findings);
@@ -534,6 +535,25 @@ pub fn lint_with_inputs(
     report.findings = all_findings;
     report.sort();
     (report, inputs)
+}
+
+/// Roots that share code can each find the same thing at the same place: a module's own
+/// directory and the test or example roots calling it with no provider of their own both report
+/// the implicit provider without a region at the module's first resource. A finding identical in
+/// every part a user reads (rule, place, address, message, module calls) is reported once.
+fn drop_repeated_findings(findings: &mut Vec<Finding>) {
+    let mut seen = HashSet::new();
+    findings.retain(|f| {
+        seen.insert((
+            f.rule,
+            f.location.file.clone(),
+            f.location.line,
+            f.location.column,
+            f.address.clone(),
+            f.message.clone(),
+            format!("{:?}", f.related),
+        ))
+    });
 }
 
 /// Rules and suppressions for one model: its findings (before rebasing), how many were

@@ -671,3 +671,26 @@ fn findings_of_a_shared_module_name_their_module_call_in_every_format() {
         .collect();
     assert_eq!(sarif_calls, calls);
 }
+
+/// Found on published modules with `tests/` roots (Young-ook/terraform-aws-sagemaker): the module's
+/// own directory and a test root calling it without a provider of its own both find the implicit
+/// provider without a region at the module's first resource. One place, one finding.
+#[test]
+fn roots_sharing_a_module_report_an_identical_finding_once() {
+    let dir = config(&[
+        (
+            "main.tf",
+            "resource \"aws_iam_role\" \"notebook\" {\n  name = \"notebook\"\n}\n",
+        ),
+        (
+            "tests/defaults/main.tf",
+            "module \"main\" {\n  source = \"../..\"\n}\n",
+        ),
+    ]);
+    let out = run_in(dir.path(), &["--format", "compact", "."]);
+    let text = stdout(&out);
+    let sov010: Vec<&str> = text.lines().filter(|l| l.contains("SOV010")).collect();
+    assert_eq!(sov010.len(), 1, "{text}");
+    assert!(sov010[0].starts_with("main.tf:1:1:"), "{text}");
+    assert_eq!(code(&out), 1);
+}
