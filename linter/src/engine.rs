@@ -537,9 +537,9 @@ pub fn lint_with_inputs(
     (report, inputs)
 }
 
-/// Roots that share code can each find the same thing at the same place: a module's own
-/// directory and the test or example roots calling it with no provider of their own both report
-/// the implicit provider without a region at the module's first resource. A finding identical in
+/// Roots that share code can each find the same thing at the same place: the test or example
+/// roots calling a module with no provider of their own each report the implicit provider
+/// without a region at the module's first resource. A finding identical in
 /// every part a user reads (rule, place, address, message, module calls) is reported once.
 fn drop_repeated_findings(findings: &mut Vec<Finding>) {
     let mut seen = HashSet::new();

@@ -672,9 +672,9 @@ fn findings_of_a_shared_module_name_their_module_call_in_every_format() {
     assert_eq!(sarif_calls, calls);
 }
 
-/// Found on published modules with `tests/` roots (Young-ook/terraform-aws-sagemaker): the module's
-/// own directory and a test root calling it without a provider of its own both find the implicit
-/// provider without a region at the module's first resource. One place, one finding.
+/// Found on published modules with `tests/` roots (Young-ook/terraform-aws-sagemaker): test roots
+/// calling the module without a provider of their own each find the implicit provider without a
+/// region at the module's first resource. One place, one finding.
 #[test]
 fn roots_sharing_a_module_report_an_identical_finding_once() {
     let dir = config(&[
@@ -684,6 +684,10 @@ fn roots_sharing_a_module_report_an_identical_finding_once() {
         ),
         (
             "tests/defaults/main.tf",
+            "module \"main\" {\n  source = \"../..\"\n}\n",
+        ),
+        (
+            "tests/lifecycle/main.tf",
             "module \"main\" {\n  source = \"../..\"\n}\n",
         ),
     ]);
