@@ -6,7 +6,8 @@
 //!   `aws:kms:dsse`) and a `kms_master_key_id` (the legacy inline
 //!   `server_side_encryption_configuration` block of `aws_s3_bucket` counts too);
 //! - EBS, RDS/Aurora, DocumentDB, Neptune, EFS, Redshift: `encrypted`/`storage_encrypted = true` and a
-//!   `kms_key_id`/`kms_key_arn`; DynamoDB: `server_side_encryption { enabled = true, kms_key_arn }`;
+//!   `kms_key_id`/`kms_key_arn` (Redshift's `encrypted` is true when unset, since hashicorp/aws
+//!   6.0.0); DynamoDB: `server_side_encryption { enabled = true, kms_key_arn }`;
 //!   SQS, SNS: `kms_master_key_id`; ECR: `encryption_configuration { encryption_type = "KMS", kms_key }`;
 //!   S3 Tables table buckets: `encryption_configuration { sse_algorithm = "aws:kms", kms_key_arn }`
 //!   (their tables use it); S3 Vectors vector buckets: `encryption_configuration { sse_type =
@@ -112,6 +113,10 @@ const fn spec(
 }
 
 const ON: &[&str] = &["true"];
+
+/// Types whose encryption switch is on when it is left unset (or null): Redshift clusters since
+/// hashicorp/aws 6.0.0 (`encrypted` defaults to `true`, as in the AWS API).
+const SWITCH_ON_BY_DEFAULT: &[&str] = &["aws_redshift_cluster"];
 
 const SPECS: &[Spec] = &[
     spec("aws_ebs_volume", Some(("encrypted", ON)), "kms_key_id"),
@@ -476,7 +481,10 @@ fn by_spec(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance, s
         else {
             return;
         };
-        if let Some(t) = t.filter(|t| t.unknown_reason().is_some()) {
+        let unset = t.is_none_or(Tracked::is_null);
+        if unset && SWITCH_ON_BY_DEFAULT.contains(&spec.resource_type) {
+            // On by default: the key decides, below.
+        } else if let Some(t) = t.filter(|t| t.unknown_reason().is_some()) {
             if !unknown_is_managed(cx, out, r, path, t, false) {
                 return;
             }
