@@ -728,6 +728,39 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             num_arg(args, 1)?,
             num_arg(args, 2)?,
         )?),
+        "cidrsubnets" => {
+            let prefix = str_arg(args, 0)?;
+            let newbits = (1..args.len())
+                .map(|i| num_arg(args, i))
+                .collect::<Result<Vec<_>>>()?;
+            list(
+                cidrsubnets(&prefix, &newbits)?
+                    .into_iter()
+                    .map(string)
+                    .collect(),
+            )
+        }
+        // Path names as Terraform's (Go's filepath) `basename`/`dirname` read them, on `/`.
+        "basename" => {
+            let path = str_arg(args, 0)?;
+            let trimmed = path.trim_end_matches('/');
+            string(match trimmed.rsplit_once('/') {
+                _ if path.is_empty() => ".",
+                _ if trimmed.is_empty() => "/",
+                Some((_, last)) => last,
+                None => trimmed,
+            })
+        }
+        "dirname" => {
+            let path = str_arg(args, 0)?;
+            let trimmed = path.trim_end_matches('/');
+            string(match trimmed.rsplit_once('/') {
+                _ if trimmed.is_empty() && path.starts_with('/') => "/",
+                Some(("", _)) => "/",
+                Some((dir, _)) => dir.trim_end_matches('/'),
+                None => ".",
+            })
+        }
         "base64encode" => string(base64_encode(str_arg(args, 0)?.as_bytes())),
         "regex" => {
             let re = compile_regex(&str_arg(args, 0)?)?;
@@ -1182,6 +1215,47 @@ fn cidrsubnet(prefix: &str, newbits: f64, netnum: f64) -> Result<String> {
     Ok(format!("{}/{new_len}", std::net::Ipv4Addr::from(net)))
 }
 
+/// Consecutive subnets of `prefix`, each `newbits` longer and aligned to its own size, as
+/// Terraform's `cidrsubnets` allocates them (IPv4, like [`cidrsubnet`]).
+fn cidrsubnets(prefix: &str, newbits: &[f64]) -> Result<Vec<String>> {
+    let (addr, len) = prefix
+        .split_once('/')
+        .ok_or_else(|| invalid("cidrsubnets() needs a CIDR prefix"))?;
+    let len: u32 = len.parse().map_err(|_| invalid("invalid prefix length"))?;
+    let ip: std::net::Ipv4Addr = addr
+        .parse()
+        .map_err(|_| invalid("only IPv4 prefixes are evaluated"))?;
+    if len > 32 {
+        return Err(invalid("prefix too long"));
+    }
+    let base = u64::from(u32::from(ip) & if len == 0 { 0 } else { u32::MAX << (32 - len) });
+    let end = base + (1u64 << (32 - len));
+    let mut next = base;
+    let mut out = Vec::with_capacity(newbits.len());
+    for &bits in newbits {
+        if !(1.0..=32.0).contains(&bits) || bits.fract() != 0.0 || len + bits as u32 > 32 {
+            return Err(invalid(
+                "cidrsubnets() newbits must be between 1 and the room left in the prefix",
+            ));
+        }
+        let size = 1u64 << (32 - len - bits as u32);
+        let start = next.div_ceil(size) * size;
+        if start + size > end {
+            return Err(invalid(
+                "not enough remaining address space for cidrsubnets()",
+            ));
+        }
+        let net = u32::try_from(start).map_err(|_| invalid("address out of range"))?;
+        out.push(format!(
+            "{}/{}",
+            std::net::Ipv4Addr::from(net),
+            len + bits as u32
+        ));
+        next = start + size;
+    }
+    Ok(out)
+}
+
 fn base64_encode(bytes: &[u8]) -> String {
     const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
@@ -1297,6 +1371,12 @@ mod tests {
             ("floor", vec![n(1.5)]),
             ("range", vec![n(3.0)]),
             ("cidrsubnet", vec![s("10.0.0.0/16"), n(8.0), n(1.0)]),
+            (
+                "cidrsubnets",
+                vec![s("10.0.0.0/16"), n(4.0), n(4.0), n(8.0)],
+            ),
+            ("basename", vec![s("a/b.txt")]),
+            ("dirname", vec![s("a/b.txt")]),
             ("base64encode", vec![s("a")]),
             ("sensitive", vec![s("a")]),
             ("nonsensitive", vec![s("a")]),
@@ -1366,6 +1446,30 @@ mod tests {
             let v = result("regex", &args);
             assert!(v.evaluation_error().is_some(), "{}", v.render());
         }
+    }
+
+    /// `cidrsubnets` (terraform-aws-vpc examples size their subnets with it), `basename`,
+    /// `dirname`: as Terraform evaluates them.
+    #[test]
+    fn cidrsubnets_and_path_names_evaluate_like_terraform() {
+        let r = |name: &str, args: &[Tracked]| result(name, args).render();
+        assert_eq!(
+            r(
+                "cidrsubnets",
+                &[s("10.1.0.0/16"), n(4.0), n(4.0), n(8.0), n(4.0)]
+            ),
+            "[\"10.1.0.0/20\", \"10.1.16.0/20\", \"10.1.32.0/24\", \"10.1.48.0/20\"]"
+        );
+        assert!(
+            result("cidrsubnets", &[s("10.0.0.0/30"), n(1.0), n(1.0), n(1.0)])
+                .evaluation_error()
+                .is_some()
+        );
+        assert_eq!(r("basename", &[s("foo/bar/baz.txt")]), "\"baz.txt\"");
+        assert_eq!(r("basename", &[s("foo/bar/")]), "\"bar\"");
+        assert_eq!(r("dirname", &[s("foo/bar/baz.txt")]), "\"foo/bar\"");
+        assert_eq!(r("dirname", &[s("baz.txt")]), "\".\"");
+        assert_eq!(r("dirname", &[s("/baz.txt")]), "\"/\"");
     }
 
     /// `yamldecode`: settings kept in YAML files (factories of published modules) are read.
