@@ -283,6 +283,9 @@ pub(crate) struct Instance {
     children: RefCell<HashMap<String, Rc<Instance>>>,
     /// `var.NAME` values with their provenance step, built on first reference.
     var_refs: RefCell<HashMap<String, Tracked>>,
+    /// Output values, evaluated on first reference (`values(module.NAME)` reads every output of
+    /// every instance, and several locals may read them).
+    output_values: RefCell<HashMap<String, Tracked>>,
     /// The placement arguments (`region`, `zone`, `project`) of the provider configurations this
     /// instance's resources use, by key (`aws`, `aws.west`), once they are evaluated: what a
     /// resource that does not write its `region` gets (see [`provider_derived`]).
@@ -327,6 +330,7 @@ impl Instance {
             locals_in_progress: RefCell::new(HashSet::new()),
             children: RefCell::new(HashMap::new()),
             var_refs: RefCell::new(HashMap::new()),
+            output_values: RefCell::new(HashMap::new()),
             provider_arguments: RefCell::new(HashMap::new()),
             shared,
             manifest_key,
@@ -1267,7 +1271,7 @@ fn module_output(scope: &Scope<'_>, name: &str, ops: &[TraversalOp]) -> Tracked 
         let out_ref = *child.def.outputs.get(&**output)?;
         let (out_file, out_block) = child.def.block(out_ref);
         let value_attr = out_block.body.attribute("value")?;
-        let value = eval(&Scope::new(&child, out_file), &value_attr.expr);
+        let value = output_value(&child, output, out_file, &value_attr.expr);
         Some((value, out_file.location(value_attr.span)))
     });
     shared.depth.set(shared.depth.get() - 1);
@@ -1342,6 +1346,19 @@ fn all_module_instances(
     map(entries)
 }
 
+/// An output's value in its module instance, evaluated once.
+fn output_value(child: &Instance, name: &str, file: &SourceFile, expr: &Expr) -> Tracked {
+    if let Some(v) = child.output_values.borrow().get(name) {
+        return v.clone();
+    }
+    let value = eval(&Scope::new(child, file), expr);
+    child
+        .output_values
+        .borrow_mut()
+        .insert(name.to_string(), value.clone());
+    value
+}
+
 /// Instances of one module call read as a whole (`module.NAME` without a key): beyond this the
 /// rest are left out, like the instances of a resource.
 const MAX_WHOLE_INSTANCES: usize = 1_000;
@@ -1364,7 +1381,7 @@ fn module_instance_outputs(
         for (name, out_ref) in &child.def.outputs {
             let (out_file, out_block) = child.def.block(*out_ref);
             let value = match out_block.body.attribute("value") {
-                Some(attr) => eval(&Scope::new(&child, out_file), &attr.expr),
+                Some(attr) => output_value(&child, name, out_file, &attr.expr),
                 None => unknown(format!("{address}.{name} (output without a value)")),
             };
             outputs.insert(name.as_str().into(), value);
