@@ -306,14 +306,23 @@ pub struct Unknown {
     /// not being known yet.
     #[serde(skip)]
     pub error: bool,
+    /// For `jsonencode` of a value with parts not known yet: the JSON with each such part written
+    /// as [`Unknown::JSON_MARK`], so rules can still read the parts that are known (the images of
+    /// an ECS task definition whose log group name is known only after apply).
+    #[serde(skip)]
+    pub known_json: Option<std::sync::Arc<str>>,
 }
 
 impl Unknown {
+    /// Stands for a part not known yet in [`Unknown::known_json`].
+    pub const JSON_MARK: &'static str = "(known after apply)";
+
     /// A value not known yet.
     pub fn new(reason: impl Into<String>) -> Self {
         Unknown {
             reason: reason.into(),
             error: false,
+            known_json: None,
         }
     }
 
@@ -322,6 +331,7 @@ impl Unknown {
         Unknown {
             reason: reason.into(),
             error: true,
+            known_json: None,
         }
     }
 }

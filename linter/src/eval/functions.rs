@@ -608,7 +608,15 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
         "jsonencode" => {
             let t = arg(args, 0)?;
             if t.contains_unknown() {
-                return Err(Failure::Unknown(Box::new(first_nested_unknown(t))));
+                let mut u = first_nested_unknown(t);
+                if let Value::Unknown(inner) = &mut u.value
+                    && !matches!(t.value, Value::Unknown(_))
+                {
+                    inner.known_json = serde_json::to_string(&to_json_marking_unknowns(t))
+                        .ok()
+                        .map(Into::into);
+                }
+                return Err(Failure::Unknown(Box::new(u)));
             }
             string(serde_json::to_string(&to_json(t)).map_err(|e| invalid(e.to_string()))?)
         }
@@ -1176,6 +1184,22 @@ pub(crate) fn to_json(t: &Tracked) -> serde_json::Value {
         Value::Map(m) => {
             serde_json::Value::Object(m.iter().map(|(k, v)| (k.to_string(), to_json(v))).collect())
         }
+    }
+}
+
+/// [`to_json`], with each part not known yet written as [`crate::model::Unknown::JSON_MARK`].
+fn to_json_marking_unknowns(t: &Tracked) -> serde_json::Value {
+    match &t.value {
+        Value::Unknown(_) => serde_json::Value::String(crate::model::Unknown::JSON_MARK.into()),
+        Value::List(items) => {
+            serde_json::Value::Array(items.iter().map(to_json_marking_unknowns).collect())
+        }
+        Value::Map(m) => serde_json::Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.to_string(), to_json_marking_unknowns(v)))
+                .collect(),
+        ),
+        _ => to_json(t),
     }
 }
 

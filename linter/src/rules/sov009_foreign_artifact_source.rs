@@ -21,6 +21,9 @@
 //! `REGION-docker.pkg.dev`, `NAME.REGION.data.azurecr.io`). Docker Hub (`nginx:1.27`), `ghcr.io`,
 //! `quay.io` and `public.ecr.aws` are not. An Azure Container Registry host (`NAME.azurecr.io`)
 //! names no region: when that registry is managed in the configuration, its `location` decides.
+//! JSON encoded (`jsonencode`) from values partly known only after apply — a log group's ARN in
+//! an ECS task definition — is read for the images it knows; it is SOV010 only when an image, a
+//! container definition or container properties are among the unknown parts.
 //! An image that cannot be resolved statically — unknown, empty, of the wrong type, or inside JSON
 //! that does not parse — is SOV010, unless its registry host comes from a registry managed in the
 //! configuration (ECR `repository_url`, ACR `login_server`, Artifact Registry `registry_uri`; SOV001
@@ -249,6 +252,43 @@ fn images(cx: &RuleContext<'_>, out: &mut Vec<Finding>, r: &ResourceInstance) {
         }
     }
     for (path, t) in unknown_json {
+        // JSON encoded from a value with parts known only after apply: its known images are
+        // checked, and only an image that is not known leaves the document unresolved.
+        if let Value::Unknown(u) = &t.value
+            && let Some(doc) = u
+                .known_json
+                .as_deref()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+        {
+            let mut embedded = Vec::new();
+            collect_json_images(&doc, &mut embedded);
+            let mut unknown_image = may_hide_an_image(&doc, None);
+            for image in embedded {
+                if image == crate::model::Unknown::JSON_MARK {
+                    unknown_image = true;
+                    continue;
+                }
+                let value = Tracked {
+                    value: Value::String(image.as_str().into()),
+                    location: t.location.clone(),
+                    provenance: t.provenance.clone(),
+                };
+                let what = format!("the container image in `{path}` (JSON)");
+                if let Some(image) = residency_string(cx, out, subject, &what, &value) {
+                    check_image(cx, out, r, &format!("{path} (JSON)"), &value, image);
+                }
+            }
+            if unknown_image && !refers_to_managed_registry(cx, r, t) {
+                unresolved(
+                    cx,
+                    out,
+                    subject,
+                    &format!("`{path}` (its container images)"),
+                    t,
+                );
+            }
+            continue;
+        }
         if !refers_to_managed_registry(cx, r, t) {
             unresolved(
                 cx,
@@ -276,6 +316,24 @@ fn refers_to_managed_registry(cx: &RuleContext<'_>, r: &ResourceInstance, t: &Tr
                     .as_deref()
                     .is_some_and(|a| REGISTRY_HOST_ATTRIBUTES.contains(&a))
         })
+}
+
+/// Whether a part not known yet ([`crate::model::Unknown::JSON_MARK`]) in a JSON document may
+/// hold container images: the whole document, a list element (a container definition), or the
+/// value of a key naming an image, a container or its properties. A field such as a log group
+/// name or an environment value known only after apply cannot.
+fn may_hide_an_image(v: &serde_json::Value, key: Option<&str>) -> bool {
+    match v {
+        serde_json::Value::String(s) if s == crate::model::Unknown::JSON_MARK => {
+            key.is_none_or(|k| {
+                let k = k.to_ascii_lowercase();
+                k.contains("image") || k.contains("container") || k.contains("propert")
+            })
+        }
+        serde_json::Value::Object(m) => m.iter().any(|(k, v)| may_hide_an_image(v, Some(k))),
+        serde_json::Value::Array(items) => items.iter().any(|i| may_hide_an_image(i, None)),
+        _ => false,
+    }
 }
 
 fn collect_json_images(v: &serde_json::Value, out: &mut Vec<String>) {
