@@ -918,6 +918,17 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
                 .collect::<Result<Vec<_>>>()?;
             string(format!("arn:{}", parts.join(":")))
         }
+        // Only a leading `~` depends on the machine that runs Terraform (its home directory);
+        // any other path is returned as given.
+        "pathexpand" => {
+            let path = str_arg(args, 0)?;
+            if path == "~" || path.starts_with("~/") || path.starts_with("~\\") {
+                return Err(Failure::Unknown(Box::new(unknown(format!(
+                    "pathexpand({path:?}) depends on the home directory of the machine running Terraform"
+                )))));
+            }
+            string(path)
+        }
         "filebase64" | "fileexists" | "timestamp" | "uuid" | "bcrypt" => {
             return Err(Failure::Unknown(Box::new(unknown(format!(
                 "{name}() is not evaluated by sovereign-lint"
@@ -1264,6 +1275,7 @@ mod tests {
             ("replace", vec![s("a-b"), s("-"), s("_")]),
             ("substr", vec![s("abcdef"), n(1.0), n(2.0)]),
             ("trimprefix", vec![s("eu-west-1"), s("eu-")]),
+            ("pathexpand", vec![s("data/projects")]),
             ("trimsuffix", vec![s("eu-west-1a"), s("a")]),
             ("startswith", vec![s("eu-west-1"), s("eu-")]),
             ("endswith", vec![s("eu-west-1"), s("-1")]),
@@ -1366,6 +1378,22 @@ mod tests {
             let v = result("regex", &args);
             assert!(v.evaluation_error().is_some(), "{}", v.render());
         }
+    }
+
+    /// `pathexpand`: factories read their data directories through it (`pathexpand(var.path)`);
+    /// only a path under the home directory depends on the machine.
+    #[test]
+    fn pathexpand_keeps_paths_outside_the_home_directory() {
+        assert_eq!(
+            result("pathexpand", &[s("data/projects")]).render(),
+            "\"data/projects\""
+        );
+        let home = result("pathexpand", &[s("~/data")]);
+        assert!(
+            home.pending_unknown().is_some() && home.evaluation_error().is_none(),
+            "{}",
+            home.render()
+        );
     }
 
     /// `yamldecode`: settings kept in YAML files (factories of published modules) are read.
