@@ -39,7 +39,11 @@
 //! but not `de` (they span several member states); `US`, `NAM4` and `EUR5` (London) are inside no
 //! European jurisdiction. Azure zones (`"1"`, `"2"`) name no region: for Azure only `location` is
 //! checked. Google and Azure `global` locations lie in no jurisdiction and are reported, and so is
-//! any name the catalog does not know.
+//! any name the catalog does not know — except on global configuration objects, where `global` is
+//! the scope they apply in and stores no data: Azure private and public DNS zones and Traffic
+//! Manager profiles created with `azapi` (their azurerm resources take no location), and Google
+//! objects such as GKE fleet features and memberships, workforce pools, log scopes, Security Command
+//! Center mute configurations and custom modules, and PAM entitlements.
 //!
 //! A resource that only inherits its provider's region is not reported again: the provider block is
 //! the finding (one root cause, one finding); nor is a value taken from another managed resource's
@@ -395,6 +399,60 @@ const GOOGLE_PROVIDER_PLACES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Configuration objects whose `location = "global"` is the scope they apply in, not a place that
+/// stores data: Google resources whose documentation gives `global` as their only or default
+/// location, and Azure resource types (for `azapi`, by ARM type) that exist only globally. The
+/// azurerm resources for the Azure ones (`azurerm_private_dns_zone`, …) take no location at all.
+const GLOBAL_SCOPE_GOOGLE: &[&str] = &[
+    "google_gke_hub_feature",
+    "google_gke_hub_feature_membership",
+    "google_gke_hub_membership",
+    "google_iam_workforce_pool",
+    "google_iam_workforce_pool_provider",
+    "google_logging_log_scope",
+    "google_network_connectivity_spoke",
+    "google_network_security_security_profile",
+    "google_network_security_security_profile_group",
+    "google_privileged_access_manager_entitlement",
+    "google_scc_management_folder_security_health_analytics_custom_module",
+    "google_scc_management_organization_security_health_analytics_custom_module",
+    "google_scc_management_project_security_health_analytics_custom_module",
+    "google_scc_v2_folder_mute_config",
+    "google_scc_v2_organization_mute_config",
+    "google_scc_v2_project_mute_config",
+    "google_vmwareengine_network",
+];
+
+/// ARM resource types (and their child types) whose only location is `global`.
+const GLOBAL_SCOPE_ARM: &[&str] = &[
+    "microsoft.network/privatednszones",
+    "microsoft.network/dnszones",
+    "microsoft.network/trafficmanagerprofiles",
+];
+
+/// Whether `location = "global"` on this resource is a global configuration object's scope.
+fn global_scope(resource: &ResourceInstance, t: &Tracked) -> bool {
+    if !t.as_str().is_some_and(|l| l.eq_ignore_ascii_case("global")) {
+        return false;
+    }
+    let resource_type = resource.resource_type.as_str();
+    if GLOBAL_SCOPE_GOOGLE.contains(&resource_type) {
+        return true;
+    }
+    // azapi: `type = "Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01"`.
+    resource_type.starts_with("azapi_")
+        && resource
+            .attr("type")
+            .and_then(Tracked::as_str)
+            .is_some_and(|arm| {
+                let arm = arm.split('@').next().unwrap_or(arm).to_ascii_lowercase();
+                GLOBAL_SCOPE_ARM.iter().any(|g| {
+                    arm.strip_prefix(g)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                })
+            })
+}
+
 /// Position of a region-naming argument in [`REGION_ATTRS`].
 fn region_attr(name: &str) -> Option<usize> {
     REGION_ATTRS.iter().position(|a| a.name == name)
@@ -441,6 +499,9 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             let Some(t) = t.filter(|t| !t.is_null()) else {
                 continue;
             };
+            if a.name == "location" && global_scope(resource, t) {
+                continue;
+            }
             check_place(
                 cx,
                 out,
