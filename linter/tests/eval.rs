@@ -1125,3 +1125,51 @@ fn factories_read_their_yaml_files() {
     );
     assert!(!stdout.contains("SOV010"), "{stdout}");
 }
+
+/// `nullable = false`: a null module argument takes the variable's default (with its
+/// `optional()` attributes), as Terraform does; a nullable variable keeps the null.
+#[test]
+fn null_argument_of_a_non_nullable_variable_takes_the_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let root_dir = dir.path();
+    write(
+        &root_dir.join("main.tf"),
+        "module \"project\" {\n  source   = \"./project\"\n  config   = null\n  location = null\n}\n",
+    );
+    write(
+        &root_dir.join("project/main.tf"),
+        r#"variable "config" {
+  type = object({
+    host     = string
+    location = optional(string, "europe-west3")
+  })
+  default  = { host = null }
+  nullable = false
+}
+
+variable "location" {
+  type    = string
+  default = "europe-west4"
+}
+
+resource "google_storage_bucket" "a" {
+  name     = "a"
+  location = var.config.location
+}
+
+resource "google_storage_bucket" "b" {
+  name     = "b"
+  location = var.location
+}
+"#,
+    );
+    let model = evaluate_root(&root(root_dir), &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    let a = resource(&model, "module.project.google_storage_bucket.a");
+    assert_eq!(
+        a.attr("location").and_then(Tracked::as_str),
+        Some("europe-west3")
+    );
+    let b = resource(&model, "module.project.google_storage_bucket.b");
+    assert!(b.attr("location").is_none_or(Tracked::is_null));
+}

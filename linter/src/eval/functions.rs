@@ -1460,7 +1460,11 @@ mod tests {
             ("a/./b/../c/d", "d", "a/c"),
             ("../x/y", "y", "../x"),
         ] {
-            assert_eq!(r("basename", path), format!("{base:?}"), "basename({path:?})");
+            assert_eq!(
+                r("basename", path),
+                format!("{base:?}"),
+                "basename({path:?})"
+            );
             assert_eq!(r("dirname", path), format!("{dir:?}"), "dirname({path:?})");
         }
     }
