@@ -45,6 +45,9 @@
 //! objects such as GKE fleet features and memberships, workforce pools, log scopes, Security Command
 //! Center mute configurations and custom modules, and PAM entitlements.
 //!
+//! Google IAM members, bindings and policies are not checked: their `region` or `location` names
+//! where the resource they grant access on is, which is checked on that resource.
+//!
 //! A resource that only inherits its provider's region is not reported again: the provider block is
 //! the finding (one root cause, one finding); nor is a value taken from another managed resource's
 //! place (`location = azurerm_resource_group.main.location`), which is checked there. Backend regions
@@ -453,6 +456,18 @@ fn global_scope(resource: &ResourceInstance, t: &Tracked) -> bool {
             })
 }
 
+/// Google IAM members, bindings and policies (`google_compute_subnetwork_iam_member`,
+/// `google_cloud_run_v2_service_iam_binding`, …): their `region`/`location` names where the
+/// resource they grant access on is — checked on that resource when it is managed here — and they
+/// place nothing themselves.
+fn iam_grant(resource: &ResourceInstance) -> bool {
+    let t = resource.resource_type.as_str();
+    t.starts_with("google_")
+        && ["_iam_member", "_iam_binding", "_iam_policy"]
+            .iter()
+            .any(|suffix| t.ends_with(suffix))
+}
+
 /// Position of a region-naming argument in [`REGION_ATTRS`].
 fn region_attr(name: &str) -> Option<usize> {
     REGION_ATTRS.iter().position(|a| a.name == name)
@@ -499,7 +514,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             let Some(t) = t.filter(|t| !t.is_null()) else {
                 continue;
             };
-            if a.name == "location" && global_scope(resource, t) {
+            if (a.name == "location" && global_scope(resource, t)) || iam_grant(resource) {
                 continue;
             }
             check_place(
