@@ -40,8 +40,8 @@
 //! European jurisdiction. Azure zones (`"1"`, `"2"`) name no region: for Azure only `location` is
 //! checked. Google and Azure `global` locations lie in no jurisdiction and are reported, and so is
 //! any name the catalog does not know — except on global configuration objects, where `global` is
-//! the scope they apply in and stores no data: Azure private and public DNS zones and Traffic
-//! Manager profiles created with `azapi` (their azurerm resources take no location), and Google
+//! the scope they apply in and stores no data: Azure private and public DNS zones, Traffic
+//! Manager profiles and diagnostic settings created with `azapi` (their azurerm resources take no location), and Google
 //! objects such as GKE fleet features and memberships, workforce pools, log scopes, Security Command
 //! Center mute configurations and custom modules, and PAM entitlements.
 //!
@@ -431,6 +431,9 @@ const GLOBAL_SCOPE_ARM: &[&str] = &[
     "microsoft.network/privatednszones",
     "microsoft.network/dnszones",
     "microsoft.network/trafficmanagerprofiles",
+    // Routing configuration (azurerm_monitor_diagnostic_setting takes no location); at
+    // management-group scope ARM requires `global`. Where the logs go is their destination's place.
+    "microsoft.insights/diagnosticsettings",
 ];
 
 /// Whether `location = "global"` on this resource is a global configuration object's scope.
