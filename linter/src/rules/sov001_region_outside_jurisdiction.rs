@@ -43,7 +43,8 @@
 //! the scope they apply in and stores no data: Azure private and public DNS zones, Traffic
 //! Manager profiles and diagnostic settings created with `azapi` (their azurerm resources take no location), and Google
 //! objects such as GKE fleet features and memberships, workforce pools, log scopes, Security Command
-//! Center mute configurations and custom modules, and PAM entitlements.
+//! Center mute configurations and custom modules, PAM entitlements, network security address,
+//! mirroring and intercept groups, and Dataplex aspect and entry types.
 //!
 //! Google IAM members, bindings and policies are not checked: their `region` or `location` names
 //! where the resource they grant access on is, which is checked on that resource.
@@ -407,6 +408,9 @@ const GOOGLE_PROVIDER_PLACES: &[(&str, &str, &str)] = &[
 /// location, and Azure resource types (for `azapi`, by ARM type) that exist only globally. The
 /// azurerm resources for the Azure ones (`azurerm_private_dns_zone`, …) take no location at all.
 const GLOBAL_SCOPE_GOOGLE: &[&str] = &[
+    // Metadata schemas (not the entries that describe data).
+    "google_dataplex_aspect_type",
+    "google_dataplex_entry_type",
     "google_gke_hub_feature",
     "google_gke_hub_feature_membership",
     "google_gke_hub_membership",
@@ -414,6 +418,11 @@ const GLOBAL_SCOPE_GOOGLE: &[&str] = &[
     "google_iam_workforce_pool_provider",
     "google_logging_log_scope",
     "google_network_connectivity_spoke",
+    "google_network_security_address_group",
+    "google_network_security_intercept_deployment_group",
+    "google_network_security_intercept_endpoint_group",
+    "google_network_security_mirroring_deployment_group",
+    "google_network_security_mirroring_endpoint_group",
     "google_network_security_security_profile",
     "google_network_security_security_profile_group",
     "google_privileged_access_manager_entitlement",
