@@ -41,7 +41,7 @@
 //! checked. Google and Azure `global` locations lie in no jurisdiction and are reported, and so is
 //! any name the catalog does not know — except on global configuration objects, where `global` is
 //! the scope they apply in and stores no data: Azure private and public DNS zones, Traffic
-//! Manager profiles and diagnostic settings created with `azapi` (their azurerm resources take no location), and Google
+//! Manager profiles, diagnostic settings and metric alerts created with `azapi` (their azurerm resources take no location), and Google
 //! objects such as GKE fleet features and memberships, workforce pools, log scopes, Security Command
 //! Center mute configurations and custom modules, PAM entitlements, network security address,
 //! mirroring and intercept groups, and Dataplex aspect and entry types.
@@ -443,6 +443,8 @@ const GLOBAL_SCOPE_ARM: &[&str] = &[
     // Routing configuration (azurerm_monitor_diagnostic_setting takes no location); at
     // management-group scope ARM requires `global`. Where the logs go is their destination's place.
     "microsoft.insights/diagnosticsettings",
+    // azurerm_monitor_metric_alert takes no location (the provider always sends `global`).
+    "microsoft.insights/metricalerts",
 ];
 
 /// Whether `location = "global"` on this resource is a global configuration object's scope.
