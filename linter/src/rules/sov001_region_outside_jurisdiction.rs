@@ -862,10 +862,33 @@ fn check_value(
             INFO.id,
             subject,
             loc(t, subject.location),
-            format!("{what} of {}: {}", subject.address, verdict.reason),
+            format!(
+                "{what} of {}: {}{}",
+                subject.address,
+                verdict.reason,
+                unlisted_note(cloud, name)
+            ),
             Some(t),
             help_for(cx, cloud),
         ));
+    }
+}
+
+/// Why a name the catalog does not list is outside: `global` is no region at all; anything else
+/// (a region of another continent the catalog does not list, a placeholder such as `primary`
+/// left unresolved) cannot be shown to be one of the jurisdiction's regions.
+fn unlisted_note(cloud: Cloud, name: &str) -> &'static str {
+    let region = region_of_zone(cloud, name)
+        .unwrap_or_else(|| sovereign_schemas::region::normalize_region(cloud, name));
+    if sovereign_schemas::catalog::catalog()
+        .region_fact(cloud, &region)
+        .is_some()
+    {
+        ""
+    } else if region.eq_ignore_ascii_case("global") {
+        " (`global` is not a region: the resource is not kept in any one region)"
+    } else {
+        " (not a region the catalog lists: only the jurisdiction's listed regions are inside)"
     }
 }
 
