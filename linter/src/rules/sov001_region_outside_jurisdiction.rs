@@ -49,6 +49,10 @@
 //! Google IAM members, bindings and policies are not checked: their `region` or `location` names
 //! where the resource they grant access on is, which is checked on that resource.
 //!
+//! A data source's region, location or zone that cannot be resolved statically is not SOV010: a
+//! data source only reads (zones, versions, an existing subnetwork), and what it returns is
+//! checked where a resource uses it.
+//!
 //! A resource that only inherits its provider's region is not reported again: the provider block is
 //! the finding (one root cause, one finding); nor is a value taken from another managed resource's
 //! place (`location = azurerm_resource_group.main.location`), which is checked there. Backend regions
@@ -496,6 +500,9 @@ fn names_a_place(attribute: &str) -> bool {
 fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {
     let subject = Subject::resource(resource);
     if let Some(cloud) = cloud_of(resource) {
+        // A data source only reads (zones, versions, an existing subnetwork): a place of it not
+        // known statically decides nothing; what it returns is checked where a resource uses it.
+        let decides_residency = resource.mode == crate::model::ResourceMode::Managed;
         // One pass over the arguments finds those that name regions (checked in table order).
         let mut present: [Option<&Tracked>; REGION_ATTRS.len()] = [None; REGION_ATTRS.len()];
         for (name, t) in &resource.attributes {
@@ -538,7 +545,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
                 cloud,
                 a.what,
                 t,
-                a.unknown_decides,
+                a.unknown_decides && decides_residency,
                 a.list,
             );
         }
@@ -559,7 +566,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
                     cloud,
                     a.what,
                     v,
-                    a.unknown_decides,
+                    a.unknown_decides && decides_residency,
                     a.list,
                 );
             }
