@@ -30,7 +30,9 @@
 //! - a `google_compute_instance` without `zone` or a `google_sql_database_instance` without
 //!   `region` whose provider sets none either takes it from the environment: SOV010;
 //! - arguments whose absence means a default place: a `google_bigquery_dataset` without `location`
-//!   is created in the `US` multi-region;
+//!   is created in the `US` multi-region; a `google_pubsub_topic` without `message_storage_policy`
+//!   stores messages in the region nearest each publisher, anywhere (SOV010: only an organisation
+//!   policy the configuration does not show could keep them inside);
 //! - ARNs in any string argument (`arn:aws:kms:us-east-1:…`), including their partition; wildcard
 //!   regions in IAM policies (`arn:aws:logs:*:…`) name no region and are not reported.
 //!
@@ -599,6 +601,11 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
                 unresolved(cx, out, subject, &format!("`{argument}`"), &t);
             }
         }
+        if resource.resource_type == "google_pubsub_topic"
+            && resource.mode == crate::model::ResourceMode::Managed
+        {
+            pubsub_storage_unconstrained(cx, out, resource);
+        }
         if resource.resource_type == "azurerm_cognitive_deployment" {
             cognitive_deployment(cx, out, resource);
         }
@@ -684,6 +691,38 @@ fn check_place(
     for item in items {
         check_value(cx, out, subject, cloud, what, item, unknown_decides);
     }
+}
+
+/// A Pub/Sub topic without `message_storage_policy` has "no constraints in effect" (google docs):
+/// messages are stored in the region nearest each publisher, wherever that is — only an
+/// organisation policy, which the configuration does not show, could keep them inside.
+fn pubsub_storage_unconstrained(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    resource: &ResourceInstance,
+) {
+    let unset = resource
+        .attr("message_storage_policy")
+        .is_none_or(|t| match &t.value {
+            Value::Null => true,
+            Value::List(items) => items.is_empty(),
+            _ => false,
+        });
+    if !unset {
+        return;
+    }
+    let t = Tracked::unknown(
+        "not set: Pub/Sub stores messages in the Google Cloud region nearest each publisher, wherever that is",
+        Some(resource.location.clone()),
+    );
+    unresolved_with_help(
+        cx,
+        out,
+        Subject::resource(resource),
+        "`message_storage_policy`",
+        &t,
+        "set `message_storage_policy { allowed_persistence_regions = [...] }` to regions inside the jurisdiction",
+    );
 }
 
 /// Azure OpenAI / AI Services deployments: a `Global*` deployment type processes prompts in any
