@@ -62,7 +62,8 @@
 //! variable without a value, a data source, a function sovereign-lint does not evaluate, an empty
 //! string or a value of the wrong type — is reported as SOV010; an AWS provider without `region`
 //! takes it from the environment at run time and is reported as SOV010 too. Unknown AWS
-//! availability zones are not: AWS only accepts zones of the region the request is sent to.
+//! availability zones are not: AWS only accepts zones of the region the request is sent to; nor
+//! are unknown GKE `node_locations`, which must lie in the cluster's region.
 //!
 //! ## Why is this bad?
 //! Data and workloads in a region outside the jurisdiction are subject to that country's law and
@@ -156,7 +157,10 @@ const REGION_ATTRS: &[RegionAttr] = &[
         false,
         true,
     ),
-    attr("node_locations", "`node_locations`", true, true),
+    // GKE: "nodes must be in the region of their regional cluster or in the same region as their
+    // cluster's zone" (google docs): zones not known yet cannot leave the cluster's region, which
+    // `location` decides.
+    attr("node_locations", "`node_locations`", false, true),
     // AWS zone ids (`euc1-az2`): aws_subnet, aws_ec2_subnet_cidr_reservation's subnets, …
     attr(
         "availability_zone_id",
