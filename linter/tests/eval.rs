@@ -1173,3 +1173,67 @@ resource "google_storage_bucket" "b" {
     let b = resource(&model, "module.project.google_storage_bucket.b");
     assert!(b.attr("location").is_none_or(Tracked::is_null));
 }
+
+/// `module.NAME` of a module with `for_each` is a map of its instances' outputs by key, and with
+/// `count` a list, as Terraform gives them (factories pass whole module maps on).
+#[test]
+fn whole_module_references_are_maps_or_lists_of_instance_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root_dir = dir.path();
+    write(
+        &root_dir.join("main.tf"),
+        r#"module "net" {
+  source   = "./net"
+  for_each = { core = "europe-west3", dev = "europe-west4" }
+  region   = each.value
+}
+
+module "zone" {
+  source = "./net"
+  count  = 2
+  region = "europe-west${count.index + 8}"
+}
+
+resource "google_compute_address" "by_key" {
+  for_each = module.net
+  name     = each.key
+  region   = each.value.region
+}
+
+resource "google_compute_address" "by_index" {
+  name   = "second"
+  region = element(module.zone[*].region, 1)
+}
+
+resource "google_compute_address" "splat" {
+  name   = "splat"
+  region = values(module.net)[0].region
+}
+"#,
+    );
+    write(
+        &root_dir.join("net/main.tf"),
+        "variable \"region\" {}\noutput \"region\" {\n  value = var.region\n}\n",
+    );
+    let model = evaluate_root(&root(root_dir), &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    let region = |address: &str| {
+        resource(&model, address)
+            .attr("region")
+            .map(Tracked::render)
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        region("google_compute_address.by_key[\"core\"]"),
+        "\"europe-west3\""
+    );
+    assert_eq!(
+        region("google_compute_address.by_key[\"dev\"]"),
+        "\"europe-west4\""
+    );
+    assert_eq!(region("google_compute_address.splat"), "\"europe-west3\"");
+    assert_eq!(
+        region("google_compute_address.by_index"),
+        "\"europe-west9\""
+    );
+}
