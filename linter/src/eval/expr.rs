@@ -1237,9 +1237,12 @@ fn module_output(scope: &Scope<'_>, name: &str, ops: &[TraversalOp]) -> Tracked 
                 rest = &rest[1..];
             }
             _ => {
-                return unknown(format!(
-                    "{address} (outputs of all instances are not evaluated)"
-                ));
+                return match all_instances_outputs(scope, file, block, &address) {
+                    Some(all) => apply_ops(scope, all, rest),
+                    None => unknown(format!(
+                        "{address} (outputs of all instances are not evaluated)"
+                    )),
+                };
             }
         }
     }
@@ -1282,6 +1285,76 @@ fn module_output(scope: &Scope<'_>, name: &str, ops: &[TraversalOp]) -> Tracked 
         provenance,
     };
     apply_ops(scope, t, &rest[1..])
+}
+
+/// `module.NAME` of a module call with `for_each` (a map of its instances' outputs by key) or
+/// `count` (a list), as Terraform gives it; `None` when the instances or the module's code are not
+/// known (the caller then gives an unknown).
+fn all_instances_outputs(
+    scope: &Scope<'_>,
+    file: &SourceFile,
+    block: &Block,
+    address: &str,
+) -> Option<Tracked> {
+    const MAX_INSTANCES: usize = 1_000;
+    let shared = &scope.inst.shared;
+    if shared.depth.get() > MAX_REFERENCE_DEPTH {
+        return None;
+    }
+    shared.depth.set(shared.depth.get() + 1);
+    let outputs_of = |key: &Tracked| -> Option<Tracked> {
+        let child = child_instance(
+            scope,
+            file,
+            block,
+            &format!("{address}{}", index_key(key)),
+            Some(key),
+        )?;
+        let mut outputs = AttrMap::new();
+        for (name, r) in child.def.outputs.iter() {
+            let (out_file, out_block) = child.def.block(*r);
+            let value = out_block
+                .body
+                .attribute("value")
+                .map(|v| eval(&Scope::new(&child, out_file), &v.expr))
+                .unwrap_or_else(|| Tracked::new(Value::Null, None));
+            outputs.insert(name.as_str().into(), value);
+        }
+        Some(map(outputs))
+    };
+    let result = (|| {
+        if let Some(for_each) = block.body.attribute("for_each") {
+            let keys: Vec<String> = match &eval(scope, &for_each.expr).value {
+                Value::Map(m) => m.keys().map(|k| k.to_string()).collect(),
+                Value::List(items) => items
+                    .iter()
+                    .map(|i| as_string(i).map(|s| s.to_string()))
+                    .collect::<Option<Vec<_>>>()?,
+                Value::Null => Vec::new(),
+                _ => return None,
+            };
+            if keys.len() > MAX_INSTANCES {
+                return None;
+            }
+            let mut all = AttrMap::new();
+            for key in keys {
+                let value = outputs_of(&Tracked::new(Value::String(key.clone().into()), None))?;
+                all.insert(key.as_str().into(), value);
+            }
+            Some(map(all))
+        } else {
+            let count = eval(scope, &block.body.attribute("count")?.expr).as_number()?;
+            if !(0.0..=MAX_INSTANCES as f64).contains(&count) {
+                return None;
+            }
+            let items = (0..count as usize)
+                .map(|i| outputs_of(&Tracked::new(Value::Number(i as f64), None)))
+                .collect::<Option<Vec<_>>>()?;
+            Some(list(items))
+        }
+    })();
+    shared.depth.set(shared.depth.get() - 1);
+    result
 }
 
 /// The module instance a module call creates, with its inputs (built once per address).

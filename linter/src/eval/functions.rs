@@ -918,6 +918,19 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
                 .collect::<Result<Vec<_>>>()?;
             string(format!("arn:{}", parts.join(":")))
         }
+        "basename" => string(path_base(&str_arg(args, 0)?)),
+        "dirname" => string(path_dir(&str_arg(args, 0)?)),
+        // Only a leading `~` depends on the machine that runs Terraform (its home directory);
+        // any other path is returned as given.
+        "pathexpand" => {
+            let path = str_arg(args, 0)?;
+            if path == "~" || path.starts_with("~/") || path.starts_with("~\\") {
+                return Err(Failure::Unknown(Box::new(unknown(format!(
+                    "pathexpand({path:?}) depends on the home directory of the machine running Terraform"
+                )))));
+            }
+            string(path)
+        }
         "filebase64" | "fileexists" | "timestamp" | "uuid" | "bcrypt" => {
             return Err(Failure::Unknown(Box::new(unknown(format!(
                 "{name}() is not evaluated by sovereign-lint"
@@ -929,6 +942,51 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             )))));
         }
     })
+}
+
+/// `basename`, as Terraform computes it (Go's `filepath.Base` with `/` separators).
+fn path_base(path: &str) -> String {
+    if path.is_empty() {
+        return ".".into();
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".into();
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+}
+
+/// `dirname`, as Terraform computes it (Go's `filepath.Dir`: all but the last element, cleaned).
+fn path_dir(path: &str) -> String {
+    match path.rfind('/') {
+        Some(i) => path_clean(&path[..=i]),
+        None => ".".into(),
+    }
+}
+
+/// Go's `path.Clean`: the shortest equivalent path (`a//b/./c/..` is `a/b`).
+fn path_clean(path: &str) -> String {
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|p| *p != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
 }
 
 /// A YAML node as a value: mappings become objects (keys as strings), sequences lists, scalars
@@ -1264,6 +1322,9 @@ mod tests {
             ("replace", vec![s("a-b"), s("-"), s("_")]),
             ("substr", vec![s("abcdef"), n(1.0), n(2.0)]),
             ("trimprefix", vec![s("eu-west-1"), s("eu-")]),
+            ("pathexpand", vec![s("data/projects")]),
+            ("basename", vec![s("data/projects/ml.yaml")]),
+            ("dirname", vec![s("data/projects/ml.yaml")]),
             ("trimsuffix", vec![s("eu-west-1a"), s("a")]),
             ("startswith", vec![s("eu-west-1"), s("eu-")]),
             ("endswith", vec![s("eu-west-1"), s("-1")]),
@@ -1365,6 +1426,46 @@ mod tests {
         for args in [[s("^x"), s("eu")], [s("("), s("eu")]] {
             let v = result("regex", &args);
             assert!(v.evaluation_error().is_some(), "{}", v.render());
+        }
+    }
+
+    /// `pathexpand`: factories read their data directories through it (`pathexpand(var.path)`);
+    /// only a path under the home directory depends on the machine.
+    #[test]
+    fn pathexpand_keeps_paths_outside_the_home_directory() {
+        assert_eq!(
+            result("pathexpand", &[s("data/projects")]).render(),
+            "\"data/projects\""
+        );
+        let home = result("pathexpand", &[s("~/data")]);
+        assert!(
+            home.pending_unknown().is_some() && home.evaluation_error().is_none(),
+            "{}",
+            home.render()
+        );
+    }
+
+    /// `basename` and `dirname`: factories name instances after their files and folders.
+    #[test]
+    fn path_functions_follow_go_filepath() {
+        let r = |name: &str, path: &str| result(name, &[s(path)]).render();
+        for (path, base, dir) in [
+            ("data/projects/ml.yaml", "ml.yaml", "data/projects"),
+            ("ml.yaml", "ml.yaml", "."),
+            ("data/vpcs/", "vpcs", "data/vpcs"),
+            ("/etc/x", "x", "/etc"),
+            ("/x", "x", "/"),
+            ("/", "/", "/"),
+            ("", ".", "."),
+            ("a/./b/../c/d", "d", "a/c"),
+            ("../x/y", "y", "../x"),
+        ] {
+            assert_eq!(
+                r("basename", path),
+                format!("{base:?}"),
+                "basename({path:?})"
+            );
+            assert_eq!(r("dirname", path), format!("{dir:?}"), "dirname({path:?})");
         }
     }
 

@@ -1194,9 +1194,21 @@ fn module_inputs(
     address: &str,
 ) -> HashMap<String, VarValue> {
     let mut vars = HashMap::new();
+    let constant = Instance::new(
+        scope.inst.shared.clone(),
+        child_def.clone(),
+        address.to_string(),
+        HashMap::new(),
+        String::new(),
+        ".".into(),
+    );
     for var_name in child_def.variables.keys() {
         if let Some(arg) = block.body.attribute(var_name) {
             let value = eval(scope, &arg.expr);
+            // `nullable = false`: Terraform gives a null argument the variable's default.
+            if value.is_null() && !nullable(child_def, &constant, var_name) {
+                continue;
+            }
             let arg_location = file.location(arg.span);
             let provenance = Provenance::chain(
                 ProvenanceStep {
@@ -1227,16 +1239,19 @@ fn module_inputs(
             );
         }
     }
-    let constant = Instance::new(
-        scope.inst.shared.clone(),
-        child_def.clone(),
-        address.to_string(),
-        HashMap::new(),
-        String::new(),
-        ".".into(),
-    );
     fill_defaults(child_def, &constant, &mut vars);
     vars
+}
+
+/// A variable's `nullable` (true unless it says `nullable = false`).
+fn nullable(def: &ModuleDef, constant: &Instance, name: &str) -> bool {
+    match def.variable_attribute(name, "nullable") {
+        Some((file, attr)) => {
+            let scope = Scope::new(constant, file);
+            !matches!(eval(&scope, &attr.expr).value, Value::Bool(false))
+        }
+        None => true,
+    }
 }
 
 /// Runs `f` on a single-thread rayon pool of its own, so its parallel iterators never wait on

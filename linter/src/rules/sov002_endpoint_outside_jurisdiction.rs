@@ -22,7 +22,9 @@
 //! `*_endpoint` or `*_url` argument from a variable without a value or a data source — is reported
 //! as SOV010: it decides where requests go. Backend endpoints are SOV008's.
 //! Email addresses, ARNs, `s3://` and `gs://` locations and tag values are not endpoints; nor are
-//! allow-lists (`allowed_endpoint_hosts`) or what a data source returns (only the arguments written
+//! allow-lists (`allowed_endpoint_hosts`), quantities per endpoint (`max_rate_per_endpoint`), Compute
+//! Engine self links (`network_url = "https://www.googleapis.com/compute/v1/projects/…"`, which
+//! name a resource) or what a data source returns (only the arguments written
 //! in its block are checked).
 //!
 //! ## Why is this bad?
@@ -168,6 +170,9 @@ impl Rule for EndpointOutsideJurisdiction {
                         let is_url = s.split_once("://").is_some_and(|(scheme, _)| {
                             URL_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str())
                         });
+                        if is_google_self_link(s) {
+                            return;
+                        }
                         if is_url
                             || ((lower.contains("endpoint") || nested_url) && looks_like_host(s))
                         {
@@ -212,7 +217,23 @@ fn is_url_in_endpoint_block(path: &[super::support::Seg<'_>]) -> bool {
 /// block that merely has `endpoint` in its name (`vpc_endpoint_id`, `endpoint_type`).
 fn decides_when_unknown(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
-    lower.ends_with("_url") || lower.ends_with("endpoint")
+    // `max_rate_per_endpoint`, `max_connections_per_endpoint`: numbers, not places.
+    (lower.ends_with("_url") || lower.ends_with("endpoint")) && !lower.ends_with("_per_endpoint")
+}
+
+/// A Google Compute Engine resource's self link
+/// (`https://www.googleapis.com/compute/v1/projects/p/global/networks/n`, as in a DNS zone's
+/// `networks.network_url`): it names a resource, it is not a host requests or data are sent to.
+fn is_google_self_link(s: &str) -> bool {
+    let Some(rest) = s
+        .strip_prefix("https://www.googleapis.com/compute/")
+        .or_else(|| s.strip_prefix("https://compute.googleapis.com/compute/"))
+    else {
+        return false;
+    };
+    ["v1/projects/", "beta/projects/", "alpha/projects/"]
+        .iter()
+        .any(|p| rest.starts_with(p))
 }
 
 /// Whether a value comes from a managed resource of a cloud (`aws_sqs_queue.jobs.url`): that
