@@ -491,7 +491,6 @@ pub fn lint_with_inputs(
     report.stats.files_scanned = scanned_files.len();
     report.jurisdictions = jurisdictions.into_iter().collect();
     drop_repeated_findings(&mut all_findings);
-    merge_unresolved_instances(&mut all_findings);
 
     if let Some(path) = &opts.write_baseline {
         let baseline = Baseline::from_findings(&all_findings);
@@ -555,73 +554,6 @@ fn drop_repeated_findings(findings: &mut Vec<Finding>) {
             format!("{:?}", f.related),
         ))
     });
-}
-
-/// SOV010 says a value cannot be resolved. When the instances of one resource (its `count` or
-/// `for_each` keys) share the same unresolved value at the same place — a `location` from one
-/// data source across hundreds of policy assignments — that is one value to give: one finding for
-/// the resource, saying how many instances share it.
-fn merge_unresolved_instances(findings: &mut Vec<Finding>) {
-    let mut groups: std::collections::HashMap<(String, u32, u32, String, String, String), usize> =
-        std::collections::HashMap::new();
-    let mut counts: Vec<usize> = vec![0; findings.len()];
-    let mut keep = vec![true; findings.len()];
-    for (i, f) in findings.iter().enumerate() {
-        let Some(base) = (f.rule == "SOV010")
-            .then(|| resource_of_instance(&f.address))
-            .flatten()
-        else {
-            continue;
-        };
-        let key = (
-            f.location.file.to_string(),
-            f.location.line,
-            f.location.column,
-            f.message.replace(&f.address, base),
-            f.value.clone().unwrap_or_default(),
-            format!("{:?}", f.related),
-        );
-        match groups.get(&key) {
-            Some(&first) => {
-                counts[first] += 1;
-                keep[i] = false;
-            }
-            None => {
-                groups.insert(key, i);
-                counts[i] = 1;
-            }
-        }
-    }
-    for (f, &n) in findings.iter_mut().zip(&counts) {
-        if n > 1
-            && let Some(base) = resource_of_instance(&f.address).map(str::to_string)
-        {
-            f.message = format!(
-                "{} (the same for {n} instances of {base})",
-                f.message.replace(&f.address, &base)
-            );
-            f.address = base;
-        }
-    }
-    let mut i = 0;
-    findings.retain(|_| {
-        i += 1;
-        keep[i - 1]
-    });
-}
-
-/// `aws_s3_bucket.data["eu"]` → `aws_s3_bucket.data`: the resource of an instance address (not
-/// a provider's `provider["…"]`).
-fn resource_of_instance(address: &str) -> Option<&str> {
-    let open = if address.ends_with("\"]") {
-        address.rfind("[\"")?
-    } else if address.ends_with(']') {
-        address.rfind('[')?
-    } else {
-        return None;
-    };
-    let base = &address[..open];
-    (base.contains('.') && !base.ends_with("provider")).then_some(base)
 }
 
 /// Rules and suppressions for one model: its findings (before rebasing), how many were

@@ -698,23 +698,3 @@ fn roots_sharing_a_module_report_an_identical_finding_once() {
     assert!(sov010[0].starts_with("main.tf:1:1:"), "{text}");
     assert_eq!(code(&out), 1);
 }
-
-/// Found on terraform-azurerm-caf-enterprise-scale (hundreds of policy assignments whose
-/// `location` comes from one data source): the instances of one resource that share an
-/// unresolved value at the same place are one SOV010, saying how many instances share it.
-#[test]
-fn instances_sharing_an_unresolved_value_are_one_sov010() {
-    let dir = config(&[(
-        "main.tf",
-        "provider \"aws\" {\n  region = \"eu-central-1\"\n}\n\nvariable \"region\" {\n  type = string\n}\n\nresource \"aws_s3_bucket\" \"data\" {\n  for_each = toset([\"a\", \"b\", \"c\"])\n  bucket   = each.key\n  region   = var.region\n}\n",
-    )]);
-    let out = run_in(dir.path(), &["--format", "compact", "."]);
-    let text = stdout(&out);
-    let sov010: Vec<&str> = text.lines().filter(|l| l.contains("SOV010")).collect();
-    assert_eq!(sov010.len(), 1, "{text}");
-    assert!(
-        sov010[0].contains("`region` of aws_s3_bucket.data cannot be resolved statically")
-            && sov010[0].contains("(the same for 3 instances of aws_s3_bucket.data)"),
-        "{text}"
-    );
-}

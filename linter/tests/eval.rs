@@ -1126,6 +1126,118 @@ fn factories_read_their_yaml_files() {
     assert!(!stdout.contains("SOV010"), "{stdout}");
 }
 
+/// `nullable = false`: a null module argument takes the variable's default (with its
+/// `optional()` attributes), as Terraform does; a nullable variable keeps the null.
+#[test]
+fn null_argument_of_a_non_nullable_variable_takes_the_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let root_dir = dir.path();
+    write(
+        &root_dir.join("main.tf"),
+        "module \"project\" {\n  source   = \"./project\"\n  config   = null\n  location = null\n}\n",
+    );
+    write(
+        &root_dir.join("project/main.tf"),
+        r#"variable "config" {
+  type = object({
+    host     = string
+    location = optional(string, "europe-west3")
+  })
+  default  = { host = null }
+  nullable = false
+}
+
+variable "location" {
+  type    = string
+  default = "europe-west4"
+}
+
+resource "google_storage_bucket" "a" {
+  name     = "a"
+  location = var.config.location
+}
+
+resource "google_storage_bucket" "b" {
+  name     = "b"
+  location = var.location
+}
+"#,
+    );
+    let model = evaluate_root(&root(root_dir), &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    let a = resource(&model, "module.project.google_storage_bucket.a");
+    assert_eq!(
+        a.attr("location").and_then(Tracked::as_str),
+        Some("europe-west3")
+    );
+    let b = resource(&model, "module.project.google_storage_bucket.b");
+    assert!(b.attr("location").is_none_or(Tracked::is_null));
+}
+
+/// `module.NAME` of a module with `for_each` is a map of its instances' outputs by key, and with
+/// `count` a list, as Terraform gives them (factories pass whole module maps on).
+#[test]
+fn whole_module_references_are_maps_or_lists_of_instance_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root_dir = dir.path();
+    write(
+        &root_dir.join("main.tf"),
+        r#"module "net" {
+  source   = "./net"
+  for_each = { core = "europe-west3", dev = "europe-west4" }
+  region   = each.value
+}
+
+module "zone" {
+  source = "./net"
+  count  = 2
+  region = "europe-west${count.index + 8}"
+}
+
+resource "google_compute_address" "by_key" {
+  for_each = module.net
+  name     = each.key
+  region   = each.value.region
+}
+
+resource "google_compute_address" "by_index" {
+  name   = "second"
+  region = element(module.zone[*].region, 1)
+}
+
+resource "google_compute_address" "splat" {
+  name   = "splat"
+  region = values(module.net)[0].region
+}
+"#,
+    );
+    write(
+        &root_dir.join("net/main.tf"),
+        "variable \"region\" {}\noutput \"region\" {\n  value = var.region\n}\n",
+    );
+    let model = evaluate_root(&root(root_dir), &EvalOptions::default());
+    assert!(model.errors.is_empty(), "{:?}", model.errors);
+    let region = |address: &str| {
+        resource(&model, address)
+            .attr("region")
+            .map(Tracked::render)
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        region("google_compute_address.by_key[\"core\"]"),
+        "\"europe-west3\""
+    );
+    assert_eq!(
+        region("google_compute_address.by_key[\"dev\"]"),
+        "\"europe-west4\""
+    );
+    assert_eq!(region("google_compute_address.splat"), "\"europe-west3\"");
+    assert_eq!(
+        region("google_compute_address.by_index"),
+        "\"europe-west9\""
+    );
+}
+
 /// Found on published modules (terraform-aws-eks node groups): a variable declared
 /// `nullable = false` that its caller sets to `null` takes its default, and a known map compared
 /// with `null` is decided even when values inside it are known only after apply, so a

@@ -1251,8 +1251,12 @@ fn module_output(scope: &Scope<'_>, name: &str, ops: &[TraversalOp]) -> Tracked 
             // `module.NAME` of a call with `count`/`for_each` (`[for k, v in module.defs :
             // v.json]`, `values(module.defs)[*].json`): a list or map of its instances' outputs.
             _ => {
-                let all = all_module_instances(scope, file, block, &address);
-                return apply_ops(scope, all, rest);
+                return match all_instances_outputs(scope, file, block, &address) {
+                    Some(all) => apply_ops(scope, all, rest),
+                    None => unknown(format!(
+                        "{address} (outputs of all instances are not evaluated)"
+                    )),
+                };
             }
         }
     }
@@ -1297,53 +1301,74 @@ fn module_output(scope: &Scope<'_>, name: &str, ops: &[TraversalOp]) -> Tracked 
     apply_ops(scope, t, &rest[1..])
 }
 
-/// Every instance of a module call with `count` (a list) or `for_each` (a map by key), each an
-/// object of its outputs; unknown when the instances cannot be told statically.
-fn all_module_instances(
+/// `module.NAME` of a module call with `for_each` (a map of its instances' outputs by key) or
+/// `count` (a list), as Terraform gives it; `None` when the instances or the module's code are not
+/// known (the caller then gives an unknown).
+fn all_instances_outputs(
     scope: &Scope<'_>,
     file: &SourceFile,
     block: &Block,
     address: &str,
-) -> Tracked {
-    let base = Scope::new(scope.inst, file);
-    if let Some(count) = block.body.attribute("count") {
-        let n = eval(&base, &count.expr);
-        let Some(n) = n.as_number().filter(|n| *n >= 0.0 && n.fract() == 0.0) else {
-            return unknown(format!("{address} (its count is not known statically)"));
-        };
-        let items = (0..(n as usize).min(MAX_WHOLE_INSTANCES))
-            .map(|i| {
-                let k = number(i as f64);
-                let at = format!("{address}{}", index_key(&k));
-                module_instance_outputs(scope, file, block, &at, Some(&k))
-            })
-            .collect();
-        return list(items);
+) -> Option<Tracked> {
+    const MAX_INSTANCES: usize = 1_000;
+    let shared = &scope.inst.shared;
+    if shared.depth.get() > MAX_REFERENCE_DEPTH {
+        return None;
     }
-    let Some(for_each) = block.body.attribute("for_each") else {
-        return unknown(format!(
-            "{address} (outputs of all instances are not evaluated)"
-        ));
+    shared.depth.set(shared.depth.get() + 1);
+    let outputs_of = |key: &Tracked| -> Option<Tracked> {
+        let child = child_instance(
+            scope,
+            file,
+            block,
+            &format!("{address}{}", index_key(key)),
+            Some(key),
+        )?;
+        let mut outputs = AttrMap::new();
+        for (name, r) in child.def.outputs.iter() {
+            let (out_file, out_block) = child.def.block(*r);
+            let value = out_block
+                .body
+                .attribute("value")
+                .map(|v| output_value(&child, name, out_file, &v.expr))
+                .unwrap_or_else(|| Tracked::new(Value::Null, None));
+            outputs.insert(name.as_str().into(), value);
+        }
+        Some(map(outputs))
     };
-    let keys: Option<Vec<String>> = match &eval(&base, &for_each.expr).value {
-        Value::Map(m) => Some(m.keys().map(|k| k.to_string()).collect()),
-        Value::List(items) => items.iter().map(as_string).collect(),
-        Value::Null => Some(Vec::new()),
-        _ => None,
-    };
-    let Some(keys) = keys else {
-        return unknown(format!("{address} (its for_each is not known statically)"));
-    };
-    let mut entries = AttrMap::default();
-    for k in keys.into_iter().take(MAX_WHOLE_INSTANCES) {
-        let key = string(k.as_str());
-        let at = format!("{address}{}", index_key(&key));
-        entries.insert(
-            k.as_str().into(),
-            module_instance_outputs(scope, file, block, &at, Some(&key)),
-        );
-    }
-    map(entries)
+    let result = (|| {
+        if let Some(for_each) = block.body.attribute("for_each") {
+            let keys: Vec<String> = match &eval(scope, &for_each.expr).value {
+                Value::Map(m) => m.keys().map(|k| k.to_string()).collect(),
+                Value::List(items) => items
+                    .iter()
+                    .map(|i| as_string(i).map(|s| s.to_string()))
+                    .collect::<Option<Vec<_>>>()?,
+                Value::Null => Vec::new(),
+                _ => return None,
+            };
+            if keys.len() > MAX_INSTANCES {
+                return None;
+            }
+            let mut all = AttrMap::new();
+            for key in keys {
+                let value = outputs_of(&Tracked::new(Value::String(key.clone().into()), None))?;
+                all.insert(key.as_str().into(), value);
+            }
+            Some(map(all))
+        } else {
+            let count = eval(scope, &block.body.attribute("count")?.expr).as_number()?;
+            if !(0.0..=MAX_INSTANCES as f64).contains(&count) {
+                return None;
+            }
+            let items = (0..count as usize)
+                .map(|i| outputs_of(&Tracked::new(Value::Number(i as f64), None)))
+                .collect::<Option<Vec<_>>>()?;
+            Some(list(items))
+        }
+    })();
+    shared.depth.set(shared.depth.get() - 1);
+    result
 }
 
 /// An output's value in its module instance, evaluated once.
@@ -1358,10 +1383,6 @@ fn output_value(child: &Instance, name: &str, file: &SourceFile, expr: &Expr) ->
         .insert(name.to_string(), value.clone());
     value
 }
-
-/// Instances of one module call read as a whole (`module.NAME` without a key): beyond this the
-/// rest are left out, like the instances of a resource.
-const MAX_WHOLE_INSTANCES: usize = 1_000;
 
 /// One module instance as an object of all its outputs, each evaluated in that instance.
 fn module_instance_outputs(

@@ -748,27 +748,6 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
                     .collect(),
             )
         }
-        // Path names as Terraform's (Go's filepath) `basename`/`dirname` read them, on `/`.
-        "basename" => {
-            let path = str_arg(args, 0)?;
-            let trimmed = path.trim_end_matches('/');
-            string(match trimmed.rsplit_once('/') {
-                _ if path.is_empty() => ".",
-                _ if trimmed.is_empty() => "/",
-                Some((_, last)) => last,
-                None => trimmed,
-            })
-        }
-        "dirname" => {
-            let path = str_arg(args, 0)?;
-            let trimmed = path.trim_end_matches('/');
-            string(match trimmed.rsplit_once('/') {
-                _ if trimmed.is_empty() && path.starts_with('/') => "/",
-                Some(("", _)) => "/",
-                Some((dir, _)) => dir.trim_end_matches('/'),
-                None => ".",
-            })
-        }
         "base64encode" => string(base64_encode(str_arg(args, 0)?.as_bytes())),
         "regex" => {
             let re = compile_regex(&str_arg(args, 0)?)?;
@@ -959,6 +938,19 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
                 .collect::<Result<Vec<_>>>()?;
             string(format!("arn:{}", parts.join(":")))
         }
+        "basename" => string(path_base(&str_arg(args, 0)?)),
+        "dirname" => string(path_dir(&str_arg(args, 0)?)),
+        // Only a leading `~` depends on the machine that runs Terraform (its home directory);
+        // any other path is returned as given.
+        "pathexpand" => {
+            let path = str_arg(args, 0)?;
+            if path == "~" || path.starts_with("~/") || path.starts_with("~\\") {
+                return Err(Failure::Unknown(Box::new(unknown(format!(
+                    "pathexpand({path:?}) depends on the home directory of the machine running Terraform"
+                )))));
+            }
+            string(path)
+        }
         "filebase64" | "fileexists" | "timestamp" | "uuid" | "bcrypt" => {
             return Err(Failure::Unknown(Box::new(unknown(format!(
                 "{name}() is not evaluated by sovereign-lint"
@@ -970,6 +962,51 @@ fn apply(name: &str, args: &[Tracked]) -> Result<Tracked> {
             )))));
         }
     })
+}
+
+/// `basename`, as Terraform computes it (Go's `filepath.Base` with `/` separators).
+fn path_base(path: &str) -> String {
+    if path.is_empty() {
+        return ".".into();
+    }
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".into();
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+}
+
+/// `dirname`, as Terraform computes it (Go's `filepath.Dir`: all but the last element, cleaned).
+fn path_dir(path: &str) -> String {
+    match path.rfind('/') {
+        Some(i) => path_clean(&path[..=i]),
+        None => ".".into(),
+    }
+}
+
+/// Go's `path.Clean`: the shortest equivalent path (`a//b/./c/..` is `a/b`).
+fn path_clean(path: &str) -> String {
+    let rooted = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|p| *p != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    match (rooted, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".into(),
+        (false, false) => joined,
+    }
 }
 
 /// A YAML node as a value: mappings become objects (keys as strings), sequences lists, scalars
@@ -1362,6 +1399,9 @@ mod tests {
             ("replace", vec![s("a-b"), s("-"), s("_")]),
             ("substr", vec![s("abcdef"), n(1.0), n(2.0)]),
             ("trimprefix", vec![s("eu-west-1"), s("eu-")]),
+            ("pathexpand", vec![s("data/projects")]),
+            ("basename", vec![s("data/projects/ml.yaml")]),
+            ("dirname", vec![s("data/projects/ml.yaml")]),
             ("trimsuffix", vec![s("eu-west-1a"), s("a")]),
             ("startswith", vec![s("eu-west-1"), s("eu-")]),
             ("endswith", vec![s("eu-west-1"), s("-1")]),
@@ -1399,8 +1439,6 @@ mod tests {
                 "cidrsubnets",
                 vec![s("10.0.0.0/16"), n(4.0), n(4.0), n(8.0)],
             ),
-            ("basename", vec![s("a/b.txt")]),
-            ("dirname", vec![s("a/b.txt")]),
             ("base64encode", vec![s("a")]),
             ("sensitive", vec![s("a")]),
             ("nonsensitive", vec![s("a")]),
@@ -1472,10 +1510,9 @@ mod tests {
         }
     }
 
-    /// `cidrsubnets` (terraform-aws-vpc examples size their subnets with it), `basename`,
-    /// `dirname`: as Terraform evaluates them.
+    /// `cidrsubnets`: terraform-aws-vpc examples size their subnets with it.
     #[test]
-    fn cidrsubnets_and_path_names_evaluate_like_terraform() {
+    fn cidrsubnets_evaluate_like_terraform() {
         let r = |name: &str, args: &[Tracked]| result(name, args).render();
         assert_eq!(
             r(
@@ -1489,11 +1526,46 @@ mod tests {
                 .evaluation_error()
                 .is_some()
         );
-        assert_eq!(r("basename", &[s("foo/bar/baz.txt")]), "\"baz.txt\"");
-        assert_eq!(r("basename", &[s("foo/bar/")]), "\"bar\"");
-        assert_eq!(r("dirname", &[s("foo/bar/baz.txt")]), "\"foo/bar\"");
-        assert_eq!(r("dirname", &[s("baz.txt")]), "\".\"");
-        assert_eq!(r("dirname", &[s("/baz.txt")]), "\"/\"");
+    }
+
+    /// `pathexpand`: factories read their data directories through it (`pathexpand(var.path)`);
+    /// only a path under the home directory depends on the machine.
+    #[test]
+    fn pathexpand_keeps_paths_outside_the_home_directory() {
+        assert_eq!(
+            result("pathexpand", &[s("data/projects")]).render(),
+            "\"data/projects\""
+        );
+        let home = result("pathexpand", &[s("~/data")]);
+        assert!(
+            home.pending_unknown().is_some() && home.evaluation_error().is_none(),
+            "{}",
+            home.render()
+        );
+    }
+
+    /// `basename` and `dirname`: factories name instances after their files and folders.
+    #[test]
+    fn path_functions_follow_go_filepath() {
+        let r = |name: &str, path: &str| result(name, &[s(path)]).render();
+        for (path, base, dir) in [
+            ("data/projects/ml.yaml", "ml.yaml", "data/projects"),
+            ("ml.yaml", "ml.yaml", "."),
+            ("data/vpcs/", "vpcs", "data/vpcs"),
+            ("/etc/x", "x", "/etc"),
+            ("/x", "x", "/"),
+            ("/", "/", "/"),
+            ("", ".", "."),
+            ("a/./b/../c/d", "d", "a/c"),
+            ("../x/y", "y", "../x"),
+        ] {
+            assert_eq!(
+                r("basename", path),
+                format!("{base:?}"),
+                "basename({path:?})"
+            );
+            assert_eq!(r("dirname", path), format!("{dir:?}"), "dirname({path:?})");
+        }
     }
 
     /// `yamldecode`: settings kept in YAML files (factories of published modules) are read.

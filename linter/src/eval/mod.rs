@@ -1121,14 +1121,10 @@ fn merge_overrides(
     }
 }
 
-/// Declared variables without a value get their default, or an unknown "has no value". A
-/// variable declared `nullable = false` that was given `null` gets its default too, as in
-/// Terraform (`metadata_options = each.value.metadata_options` where the caller left it out).
+/// Declared variables without a value get their default, or an unknown "has no value".
 fn fill_defaults(def: &ModuleDef, constant: &Instance, values: &mut HashMap<String, VarValue>) {
     for (name, r) in &def.variables {
-        if let Some(given) = values.get(name)
-            && (!matches!(given.value.value, Value::Null) || is_nullable(def, constant, name))
-        {
+        if values.contains_key(name) {
             continue;
         }
         let (block_file, block) = def.block(*r);
@@ -1154,14 +1150,6 @@ fn fill_defaults(def: &ModuleDef, constant: &Instance, values: &mut HashMap<Stri
         };
         values.insert(name.clone(), var);
     }
-}
-
-/// Whether a variable accepts `null` from its caller (`nullable`, true unless declared false).
-fn is_nullable(def: &ModuleDef, constant: &Instance, name: &str) -> bool {
-    def.variable_attribute(name, "nullable")
-        .is_none_or(|(file, nullable)| {
-            eval(&Scope::new(constant, file), &nullable.expr).as_bool() != Some(false)
-        })
 }
 
 /// A module call's key in Terraform's module manifest (`parent.child`).
@@ -1206,9 +1194,21 @@ fn module_inputs(
     address: &str,
 ) -> HashMap<String, VarValue> {
     let mut vars = HashMap::new();
+    let constant = Instance::new(
+        scope.inst.shared.clone(),
+        child_def.clone(),
+        address.to_string(),
+        HashMap::new(),
+        String::new(),
+        ".".into(),
+    );
     for var_name in child_def.variables.keys() {
         if let Some(arg) = block.body.attribute(var_name) {
             let value = eval(scope, &arg.expr);
+            // `nullable = false`: Terraform gives a null argument the variable's default.
+            if value.is_null() && !nullable(child_def, &constant, var_name) {
+                continue;
+            }
             let arg_location = file.location(arg.span);
             let provenance = Provenance::chain(
                 ProvenanceStep {
@@ -1239,16 +1239,19 @@ fn module_inputs(
             );
         }
     }
-    let constant = Instance::new(
-        scope.inst.shared.clone(),
-        child_def.clone(),
-        address.to_string(),
-        HashMap::new(),
-        String::new(),
-        ".".into(),
-    );
     fill_defaults(child_def, &constant, &mut vars);
     vars
+}
+
+/// A variable's `nullable` (true unless it says `nullable = false`).
+fn nullable(def: &ModuleDef, constant: &Instance, name: &str) -> bool {
+    match def.variable_attribute(name, "nullable") {
+        Some((file, attr)) => {
+            let scope = Scope::new(constant, file);
+            !matches!(eval(&scope, &attr.expr).value, Value::Bool(false))
+        }
+        None => true,
+    }
 }
 
 /// Runs `f` on a single-thread rayon pool of its own, so its parallel iterators never wait on

@@ -264,12 +264,18 @@ pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
         findings
             .iter()
             .map(|f| {
-                // SOV010 is keyed by the unknown value's place: several rules may need the same value.
-                let message = if f.rule == "SOV010" { "" } else { &f.message };
+                // SOV010 is keyed by the unknown value's place: several rules may need the same
+                // value, and every instance of a resource (`for_each`, `count`) evaluates the same
+                // expression there — one root cause, one finding (the first instance's).
+                let (address, message) = if f.rule == "SOV010" {
+                    (without_instance_key(&f.address), "")
+                } else {
+                    (f.address.as_str(), f.message.as_str())
+                };
                 seen.insert(DedupKey {
                     rule: f.rule,
                     location: &f.location,
-                    address: &f.address,
+                    address,
                     message,
                 })
             })
@@ -287,6 +293,35 @@ pub fn run(model: &Model, policy: &Policy) -> Vec<Finding> {
         });
     }
     result
+}
+
+/// A resource instance's address without its instance key (`aws_s3_bucket.b["x"]` →
+/// `aws_s3_bucket.b`); module instance keys stay (`module.m["a"].aws_s3_bucket.b`).
+fn without_instance_key(address: &str) -> &str {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut last_open = None;
+    for (i, c) in address.char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' => last_open = Some(i),
+            '.' => last_open = None,
+            _ => {}
+        }
+    }
+    match last_open {
+        Some(i) if address.ends_with(']') => &address[..i],
+        _ => address,
+    }
 }
 
 /// What makes two findings the same. Hashed on its short parts only (rule, position, lengths):
@@ -403,6 +438,25 @@ pub fn rules_index_markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instance_keys_are_the_last_segment_only() {
+        for (address, base) in [
+            ("aws_s3_bucket.b", "aws_s3_bucket.b"),
+            ("aws_s3_bucket.b[0]", "aws_s3_bucket.b"),
+            (r#"aws_s3_bucket.b["a.b[1]"]"#, "aws_s3_bucket.b"),
+            (
+                r#"module.m["x"].aws_s3_bucket.b"#,
+                r#"module.m["x"].aws_s3_bucket.b"#,
+            ),
+            (
+                r#"module.m["x"].aws_s3_bucket.b["k\"]"]"#,
+                r#"module.m["x"].aws_s3_bucket.b"#,
+            ),
+        ] {
+            assert_eq!(without_instance_key(address), base, "{address}");
+        }
+    }
 
     #[test]
     fn instances_are_found_by_position() {

@@ -30,7 +30,9 @@
 //! - a `google_compute_instance` without `zone` or a `google_sql_database_instance` without
 //!   `region` whose provider sets none either takes it from the environment: SOV010;
 //! - arguments whose absence means a default place: a `google_bigquery_dataset` without `location`
-//!   is created in the `US` multi-region;
+//!   is created in the `US` multi-region; a `google_pubsub_topic` without `message_storage_policy`
+//!   stores messages in the region nearest each publisher, anywhere (SOV010: only an organisation
+//!   policy the configuration does not show could keep them inside);
 //! - ARNs in any string argument (`arn:aws:kms:us-east-1:…`), including their partition; wildcard
 //!   regions in IAM policies (`arn:aws:logs:*:…`) name no region and are not reported.
 //!
@@ -39,7 +41,19 @@
 //! but not `de` (they span several member states); `US`, `NAM4` and `EUR5` (London) are inside no
 //! European jurisdiction. Azure zones (`"1"`, `"2"`) name no region: for Azure only `location` is
 //! checked. Google and Azure `global` locations lie in no jurisdiction and are reported, and so is
-//! any name the catalog does not know.
+//! any name the catalog does not know — except on global configuration objects, where `global` is
+//! the scope they apply in and stores no data: Azure private and public DNS zones, Traffic
+//! Manager profiles, diagnostic settings and metric alerts created with `azapi` (their azurerm resources take no location), and Google
+//! objects such as GKE fleet features and memberships, workforce pools, log scopes, Security Command
+//! Center mute configurations and custom modules, PAM entitlements, network security address,
+//! mirroring and intercept groups, and Dataplex aspect and entry types.
+//!
+//! Google IAM members, bindings and policies are not checked: their `region` or `location` names
+//! where the resource they grant access on is, which is checked on that resource.
+//!
+//! A data source's region, location or zone that cannot be resolved statically is not SOV010: a
+//! data source only reads (zones, versions, an existing subnetwork), and what it returns is
+//! checked where a resource uses it.
 //!
 //! A resource that only inherits its provider's region is not reported again: the provider block is
 //! the finding (one root cause, one finding); nor is a value taken from another managed resource's
@@ -48,7 +62,8 @@
 //! variable without a value, a data source, a function sovereign-lint does not evaluate, an empty
 //! string or a value of the wrong type — is reported as SOV010; an AWS provider without `region`
 //! takes it from the environment at run time and is reported as SOV010 too. Unknown AWS
-//! availability zones are not: AWS only accepts zones of the region the request is sent to.
+//! availability zones are not: AWS only accepts zones of the region the request is sent to; nor
+//! are unknown GKE `node_locations`, which must lie in the cluster's region.
 //!
 //! ## Why is this bad?
 //! Data and workloads in a region outside the jurisdiction are subject to that country's law and
@@ -142,7 +157,10 @@ const REGION_ATTRS: &[RegionAttr] = &[
         false,
         true,
     ),
-    attr("node_locations", "`node_locations`", true, true),
+    // GKE: "nodes must be in the region of their regional cluster or in the same region as their
+    // cluster's zone" (google docs): zones not known yet cannot leave the cluster's region, which
+    // `location` decides.
+    attr("node_locations", "`node_locations`", false, true),
     // AWS zone ids (`euc1-az2`): aws_subnet, aws_ec2_subnet_cidr_reservation's subnets, …
     attr(
         "availability_zone_id",
@@ -395,6 +413,85 @@ const GOOGLE_PROVIDER_PLACES: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Configuration objects whose `location = "global"` is the scope they apply in, not a place that
+/// stores data: Google resources whose documentation gives `global` as their only or default
+/// location, and Azure resource types (for `azapi`, by ARM type) that exist only globally. The
+/// azurerm resources for the Azure ones (`azurerm_private_dns_zone`, …) take no location at all.
+const GLOBAL_SCOPE_GOOGLE: &[&str] = &[
+    // Metadata schemas (not the entries that describe data).
+    "google_dataplex_aspect_type",
+    "google_dataplex_entry_type",
+    "google_gke_hub_feature",
+    "google_gke_hub_feature_membership",
+    "google_gke_hub_membership",
+    "google_iam_workforce_pool",
+    "google_iam_workforce_pool_provider",
+    "google_logging_log_scope",
+    "google_network_connectivity_spoke",
+    "google_network_security_address_group",
+    "google_network_security_intercept_deployment_group",
+    "google_network_security_intercept_endpoint_group",
+    "google_network_security_mirroring_deployment_group",
+    "google_network_security_mirroring_endpoint_group",
+    "google_network_security_security_profile",
+    "google_network_security_security_profile_group",
+    "google_privileged_access_manager_entitlement",
+    "google_scc_management_folder_security_health_analytics_custom_module",
+    "google_scc_management_organization_security_health_analytics_custom_module",
+    "google_scc_management_project_security_health_analytics_custom_module",
+    "google_scc_v2_folder_mute_config",
+    "google_scc_v2_organization_mute_config",
+    "google_scc_v2_project_mute_config",
+    "google_vmwareengine_network",
+];
+
+/// ARM resource types (and their child types) whose only location is `global`.
+const GLOBAL_SCOPE_ARM: &[&str] = &[
+    "microsoft.network/privatednszones",
+    "microsoft.network/dnszones",
+    "microsoft.network/trafficmanagerprofiles",
+    // Routing configuration (azurerm_monitor_diagnostic_setting takes no location); at
+    // management-group scope ARM requires `global`. Where the logs go is their destination's place.
+    "microsoft.insights/diagnosticsettings",
+    // azurerm_monitor_metric_alert takes no location (the provider always sends `global`).
+    "microsoft.insights/metricalerts",
+];
+
+/// Whether `location = "global"` on this resource is a global configuration object's scope.
+fn global_scope(resource: &ResourceInstance, t: &Tracked) -> bool {
+    if !t.as_str().is_some_and(|l| l.eq_ignore_ascii_case("global")) {
+        return false;
+    }
+    let resource_type = resource.resource_type.as_str();
+    if GLOBAL_SCOPE_GOOGLE.contains(&resource_type) {
+        return true;
+    }
+    // azapi: `type = "Microsoft.Network/privateDnsZones/virtualNetworkLinks@2024-06-01"`.
+    resource_type.starts_with("azapi_")
+        && resource
+            .attr("type")
+            .and_then(Tracked::as_str)
+            .is_some_and(|arm| {
+                let arm = arm.split('@').next().unwrap_or(arm).to_ascii_lowercase();
+                GLOBAL_SCOPE_ARM.iter().any(|g| {
+                    arm.strip_prefix(g)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                })
+            })
+}
+
+/// Google IAM members, bindings and policies (`google_compute_subnetwork_iam_member`,
+/// `google_cloud_run_v2_service_iam_binding`, …): their `region`/`location` names where the
+/// resource they grant access on is — checked on that resource when it is managed here — and they
+/// place nothing themselves.
+fn iam_grant(resource: &ResourceInstance) -> bool {
+    let t = resource.resource_type.as_str();
+    t.starts_with("google_")
+        && ["_iam_member", "_iam_binding", "_iam_policy"]
+            .iter()
+            .any(|suffix| t.ends_with(suffix))
+}
+
 /// Position of a region-naming argument in [`REGION_ATTRS`].
 fn region_attr(name: &str) -> Option<usize> {
     REGION_ATTRS.iter().position(|a| a.name == name)
@@ -409,6 +506,9 @@ fn names_a_place(attribute: &str) -> bool {
 fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &ResourceInstance) {
     let subject = Subject::resource(resource);
     if let Some(cloud) = cloud_of(resource) {
+        // A data source only reads (zones, versions, an existing subnetwork): a place of it not
+        // known statically decides nothing; what it returns is checked where a resource uses it.
+        let decides_residency = resource.mode == crate::model::ResourceMode::Managed;
         // One pass over the arguments finds those that name regions (checked in table order).
         let mut present: [Option<&Tracked>; REGION_ATTRS.len()] = [None; REGION_ATTRS.len()];
         for (name, t) in &resource.attributes {
@@ -441,6 +541,9 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
             let Some(t) = t.filter(|t| !t.is_null()) else {
                 continue;
             };
+            if (a.name == "location" && global_scope(resource, t)) || iam_grant(resource) {
+                continue;
+            }
             check_place(
                 cx,
                 out,
@@ -448,7 +551,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
                 cloud,
                 a.what,
                 t,
-                a.unknown_decides,
+                a.unknown_decides && decides_residency,
                 a.list,
             );
         }
@@ -469,7 +572,7 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
                     cloud,
                     a.what,
                     v,
-                    a.unknown_decides,
+                    a.unknown_decides && decides_residency,
                     a.list,
                 );
             }
@@ -501,6 +604,11 @@ fn check_resource(cx: &RuleContext<'_>, out: &mut Vec<Finding>, resource: &Resou
                 );
                 unresolved(cx, out, subject, &format!("`{argument}`"), &t);
             }
+        }
+        if resource.resource_type == "google_pubsub_topic"
+            && resource.mode == crate::model::ResourceMode::Managed
+        {
+            pubsub_storage_unconstrained(cx, out, resource);
         }
         if resource.resource_type == "azurerm_cognitive_deployment" {
             cognitive_deployment(cx, out, resource);
@@ -587,6 +695,38 @@ fn check_place(
     for item in items {
         check_value(cx, out, subject, cloud, what, item, unknown_decides);
     }
+}
+
+/// A Pub/Sub topic without `message_storage_policy` has "no constraints in effect" (google docs):
+/// messages are stored in the region nearest each publisher, wherever that is — only an
+/// organisation policy, which the configuration does not show, could keep them inside.
+fn pubsub_storage_unconstrained(
+    cx: &RuleContext<'_>,
+    out: &mut Vec<Finding>,
+    resource: &ResourceInstance,
+) {
+    let unset = resource
+        .attr("message_storage_policy")
+        .is_none_or(|t| match &t.value {
+            Value::Null => true,
+            Value::List(items) => items.is_empty(),
+            _ => false,
+        });
+    if !unset {
+        return;
+    }
+    let t = Tracked::unknown(
+        "not set: Pub/Sub stores messages in the Google Cloud region nearest each publisher, wherever that is",
+        Some(resource.location.clone()),
+    );
+    unresolved_with_help(
+        cx,
+        out,
+        Subject::resource(resource),
+        "`message_storage_policy`",
+        &t,
+        "set `message_storage_policy { allowed_persistence_regions = [...] }` to regions inside the jurisdiction",
+    );
 }
 
 /// Azure OpenAI / AI Services deployments: a `Global*` deployment type processes prompts in any
@@ -772,10 +912,33 @@ fn check_value(
             INFO.id,
             subject,
             loc(t, subject.location),
-            format!("{what} of {}: {}", subject.address, verdict.reason),
+            format!(
+                "{what} of {}: {}{}",
+                subject.address,
+                verdict.reason,
+                unlisted_note(cloud, name)
+            ),
             Some(t),
             help_for(cx, cloud),
         ));
+    }
+}
+
+/// Why a name the catalog does not list is outside: `global` is no region at all; anything else
+/// (a region of another continent the catalog does not list, a placeholder such as `primary`
+/// left unresolved) cannot be shown to be one of the jurisdiction's regions.
+fn unlisted_note(cloud: Cloud, name: &str) -> &'static str {
+    let region = region_of_zone(cloud, name)
+        .unwrap_or_else(|| sovereign_schemas::region::normalize_region(cloud, name));
+    if sovereign_schemas::catalog::catalog()
+        .region_fact(cloud, &region)
+        .is_some()
+    {
+        ""
+    } else if region.eq_ignore_ascii_case("global") {
+        " (`global` is not a region: the resource is not kept in any one region)"
+    } else {
+        " (not a region the catalog lists: only the jurisdiction's listed regions are inside)"
     }
 }
 

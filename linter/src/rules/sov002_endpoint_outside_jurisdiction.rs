@@ -21,10 +21,12 @@
 //! that cannot be resolved statically — a provider endpoint, or a resource's `endpoint`,
 //! `*_endpoint` or `*_url` argument from a variable without a value or a data source — is reported
 //! as SOV010: it decides where requests go. Backend endpoints are SOV008's.
-//! Email addresses, ARNs, `s3://` and `gs://` locations and tag values are not endpoints, nor are
+//! Email addresses, ARNs, `s3://` and `gs://` locations and tag values are not endpoints; nor are
 //! the values of resources that send nothing anywhere (`terraform_data`, `time_sleep` triggers,
-//! `random_*`, `null_resource`); nor are
-//! allow-lists (`allowed_endpoint_hosts`) or what a data source returns (only the arguments written
+//! `random_*`, `null_resource`), allow-lists (`allowed_endpoint_hosts`), quantities per endpoint
+//! (`max_rate_per_endpoint`), Compute Engine self links
+//! (`network_url = "https://www.googleapis.com/compute/v1/projects/…"`, which name a resource) or
+//! what a data source returns (only the arguments written
 //! in its block are checked).
 //!
 //! ## Why is this bad?
@@ -178,6 +180,9 @@ impl Rule for EndpointOutsideJurisdiction {
                         let is_url = s.split_once("://").is_some_and(|(scheme, _)| {
                             URL_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str())
                         });
+                        if is_google_self_link(s) {
+                            return;
+                        }
                         if is_url
                             || ((lower.contains("endpoint") || nested_url) && looks_like_host(s))
                         {
@@ -229,10 +234,10 @@ fn is_url_in_endpoint_block(path: &[super::support::Seg<'_>]) -> bool {
 
 /// Whether an unknown value of this endpoint-like key is a host or URL (`endpoint`, `*_endpoint`,
 /// `*_url`, environment variables such as `OTEL_EXPORTER_OTLP_ENDPOINT`), rather than an id, type or
-/// block that merely has `endpoint` in its name (`vpc_endpoint_id`, `endpoint_type`), or a switch:
-/// `enable_http_endpoint` (Aurora Data API), Google's `enable_private_endpoint`, and the instance
-/// metadata service's `metadata_options.http_endpoint` (`"enabled"`/`"disabled"` on instances
-/// and launch templates).
+/// block that merely has `endpoint` in its name (`vpc_endpoint_id`, `endpoint_type`), a quantity
+/// (`max_rate_per_endpoint`), or a switch: `enable_http_endpoint` (Aurora Data API), Google's
+/// `enable_private_endpoint`, and the instance metadata service's `metadata_options.http_endpoint`
+/// (`"enabled"`/`"disabled"` on instances and launch templates).
 fn decides_when_unknown(path: &[super::support::Seg<'_>]) -> bool {
     // The key is the last name in the path (list indexes skipped), its block the name before it.
     let Some(at) = path
@@ -247,7 +252,25 @@ fn decides_when_unknown(path: &[super::support::Seg<'_>]) -> bool {
         .iter()
         .any(|prefix| lower.starts_with(prefix))
         || (lower == "http_endpoint" && last_key(parent).ends_with("metadata_options"));
-    !switch && (lower.ends_with("_url") || lower.ends_with("endpoint"))
+    // `max_rate_per_endpoint`, `max_connections_per_endpoint`: numbers, not places.
+    !switch
+        && (lower.ends_with("_url") || lower.ends_with("endpoint"))
+        && !lower.ends_with("_per_endpoint")
+}
+
+/// A Google Compute Engine resource's self link
+/// (`https://www.googleapis.com/compute/v1/projects/p/global/networks/n`, as in a DNS zone's
+/// `networks.network_url`): it names a resource, it is not a host requests or data are sent to.
+fn is_google_self_link(s: &str) -> bool {
+    let Some(rest) = s
+        .strip_prefix("https://www.googleapis.com/compute/")
+        .or_else(|| s.strip_prefix("https://compute.googleapis.com/compute/"))
+    else {
+        return false;
+    };
+    ["v1/projects/", "beta/projects/", "alpha/projects/"]
+        .iter()
+        .any(|p| rest.starts_with(p))
 }
 
 /// Whether a value comes from a managed resource of a cloud (`aws_sqs_queue.jobs.url`): that

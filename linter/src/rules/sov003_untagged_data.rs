@@ -5,7 +5,8 @@
 //! artifacts (SageMaker, Bedrock custom models, Azure ML workspaces and datastores, Azure
 //! OpenAI/Cognitive Services accounts, Synapse, Vertex AI datasets, featurestores, online stores,
 //! endpoints, indexes and tensorboards, Workbench instances), log groups, backup vaults,
-//! `sovereign_bucket` — and checks their values against `[tags.allowed_values]`. Types that take
+//! `sovereign_bucket`; the Azure ones also when created with `azapi_resource` (by ARM type, e.g.
+//! `Microsoft.Storage/storageAccounts`) — and checks their values against `[tags.allowed_values]`. Types that take
 //! no tags or labels are not required to carry them (e.g. `azurerm_storage_data_lake_gen2_filesystem`,
 //! whose storage account carries them, or `google_firestore_database`).
 //!

@@ -951,12 +951,46 @@ pub(crate) const DATA_BEARING: &[&str] = &[
     "sovereign_bucket",
 ];
 
+/// The ARM resource types of the data-bearing azurerm types above, for resources created with
+/// `azapi_resource` (`type = "Microsoft.Storage/storageAccounts@2023-05-01"`, as Azure Verified
+/// Modules do); lower case. Child types (`…/storageAccounts/blobServices`) take no tags.
+const DATA_BEARING_ARM: &[&str] = &[
+    "microsoft.storage/storageaccounts",
+    "microsoft.compute/disks",
+    "microsoft.sql/servers",
+    "microsoft.sql/servers/databases",
+    "microsoft.sql/managedinstances",
+    "microsoft.dbforpostgresql/flexibleservers",
+    "microsoft.dbformysql/flexibleservers",
+    "microsoft.documentdb/databaseaccounts",
+    "microsoft.containerregistry/registries",
+    "microsoft.machinelearningservices/workspaces",
+    "microsoft.servicebus/namespaces",
+    "microsoft.eventhub/namespaces",
+    "microsoft.keyvault/vaults",
+    "microsoft.cognitiveservices/accounts",
+    "microsoft.synapse/workspaces",
+    "microsoft.cache/redis",
+    "microsoft.kusto/clusters",
+    "microsoft.search/searchservices",
+];
+
 pub(crate) fn is_data_bearing(resource: &ResourceInstance) -> bool {
     static SET: std::sync::OnceLock<foldhash::HashSet<&'static str>> = std::sync::OnceLock::new();
-    resource.mode == crate::model::ResourceMode::Managed
-        && SET
-            .get_or_init(|| DATA_BEARING.iter().copied().collect())
-            .contains(resource.resource_type.as_str())
+    if resource.mode != crate::model::ResourceMode::Managed {
+        return false;
+    }
+    if resource.resource_type == "azapi_resource" {
+        return resource
+            .attr("type")
+            .and_then(Tracked::as_str)
+            .is_some_and(|arm| {
+                let arm = arm.split('@').next().unwrap_or(arm).trim();
+                DATA_BEARING_ARM.iter().any(|d| arm.eq_ignore_ascii_case(d))
+            });
+    }
+    SET.get_or_init(|| DATA_BEARING.iter().copied().collect())
+        .contains(resource.resource_type.as_str())
 }
 
 #[cfg(test)]
