@@ -542,18 +542,29 @@ pub fn lint_with_inputs(
 /// without a region at the module's first resource. A finding identical in
 /// every part a user reads (rule, place, address, message, module calls) is reported once.
 fn drop_repeated_findings(findings: &mut Vec<Finding>) {
-    let mut seen = HashSet::new();
-    findings.retain(|f| {
-        seen.insert((
-            f.rule,
-            f.location.file.clone(),
-            f.location.line,
-            f.location.column,
-            f.address.clone(),
-            f.message.clone(),
-            format!("{:?}", f.related),
-        ))
-    });
+    // Keys borrow from the findings (no copies of messages: a large run has 10⁵ findings).
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(findings.len());
+        findings
+            .iter()
+            .map(|f| {
+                seen.insert((
+                    f.rule,
+                    &f.location.file,
+                    f.location.line,
+                    f.location.column,
+                    &f.address,
+                    &f.message,
+                    &f.related,
+                ))
+            })
+            .collect()
+    };
+    if keep.iter().all(|k| *k) {
+        return;
+    }
+    let mut keep = keep.into_iter();
+    findings.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// Rules and suppressions for one model: its findings (before rebasing), how many were

@@ -7,7 +7,7 @@ pub use sovereign_schemas::Severity;
 use crate::model::{Location, Provenance};
 
 /// A location related to a finding, e.g. a module call on the way to the instance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Related {
     pub location: Location,
     /// Shared between the findings of one module instance.
